@@ -1,0 +1,102 @@
+"""Cut the corpus into passages: one per paragraph, never across interviews.
+
+Each passage carries who said it. For embedding and keyword search a context
+header (speaker, post, district, headline) is put in front of the text, so
+"阳曲县的目标" can find a paragraph that never names 阳曲; the text shown to
+users stays the paragraph as printed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, replace
+
+from taixin_qa.corpus import Corpus, Interview
+
+# Bump when the way chunks or their indexed text are made changes: every
+# chunk then gets a new hash and is embedded again.
+CHUNKER_VERSION = 2
+
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?;])(?![”’」』）)])|(?<=[。！？!?][”’」』])")
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A piece of the page with its attribution.
+
+    ``kind`` is ``paragraph`` (the speaker's interview text), ``caption`` (a
+    photo caption printed with the interview) or ``profile`` (the interview's
+    headline, subtitle and byline).
+    """
+
+    id: str
+    text: str
+    speaker: str
+    role: str
+    district: str
+    headline: str | None
+    interview_id: str
+    kind: str = "paragraph"
+    score: float = 0.0
+
+    def with_score(self, score: float) -> "Passage":
+        return replace(self, score=float(score))
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def attribution(self) -> str:
+        """'裴耀军，阳曲县委书记' (for a caption: where it was printed)."""
+        if self.kind == "caption":
+            return f"图片说明，见{self.speaker}专访"
+        return f"{self.speaker}，{self.role}"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A passage plus the text that is indexed for it."""
+
+    passage: Passage
+    indexed_text: str
+
+    @property
+    def content_hash(self) -> str:
+        data = f"{CHUNKER_VERSION}\n{self.indexed_text}".encode("utf-8")
+        return hashlib.sha256(data).hexdigest()[:32]
+
+
+def context_header(iv: Interview) -> str:
+    headline = f"《{iv.headline}》" if iv.headline else ""
+    return f"{iv.speaker}（{iv.role}，{iv.district}）{headline}："
+
+
+def interview_chunks(iv: Interview) -> list[Chunk]:
+    header = context_header(iv)
+    base = dict(speaker=iv.speaker, role=iv.role, district=iv.district, headline=iv.headline,
+                interview_id=iv.id)
+    chunks = []
+    profile = "\n".join(x for x in (iv.headline, iv.subtitle, iv.byline, iv.date) if x)
+    if profile:
+        chunks.append(Chunk(Passage(id=f"{iv.id}-profile", text=profile, kind="profile", **base),
+                            header + profile))
+    for p in iv.paragraphs:
+        text = p.text if p.kind == "paragraph" else p.text + (f" {p.credit}" if p.credit else "")
+        chunks.append(Chunk(Passage(id=p.id, text=text, kind=p.kind, **base), header + text))
+    return chunks
+
+
+def make_chunks(corpus: Corpus) -> list[Chunk]:
+    """All chunks of the corpus, in page order of the interview files."""
+    return [c for iv in corpus.interviews for c in interview_chunks(iv)]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split Chinese text into sentences, keeping closing quotes with their sentence.
+
+    >>> split_sentences("要以更高的站位。全力以赴！“好。”他说。")
+    ['要以更高的站位。', '全力以赴！', '“好。”', '他说。']
+    """
+    parts = [s.strip() for s in _SENTENCE_END.split(text)]
+    return [s for s in parts if s]

@@ -1,0 +1,168 @@
+"""Words, names and aliases taken from the corpus: the data behind tokenizing and query understanding.
+
+Nothing here is specific to one page: the names come from the interview
+headers, the curated words and stop words from ``corpus/lexicon/``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+
+from taixin_qa.corpus import Corpus, read_text
+from taixin_qa.errors import TaixinError
+
+# Suffixes that let "阳曲县" also be found as "阳曲", "古交市" as "古交".
+_PLACE_SUFFIXES = ("高新区", "区", "县", "市")
+_POST_SUFFIX = re.compile(r"(党委书记|区委书记|县委书记|市委书记|书记|副市长|市长)$")
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    freq: int = 20000
+    tag: str = "nz"
+
+
+def _read_words(path: Path) -> list[Word]:
+    words = []
+    for lineno, raw in enumerate(read_text(path).splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = line.split()
+        if len(parts) > 3 or (len(parts) >= 2 and not parts[1].isdigit()):
+            raise TaixinError(f"{path}, line {lineno}: expected 'word [frequency] [tag]', got {raw!r}.")
+        words.append(Word(parts[0], int(parts[1]) if len(parts) > 1 else 20000, parts[2] if len(parts) > 2 else "nz"))
+    return words
+
+
+def _read_list(path: Path) -> list[str]:
+    if not path.is_file():
+        return []
+    return [s.strip() for s in read_text(path).splitlines() if s.strip() and not s.strip().startswith("#")]
+
+
+def short_place_names(name: str) -> list[str]:
+    """'阳曲县' -> ['阳曲县', '阳曲']; '中北高新区' -> ['中北高新区', '中北']."""
+    names = [name]
+    for suffix in _PLACE_SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            names.append(name[: -len(suffix)])
+            break
+    return names
+
+
+def pinyin_key(text: str) -> str:
+    """Lower-case ASCII key for matching pinyin/English spellings: 'Wan-bolin' -> 'wanbolin'."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def to_pinyin(text: str) -> str:
+    from pypinyin import lazy_pinyin
+
+    return "".join(lazy_pinyin(text))
+
+
+@dataclass
+class Lexicon:
+    """Names, aliases and words of one corpus.
+
+    ``entities`` maps every surface form (Chinese names, short place names,
+    pinyin keys) to the interview ids it points to.
+    """
+
+    corpus: Corpus
+    words: list[Word] = field(default_factory=list)
+    stopwords: frozenset[str] = frozenset()
+    extra_aliases: dict[str, list[str]] = field(default_factory=dict)
+
+    @classmethod
+    def from_corpus(cls, corpus: Corpus) -> "Lexicon":
+        folder = corpus.root / "lexicon"
+        words = _read_words(folder / "words.txt") if (folder / "words.txt").is_file() else []
+        stop = frozenset(_read_list(folder / "stopwords.txt"))
+        aliases: dict[str, list[str]] = {}
+        alias_file = folder / "aliases.yaml"
+        if alias_file.is_file():
+            try:
+                data = yaml.safe_load(read_text(alias_file)) or {}
+            except yaml.YAMLError as exc:
+                raise TaixinError(f"{alias_file}: not valid YAML ({exc}).") from None
+            if not isinstance(data, dict):
+                raise TaixinError(f"{alias_file}: expected a mapping of interview id -> list of names.")
+            known = {iv.id for iv in corpus.interviews}
+            for key, names in data.items():
+                if key not in known:
+                    raise TaixinError(f"{alias_file}: unknown interview id {key!r} (known: {', '.join(sorted(known))}).")
+                aliases[str(key)] = [str(n) for n in (names or [])]
+        return cls(corpus=corpus, words=words, stopwords=stop, extra_aliases=aliases)
+
+    @cached_property
+    def dictionary(self) -> list[Word]:
+        """The jieba user dictionary: corpus metadata first, then the curated list."""
+        out: dict[str, Word] = {}
+        for iv in self.corpus.interviews:
+            out.setdefault(iv.speaker, Word(iv.speaker, 50000, "nr"))
+            for district in iv.districts:
+                for name in short_place_names(district):
+                    out.setdefault(name, Word(name, 50000, "ns"))
+            for post in iv.posts:
+                out.setdefault(post, Word(post, 30000, "n"))
+            for alias in (*iv.district_aliases, *iv.speaker_aliases):
+                if not alias.isascii():
+                    out.setdefault(alias, Word(alias, 30000, "ns"))
+        for word in self.words:
+            out.setdefault(word.text, word)
+        return list(out.values())
+
+    @cached_property
+    def chinese_entities(self) -> dict[str, set[str]]:
+        """Chinese surface form -> interview ids (speaker names, districts, short names)."""
+        table: dict[str, set[str]] = {}
+        for iv in self.corpus.interviews:
+            forms = {iv.speaker}
+            for district in iv.districts:
+                forms.update(short_place_names(district))
+            forms.update(a for a in (*iv.district_aliases, *iv.speaker_aliases) if not a.isascii())
+            for form in forms:
+                table.setdefault(form, set()).add(iv.id)
+        return table
+
+    @cached_property
+    def latin_entities(self) -> dict[str, set[str]]:
+        """Pinyin/English key -> interview ids, from aliases and generated pinyin."""
+        table: dict[str, set[str]] = {}
+        for iv in self.corpus.interviews:
+            forms = {to_pinyin(iv.speaker)}
+            for district in iv.districts:
+                forms.update(to_pinyin(n) for n in short_place_names(district))
+            forms.update(a for a in (*iv.district_aliases, *iv.speaker_aliases) if a.isascii())
+            forms.update(self.extra_aliases.get(iv.id, []))
+            for form in forms:
+                key = pinyin_key(form)
+                if len(key) >= 4:
+                    table.setdefault(key, set()).add(iv.id)
+        return table
+
+    def find_entities(self, text: str) -> dict[str, set[str]]:
+        """Surface forms in ``text`` that name a speaker or district, with their interview ids.
+
+        >>> lexicon.find_entities("阳曲县的发展目标是什么？")
+        {'阳曲县': {'pei-yaojun'}}
+        """
+        found: dict[str, set[str]] = {}
+        for form in sorted(self.chinese_entities, key=len, reverse=True):
+            if form in text and not any(form in longer for longer in found):
+                found[form] = self.chinese_entities[form]
+        words = re.findall(r"[A-Za-z][A-Za-z\- ']*[A-Za-z]", text)
+        if words:
+            key = pinyin_key(" ".join(words))
+            for form in sorted(self.latin_entities, key=len, reverse=True):
+                if form in key and not any(form in longer for longer in found):
+                    found[form] = self.latin_entities[form]
+        return found
