@@ -16,7 +16,7 @@ from taixin_qa.corpus import Corpus, Interview
 
 # Bump when the way chunks or their indexed text are made changes: every
 # chunk then gets a new hash and is embedded again.
-CHUNKER_VERSION = 2
+CHUNKER_VERSION = 4
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])(?![”’」』）)])|(?<=[。！？!?][”’」』])")
 
@@ -25,9 +25,10 @@ _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])(?![”’」』）)])|(?<=[�
 class Passage:
     """A piece of the page with its attribution.
 
-    ``kind`` is ``paragraph`` (the speaker's interview text), ``caption`` (a
-    photo caption printed with the interview) or ``profile`` (the interview's
-    headline, subtitle and byline).
+    ``kind`` is ``paragraph`` (the speaker's interview text) or ``caption`` (a
+    photo caption printed with the interview). Headline, subtitle and byline
+    are not passages of their own: the headline travels in every chunk's
+    context header, and the subtitle's facts (name, post) are in the header too.
     """
 
     id: str
@@ -62,8 +63,16 @@ class Chunk:
     indexed_text: str
 
     @property
+    def sparse_text(self) -> str:
+        """Text for the learned sparse channel: speaker and district only, so the
+        post and headline (the same in every chunk of an interview) do not
+        drown the paragraph's own terms."""
+        p = self.passage
+        return f"{p.speaker}（{p.district}）：{p.text}"
+
+    @property
     def content_hash(self) -> str:
-        data = f"{CHUNKER_VERSION}\n{self.indexed_text}".encode("utf-8")
+        data = f"{CHUNKER_VERSION}\n{self.indexed_text}\n{self.sparse_text}".encode("utf-8")
         return hashlib.sha256(data).hexdigest()[:32]
 
 
@@ -77,10 +86,6 @@ def interview_chunks(iv: Interview) -> list[Chunk]:
     base = dict(speaker=iv.speaker, role=iv.role, district=iv.district, headline=iv.headline,
                 interview_id=iv.id)
     chunks = []
-    profile = "\n".join(x for x in (iv.headline, iv.subtitle, iv.byline, iv.date) if x)
-    if profile:
-        chunks.append(Chunk(Passage(id=f"{iv.id}-profile", text=profile, kind="profile", **base),
-                            header + profile))
     for p in iv.paragraphs:
         text = p.text if p.kind == "paragraph" else p.text + (f" {p.credit}" if p.credit else "")
         chunks.append(Chunk(Passage(id=p.id, text=text, kind=p.kind, **base), header + text))

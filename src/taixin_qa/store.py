@@ -51,6 +51,7 @@ class Manifest:
     bundle: str
     bundle_sha256: str
     corpus_files: dict[str, str] = field(default_factory=dict)
+    sparse_dim: int = 0
     created: float = 0.0
     format_version: int = FORMAT_VERSION
 
@@ -88,6 +89,8 @@ class IndexData:
     bm25: dict[str, np.ndarray]
     vocab: dict[str, int]
     faiss_bytes: np.ndarray | None = None
+    # Learned sparse vectors of the passages (CSR rows), when the model has a sparse head.
+    sparse: dict[str, np.ndarray] | None = None
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -103,6 +106,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; the index is shared, read-only data
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -126,6 +130,8 @@ def write_index(index_dir: Path, data: IndexData) -> Manifest:
     }
     if data.faiss_bytes is not None:
         arrays["faiss"] = data.faiss_bytes
+    if data.sparse is not None:
+        arrays.update({f"sparse_{k}": v for k, v in data.sparse.items()})
     buf = io.BytesIO()
     np.savez(buf, **arrays)
     blob = buf.getvalue()
@@ -182,6 +188,8 @@ def read_index(index_dir: Path, attempts: int = 3) -> IndexData:
                 bm25={"data": arrays["bm25_data"], "indices": arrays["bm25_indices"],
                       "indptr": arrays["bm25_indptr"]},
                 faiss_bytes=arrays.get("faiss"),
+                sparse=({k: arrays[f"sparse_{k}"] for k in ("data", "indices", "indptr")}
+                        if "sparse_data" in arrays else None),
             )
         except (KeyError, ValueError, OSError) as exc:
             raise TaixinError(f"{path} could not be read ({type(exc).__name__}). "

@@ -1,0 +1,190 @@
+"""Check the evaluation set against the corpus.
+
+Run with the project venv, no arguments:
+
+    /work/main/.venv/bin/python benchmarks/eval/validate.py
+
+Checks questions.jsonl and followups.jsonl: ids unique, every gold paragraph
+exists, gold_interviews match the gold paragraphs, every answer is a verbatim
+substring of at least one gold paragraph, out-of-scope items have no gold and
+no answer, and each question kind meets its minimum count.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from taixin_qa.corpus import load_corpus  # noqa: E402
+
+MIN_KIND = {
+    "fact": 20,
+    "number": 8,
+    "who": 10,
+    "paraphrase": 10,
+    "place_to_person": 6,
+    "person_to_topic": 5,
+    "multi_speaker": 5,
+    "english": 10,
+    "traditional": 6,
+    "out_of_scope": 12,
+    "out_of_scope_near": 8,
+}
+OOS_KINDS = {"out_of_scope", "out_of_scope_near"}
+LANGS = {"zh", "zh-hant", "en"}
+KIND_LANG = {"english": "en", "traditional": "zh-hant"}
+MIN_QUESTIONS = 100
+MIN_OOS_TOTAL = 20
+MIN_FOLLOWUPS = 12
+REQUIRED_FOLLOWUPS = [
+    # (first turn, follow-up, gold interview, text the gold paragraphs must contain)
+    ("万柏林区第一年计划完成多少投资？", "那古交呢？", "li-weiping", None),
+    ("李慧谈了哪些载体？", "她还提到了哪些景区？", "li-hui", ("五台山", "忻州古城", "雁门关")),
+]
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    rows = []
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            rows.append(json.loads(line))
+        except json.JSONDecodeError as exc:
+            raise AssertionError(f"{path.name}:{n}: bad JSON: {exc}") from exc
+    return rows
+
+
+def check_gold(row: dict, paragraphs: dict, where: str, errors: list[str]) -> None:
+    gp = row.get("gold_paragraphs")
+    gi = row.get("gold_interviews")
+    if not isinstance(gp, list) or not isinstance(gi, list):
+        errors.append(f"{where}: gold_paragraphs / gold_interviews must be lists")
+        return
+    if len(set(gp)) != len(gp):
+        errors.append(f"{where}: duplicate gold paragraph")
+    if len(set(gi)) != len(gi):
+        errors.append(f"{where}: duplicate gold interview")
+    missing = [p for p in gp if p not in paragraphs]
+    if missing:
+        errors.append(f"{where}: unknown gold paragraph(s) {missing}")
+        return
+    expected = {paragraphs[p].interview_id for p in gp}
+    if set(gi) != expected:
+        errors.append(f"{where}: gold_interviews {gi} != interviews of gold paragraphs {sorted(expected)}")
+    answer = row.get("answer")
+    if answer is not None:
+        if not isinstance(answer, str) or not answer:
+            errors.append(f"{where}: answer must be a non-empty string or null")
+        elif not any(answer in paragraphs[p].text for p in gp):
+            errors.append(f"{where}: answer {answer!r} is not a verbatim substring of any gold paragraph")
+
+
+def check_questions(rows: list[dict], paragraphs: dict, errors: list[str]) -> Counter:
+    ids = Counter(r.get("id") for r in rows)
+    errors += [f"questions: duplicate id {i}" for i, n in ids.items() if n > 1]
+    texts = Counter(r.get("question") for r in rows)
+    errors += [f"questions: duplicate question {t!r}" for t, n in texts.items() if n > 1]
+    kinds: Counter = Counter()
+    for r in rows:
+        where = f"questions {r.get('id')}"
+        for key in ("id", "question", "lang", "kind", "gold_interviews", "gold_paragraphs", "answer", "out_of_scope"):
+            if key not in r:
+                errors.append(f"{where}: missing field {key}")
+        kind, lang = r.get("kind"), r.get("lang")
+        kinds[kind] += 1
+        if kind not in MIN_KIND:
+            errors.append(f"{where}: unknown kind {kind!r}")
+        if lang not in LANGS:
+            errors.append(f"{where}: unknown lang {lang!r}")
+        if kind in KIND_LANG and lang != KIND_LANG[kind]:
+            errors.append(f"{where}: kind {kind} needs lang {KIND_LANG[kind]}")
+        if not isinstance(r.get("question"), str) or not r["question"].strip():
+            errors.append(f"{where}: empty question")
+        oos = kind in OOS_KINDS
+        if r.get("out_of_scope") is not oos:
+            errors.append(f"{where}: out_of_scope must be {oos} for kind {kind}")
+        if oos:
+            if r.get("gold_paragraphs") or r.get("gold_interviews") or r.get("answer") is not None:
+                errors.append(f"{where}: out-of-scope question must have empty gold and null answer")
+            continue
+        if not r.get("gold_paragraphs"):
+            errors.append(f"{where}: in-scope question without gold paragraphs")
+        if r.get("answer") is None:
+            errors.append(f"{where}: in-scope question without answer")
+        check_gold(r, paragraphs, where, errors)
+    for kind, minimum in MIN_KIND.items():
+        if kinds[kind] < minimum:
+            errors.append(f"questions: kind {kind} has {kinds[kind]}, needs >= {minimum}")
+    if len(rows) < MIN_QUESTIONS:
+        errors.append(f"questions: {len(rows)} questions, needs >= {MIN_QUESTIONS}")
+    if sum(kinds[k] for k in OOS_KINDS) < MIN_OOS_TOTAL:
+        errors.append(f"questions: fewer than {MIN_OOS_TOTAL} out-of-scope questions")
+    return kinds
+
+
+def check_followups(rows: list[dict], paragraphs: dict, errors: list[str]) -> None:
+    ids = Counter(r.get("id") for r in rows)
+    errors += [f"followups: duplicate id {i}" for i, n in ids.items() if n > 1]
+    for r in rows:
+        where = f"followups {r.get('id')}"
+        for key in ("id", "history", "question", "gold_interviews", "gold_paragraphs", "answer"):
+            if key not in r:
+                errors.append(f"{where}: missing field {key}")
+        history = r.get("history")
+        if not isinstance(history, list) or not history:
+            errors.append(f"{where}: history must be a non-empty list of [user, assistant|null] turns")
+        else:
+            for turn in history:
+                ok = (isinstance(turn, list) and len(turn) == 2 and isinstance(turn[0], str)
+                      and (turn[1] is None or isinstance(turn[1], str)))
+                if not ok:
+                    errors.append(f"{where}: bad history turn {turn!r}")
+        if not r.get("gold_paragraphs"):
+            errors.append(f"{where}: follow-up without gold paragraphs")
+        check_gold(r, paragraphs, where, errors)
+    if len(rows) < MIN_FOLLOWUPS:
+        errors.append(f"followups: {len(rows)} conversations, needs >= {MIN_FOLLOWUPS}")
+    for first, question, interview, must_contain in REQUIRED_FOLLOWUPS:
+        found = [r for r in rows
+                 if r.get("question") == question and r.get("history") and r["history"][0][0] == first]
+        if len(found) != 1:
+            errors.append(f"followups: need exactly one conversation {first!r} -> {question!r}, found {len(found)}")
+            continue
+        r = found[0]
+        if r.get("gold_interviews") != [interview]:
+            errors.append(f"followups {r.get('id')}: gold_interviews must be [{interview!r}]")
+        if must_contain:
+            text = "".join(paragraphs[p].text for p in r.get("gold_paragraphs", []) if p in paragraphs)
+            lacking = [w for w in must_contain if w not in text]
+            if lacking:
+                errors.append(f"followups {r.get('id')}: gold paragraphs lack {lacking}")
+
+
+def main() -> int:
+    corpus = load_corpus(ROOT / "corpus")
+    paragraphs = {p.id: p for iv in corpus.interviews for p in iv.paragraphs}
+    errors: list[str] = []
+    questions = read_jsonl(HERE / "questions.jsonl")
+    followups = read_jsonl(HERE / "followups.jsonl")
+    kinds = check_questions(questions, paragraphs, errors)
+    check_followups(followups, paragraphs, errors)
+    if errors:
+        for e in errors:
+            print("FAIL", e)
+        print(f"{len(errors)} problem(s)")
+        return 1
+    print(f"OK: {len(questions)} questions, {len(followups)} follow-ups")
+    for kind in MIN_KIND:
+        print(f"  {kind:18s} {kinds[kind]:3d} (min {MIN_KIND[kind]})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
