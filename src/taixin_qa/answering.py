@@ -23,6 +23,11 @@ if TYPE_CHECKING:
 SECOND_SPEAKER_MARGIN = 0.02
 MAX_ANSWER_SENTENCES = 3
 LEXICAL_WEIGHT = 0.06
+# A sentence this short is usually a heading-like lead ("打造生态文旅休闲区，推动……。");
+# the sentence after it carries the substance, so it comes along.
+SHORT_SENTENCE_CHARS = 30
+# The second-best sentence of the top passage joins when it scores this close.
+SECOND_SENTENCE_MARGIN = 0.01
 
 NOT_COVERED = ("本版面没有涉及这个问题。本版面收录的是六位县(市、区)委书记谈太忻经济区建设的专访"
                "（尖草坪区/中北高新区、迎泽区、杏花岭区、万柏林区、阳曲县、古交市），可以问他们的目标、项目和举措。")
@@ -73,14 +78,18 @@ def _best_sentence(passage: Passage, row: int, data: "IndexData", sentence_rows:
     if not rows or qvec is None:
         return passage.text
     sims = data.sentence_vectors[rows] @ qvec
-    best, best_score = rows[0], -1e9
+    scores = []
     for s, sim in zip(rows, sims):
         words = set(tokenizer.cut_for_search(data.sentences[s]))
         overlap = len(words & query_tokens) / max(1, len(query_tokens))
-        score = float(sim) + LEXICAL_WEIGHT * overlap
-        if score > best_score:
-            best, best_score = s, score
-    return _balanced(data.sentences[best])
+        scores.append(float(sim) + LEXICAL_WEIGHT * overlap)
+    order = sorted(range(len(rows)), key=lambda i: -scores[i])
+    keep = {order[0]}
+    if len(order) > 1 and scores[order[0]] - scores[order[1]] <= SECOND_SENTENCE_MARGIN:
+        keep.add(order[1])
+    if len(data.sentences[rows[order[0]]]) < SHORT_SENTENCE_CHARS and order[0] + 1 < len(rows):
+        keep.add(order[0] + 1)
+    return _balanced("".join(data.sentences[rows[i]] for i in sorted(keep)))
 
 
 def compose_answer(result: "SearchResult", data: "IndexData", row_of: dict[str, int],
@@ -90,7 +99,8 @@ def compose_answer(result: "SearchResult", data: "IndexData", row_of: dict[str, 
     if q.is_empty:
         return Answer(EMPTY_QUESTION, [], False, question=q.text, notice=notice)
     if not result.answerable or not result.passages:
-        text = NOT_COVERED if not notice else f"{notice}{NOT_COVERED}"
+        text = f"版面上没有这部分内容。编者注：{result.note}" if result.note else NOT_COVERED
+        text = f"{notice}{text}" if notice else text
         return Answer(text, [], False, question=q.text, notice=notice)
     tokens = set(q.tokens)
     top = result.passages[0]

@@ -251,6 +251,7 @@ def keyword_index(tokens: list[list[str]]) -> tuple[dict[str, np.ndarray], dict[
     """A bm25s index over the given token lists, as plain arrays for the bundle."""
     import bm25s
 
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     bm25 = bm25s.BM25()
     bm25.index([t if t else [""] for t in tokens], show_progress=False)
     scores = {k: np.asarray(v) for k, v in bm25.scores.items() if k != "num_docs"}

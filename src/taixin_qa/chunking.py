@@ -16,7 +16,8 @@ from taixin_qa.corpus import Corpus, Interview
 
 # Bump when the way chunks or their indexed text are made changes: every
 # chunk then gets a new hash and is embedded again.
-CHUNKER_VERSION = 4
+CHUNKER_VERSION = 5
+MIN_SENTENCE_CHARS = 8
 
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])(?![”’」』）)])|(?<=[。！？!?][”’」』])")
 
@@ -100,8 +101,17 @@ def make_chunks(corpus: Corpus) -> list[Chunk]:
 def split_sentences(text: str) -> list[str]:
     """Split Chinese text into sentences, keeping closing quotes with their sentence.
 
-    >>> split_sentences("要以更高的站位。全力以赴！“好。”他说。")
-    ['要以更高的站位。', '全力以赴！', '“好。”', '他说。']
+    >>> split_sentences("要以更高的站位。全力以赴，不要停！“我们要干到底。”杨俊民说。")
+    ['要以更高的站位。', '全力以赴，不要停！', '“我们要干到底。”杨俊民说。']
     """
     parts = [s.strip() for s in _SENTENCE_END.split(text)]
-    return [s for s in parts if s]
+    out: list[str] = []
+    for s in parts:
+        if not s:
+            continue
+        # "……召开。”杨俊民说。": a bare attribution belongs to the quote before it.
+        if out and len(s) <= MIN_SENTENCE_CHARS:
+            out[-1] += s
+        else:
+            out.append(s)
+    return out

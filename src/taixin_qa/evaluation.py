@@ -114,3 +114,33 @@ class FollowUpEvaluator:
                 right += 1
         return {"followups": float(len(self.conversations)),
                 "followup_speaker@1": right / max(1, len(self.conversations))}
+
+
+@dataclass
+class AnswerEvaluator:
+    """How often the extractive answer contains the gold answer span, and names the right speaker first."""
+
+    questions: list[dict]
+    failures: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def from_file(cls, path: Path | str = EVAL_DIR / "questions.jsonl") -> "AnswerEvaluator":
+        return cls(read_jsonl(path))
+
+    def __call__(self, engine: "Engine") -> dict[str, float]:
+        self.failures = []
+        scored = [q for q in self.questions if not q.get("out_of_scope") and q.get("answer")]
+        contains = speaker = 0
+        for q in scored:
+            ans = engine.answer(q["question"])
+            squashed = "".join(ans.text.split())
+            if "".join(q["answer"].split()) in squashed:
+                contains += 1
+            else:
+                self.failures.append({"id": q["id"], "question": q["question"], "gold": q["answer"],
+                                      "answer": ans.text[:120]})
+            if ans.sentences and ans.sentences[0].passage.interview_id in set(q["gold_interviews"]):
+                speaker += 1
+        n = max(1, len(scored))
+        return {"answers": float(len(scored)), "answer_contains_gold": contains / n,
+                "answer_speaker@1": speaker / n}

