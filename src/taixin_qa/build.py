@@ -237,6 +237,7 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, model: str | None
             # Lets the tests kill a build at its most dangerous moment.
             import time
 
+            print("paused before write", flush=True)
             time.sleep(float(os.environ["TAIXIN_QA_TEST_CRASH_BEFORE_WRITE"]))
         write_index(index_dir, data)
         status = "rebuilt" if old is None else "updated"

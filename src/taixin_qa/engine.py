@@ -307,7 +307,7 @@ class Engine:
         top = np.argsort(-scores, kind="stable")[:k]
         passages = [snap.passages[i].with_score(scores[i]) for i in top if np.isfinite(scores[i])]
         if strategy == "hybrid" and snap.judge is not None:
-            decision = snap.judge.judge(q, sig, passages)
+            decision = snap.judge.judge(q, sig, passages, filtered=rows is not None)
             answerable, reason, note = decision.answerable, decision.reason, decision.note
         else:
             answerable, reason, note = is_answerable(sig, strategy), "", ""

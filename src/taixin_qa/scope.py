@@ -103,7 +103,9 @@ class ScopeJudge:
                 return place
         return None
 
-    def judge(self, question: "Question", signals: "Signals", ranked: Sequence["Passage"]) -> ScopeDecision:
+    def judge(self, question: "Question", signals: "Signals", ranked: Sequence["Passage"],
+              filtered: bool = False) -> ScopeDecision:
+        """``filtered``: the user chose a speaker or district, which counts as naming one."""
         text = question.text
         top_ids = {p.interview_id for p in ranked[:3]}
         for term, interview_id, note in self._gap_terms:
@@ -120,7 +122,7 @@ class ScopeJudge:
         if any(w in lower for w in self.date_words):
             if not any(self.date_pattern.search(p.text) for p in ranked[:3]):
                 return ScopeDecision(False, "asks for a date; the passages that match hold none")
-        if question.interview_ids:
+        if question.interview_ids or filtered:
             return ScopeDecision(True, "names a speaker or district")
         if signals.sparse is not None and signals.sparse.size and float(np.max(signals.sparse)) > 0:
             best = float(np.max(signals.sparse))

