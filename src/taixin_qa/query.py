@@ -103,6 +103,14 @@ def history_questions(history: Iterable[Any] | None) -> list[str]:
     return out
 
 
+def remove_name(text: str, form: str) -> str:
+    """Remove a name from text; a pinyin key ('wanbolin') also matches 'Wanbolin', 'Wan-bolin District'."""
+    if not form.isascii():
+        return text.replace(form, "")
+    pattern = r"[\s\-']*".join(re.escape(ch) for ch in form)
+    return re.sub(rf"{pattern}(?:'s)?(?:\s+(?:district|county|city))?", "", text, flags=re.IGNORECASE)
+
+
 class QueryParser:
     """Turns raw text (and chat history) into a :class:`Question`."""
 
@@ -157,9 +165,8 @@ class QueryParser:
             if len(self._content_words(question)) <= self.rules.max_elliptical_words and last.entities:
                 base = last.text
                 for form in sorted(last.entities, key=len, reverse=True):
-                    base = base.replace(form, "")
-                subject = " ".join(question.entities)
-                return self._make(question.original, f"{subject} {base}".strip(), question.truncated,
+                    base = remove_name(base, form)
+                return self._make(question.original, f"{question.text} {base}".strip(), question.truncated,
                                   rewritten_from=question.text)
             return question
         # No name of its own: a pronoun or a very short question is about the last one named.

@@ -228,7 +228,7 @@ def build_app(engine: Any) -> gr.Blocks:
     interviews = list(engine.corpus.interviews)
     speakers = [(ALL, ALL)] + [(f"{iv.speaker}（{iv.district}）", iv.speaker) for iv in interviews]
     districts = [ALL] + list(dict.fromkeys(d for iv in interviews for d in iv.districts))
-    names = "、".join(f"{iv.district}{iv.speaker}" for iv in interviews)
+    names = "、".join(f"{iv.speaker}（{iv.district}）" for iv in interviews)
 
     def answer(question: str, history: list[str], k: int, speaker: str | None, district: str | None) -> Answer:
         engine.reload_if_changed()
@@ -291,8 +291,8 @@ def build_app(engine: Any) -> gr.Blocks:
 
     with gr.Blocks(title=TITLE, analytics_enabled=False) as demo:
         gr.HTML(f'<div id="tx-masthead"><h1>{html.escape(TITLE)}</h1>'
-                f"<p>问答对象：报纸版面上<b>六位县（市、区）委书记</b>谈太忻经济区建设的专访——"
-                f"{html.escape(names)}。每个回答都摘自版面原文，并注明是谁说的。</p></div>",
+                f"<p>问答对象：本版<b>六位太原市县（市、区）委书记</b>谈太忻经济区建设的专访——"
+                f"{html.escape(names)}。<br>每个回答都摘自版面原文，并注明是谁说的。</p></div>",
                 padding=False)
         questions = gr.State([])
         with gr.Row(equal_height=False):
@@ -330,6 +330,8 @@ def build_app(engine: Any) -> gr.Blocks:
         for button, q in zip(example_buttons, EXAMPLES):
             button.click(lambda m, *rest, q=q: chat(q, m, *rest), inputs[1:], outputs, api_visibility="private")
         clear.click(lambda: ("", [], []), None, outputs, api_visibility="private", queue=False)
+        # The chatbot's own trash icon must forget the follow-up context too.
+        chatbot.clear(lambda: [], None, questions, api_visibility="private", queue=False)
         gr.api(ask, api_name="ask")
 
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_MAX_SIZE)
