@@ -285,6 +285,7 @@ class Engine:
     def search(self, question: Any, k: int = 5, speaker: str | None = None, district: str | None = None,
                history: Iterable[Any] | None = None, strategy: str | None = None) -> SearchResult:
         """Rank passages for a question; ``answerable`` is False when the page does not cover it."""
+        self.reload_if_changed()
         snap = self._ensure_snapshot()
         q = self.parser.parse(question, history)
         notice = ""
