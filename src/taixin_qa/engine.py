@@ -37,6 +37,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CORPUS = Path(os.environ.get("TAIXIN_QA_CORPUS", PROJECT_ROOT / "corpus"))
 DEFAULT_INDEX = Path(os.environ.get("TAIXIN_QA_INDEX", PROJECT_ROOT / "embeddings"))
 QUERY_CACHE_SIZE = 2048
+# Above this many passages the sentence-level and learned-sparse channels are
+# computed only for candidates (the dense and BM25 top lists plus named
+# interviews): both are exact scans that dominate a query at 100k chunks
+# (benchmarks/README.md). Below it every passage is scored, exactly.
+CANDIDATES_FROM = 2000
+CANDIDATES_PER_CHANNEL = 300
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class SearchResult:
     notice: str = ""
     reason: str = ""   # why the page does or does not cover the question
     note: str = ""     # our corpus note about a gap, when that is the reason
+    snapshot: Any = field(default=None, repr=False, compare=False)  # the index these passages came from
 
 
 @dataclass
@@ -63,7 +70,9 @@ class _Snapshot:
     manifest_mtime: float
     sentence_rows: list[list[int]] = field(default_factory=list)
     sparse_columns: Any = None  # passages x latent terms, column-major for per-term lookups
+    sparse_rows: Any = None     # the same, row-major, for scoring a few candidate passages
     judge: ScopeJudge | None = None
+    row_of: dict[str, int] = field(default_factory=dict)
 
 
 class Engine:
@@ -144,12 +153,10 @@ class Engine:
         import faiss
 
         passages = [Passage(**p) for p in data.passages]
+        index = None  # exact search is a numpy mat-vec over data.vectors; no second copy
         if data.faiss_bytes is not None:
             index = faiss.deserialize_index(data.faiss_bytes)
             index.hnsw.efSearch = 128
-        else:
-            index = faiss.IndexFlatIP(data.vectors.shape[1])
-            index.add(np.ascontiguousarray(data.vectors))
         bm25 = bm25s.BM25()
         bm25.vocab_dict = data.vocab
         bm25.unique_token_ids_set = set(data.vocab.values())
@@ -165,13 +172,16 @@ class Engine:
             mtime = (self.index_dir / MANIFEST).stat().st_mtime
         except OSError:
             mtime = 0.0
-        sparse_columns = None
+        sparse_columns = sparse_rows = None
         if data.sparse is not None and data.manifest.sparse_dim:
             from scipy.sparse import csr_matrix
 
-            sparse_columns = csr_matrix((data.sparse["data"], data.sparse["indices"], data.sparse["indptr"]),
-                                        shape=(len(passages), data.manifest.sparse_dim)).tocsc()
-        return _Snapshot(sparse_columns=sparse_columns, judge=ScopeJudge(self.corpus, data.vocab), data=data, passages=passages, faiss_index=index, bm25=bm25,
+            sparse_rows = csr_matrix((data.sparse["data"], data.sparse["indices"], data.sparse["indptr"]),
+                                     shape=(len(passages), data.manifest.sparse_dim))
+            sparse_columns = sparse_rows.tocsc()
+        return _Snapshot(sparse_columns=sparse_columns, sparse_rows=sparse_rows,
+                         judge=ScopeJudge(self.corpus, data.vocab), row_of={p.id: i for i, p in enumerate(passages)},
+                         data=data, passages=passages, faiss_index=index, bm25=bm25,
                          kind_prior=np.array([KIND_PRIOR.get(p.kind, 0.0) for p in passages]),
                          interview_rows={k: np.array(v) for k, v in rows.items()},
                          manifest_mtime=mtime, sentence_rows=sentence_rows)
@@ -249,11 +259,7 @@ class Engine:
 
     def signals(self, question: Question, snap: _Snapshot, qvec: np.ndarray, qsparse: Any = None) -> Signals:
         n = len(snap.passages)
-        sparse = np.zeros(n, dtype=np.float32)
-        if qsparse is not None and snap.sparse_columns is not None and len(qsparse[0]):
-            idx, val = qsparse
-            sparse = np.asarray(snap.sparse_columns[:, np.asarray(idx)] @ np.asarray(val, dtype=np.float32)).ravel()
-        if snap.data.faiss_bytes is None:
+        if snap.faiss_index is None:
             cosine = snap.data.vectors @ qvec
         else:
             # Approximate index: exact cosine for its top hits, the rest stay low.
@@ -262,12 +268,6 @@ class Engine:
             cosine = np.full(n, float(sims[0].min()) - 0.05 if k else 0.0, dtype=np.float32)
             valid = ids[0] >= 0
             cosine[ids[0][valid]] = sims[0][valid]
-        sentence_cosine = cosine.copy()
-        if len(snap.data.sentence_owner):
-            per_sentence = snap.data.sentence_vectors @ qvec
-            best = np.full(n, -np.inf, dtype=np.float32)
-            np.maximum.at(best, snap.data.sentence_owner, per_sentence)
-            sentence_cosine = np.where(np.isfinite(best), best, cosine)
         known = [t for t in question.tokens if t in snap.bm25.vocab_dict]
         bm25 = snap.bm25.get_scores(known) if known else np.zeros(n, dtype=np.float32)
         named = np.zeros(n, dtype=np.float32)
@@ -275,6 +275,33 @@ class Engine:
             rows = snap.interview_rows.get(interview_id)
             if rows is not None:
                 named[rows] = 1.0
+
+        if n > CANDIDATES_FROM:
+            m = CANDIDATES_PER_CHANNEL
+            candidates = np.unique(np.concatenate([np.argpartition(-cosine, m)[:m], np.argpartition(-bm25, m)[:m],
+                                                   np.flatnonzero(named)])).astype(np.int64)
+        else:
+            candidates = np.arange(n)
+
+        sentence_cosine = np.array(cosine, dtype=np.float32, copy=True)
+        owners = [snap.sentence_rows[c] for c in candidates]
+        sentence_ids = np.fromiter((s for rows in owners for s in rows), dtype=np.int64)
+        if sentence_ids.size:
+            per_sentence = snap.data.sentence_vectors[sentence_ids] @ qvec
+            best = np.full(n, -np.inf, dtype=np.float32)
+            np.maximum.at(best, snap.data.sentence_owner[sentence_ids], per_sentence)
+            sentence_cosine = np.where(np.isfinite(best), best, sentence_cosine)
+
+        sparse = np.zeros(n, dtype=np.float32)
+        if qsparse is not None and snap.sparse_rows is not None and len(qsparse[0]):
+            idx, val = qsparse
+            if len(candidates) == n:
+                sparse = np.asarray(snap.sparse_columns[:, np.asarray(idx)] @ np.asarray(val, np.float32)).ravel()
+            else:
+                query = np.zeros(snap.sparse_rows.shape[1], dtype=np.float32)
+                query[np.asarray(idx)] = val
+                sparse[candidates] = snap.sparse_rows[candidates] @ query
+
         content = [t for t in question.tokens if len(t) > 1 or not t.isascii()]
         coverage = (sum(1 for t in content if t in snap.bm25.vocab_dict) / len(content)) if content else 0.0
         return Signals(cosine=np.asarray(cosine, dtype=np.float32), bm25=np.asarray(bm25, dtype=np.float32),
@@ -294,7 +321,7 @@ class Engine:
 
             notice = f"问题过长，只按前 {MAX_QUESTION_CHARS} 个字检索。"
         if q.is_empty or not snap.passages:
-            return SearchResult(q, [], False, None, notice)
+            return SearchResult(q, [], False, None, notice, snapshot=snap)
         k = max(1, min(int(k), len(snap.passages)))
         strategy = strategy or self.strategy
         # Only the hybrid ranking reads the learned-sparse channel: a second encoder pass.
@@ -306,7 +333,11 @@ class Engine:
             mask = np.full(len(scores), -np.inf)
             mask[rows] = 0.0
             scores = scores + mask
-        top = np.argsort(-scores, kind="stable")[:k]
+        if len(scores) > 4 * k:
+            part = np.argpartition(-scores, k)[:k]
+            top = part[np.argsort(-scores[part], kind="stable")]
+        else:
+            top = np.argsort(-scores, kind="stable")[:k]
         passages = [snap.passages[i].with_score(scores[i]) for i in top if np.isfinite(scores[i])]
         if strategy == "hybrid" and snap.judge is not None:
             decision = snap.judge.judge(q, sig, passages, filtered=rows is not None)
@@ -314,8 +345,8 @@ class Engine:
         else:
             answerable, reason, note = is_answerable(sig, strategy), "", ""
         if not answerable or not passages:
-            return SearchResult(q, [], False, qvec, notice, reason or "no passage", note)
-        return SearchResult(q, passages, True, qvec, notice, reason)
+            return SearchResult(q, [], False, qvec, notice, reason or "no passage", note, snapshot=snap)
+        return SearchResult(q, passages, True, qvec, notice, reason, snapshot=snap)
 
     def retrieve(self, question: Any, k: int = 5, speaker: str | None = None, district: str | None = None,
                  history: Iterable[Any] | None = None) -> list[Passage]:
@@ -334,9 +365,8 @@ class Engine:
         ……努力实现太忻经济区建设“一年见效、三年成形、五年成势、十年成城”。（裴耀军，阳曲县委书记）
         """
         result = self.search(question, k=k, speaker=speaker, district=district, history=history)
-        snap = self._ensure_snapshot()
-        return compose_answer(result, snap.data, {p.id: i for i, p in enumerate(snap.passages)},
-                              snap.sentence_rows, self.tokenizer)
+        snap = result.snapshot  # the same index the passages came from, even if a swap happened since
+        return compose_answer(result, snap.data, snap.row_of, snap.sentence_rows, self.tokenizer)
 
     def passages(self) -> list[Passage]:
         """Every passage in the index, in corpus order."""
