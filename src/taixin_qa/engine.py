@@ -26,7 +26,7 @@ from taixin_qa.encoders import Encoder, has_sparse, load_encoder, model_id_for, 
 from taixin_qa.errors import TaixinError
 from taixin_qa.fusion import KIND_PRIOR, Signals, fuse, is_answerable
 from taixin_qa.lexicon import Lexicon, pinyin_key, short_place_names
-from taixin_qa.query import Question, QueryParser
+from taixin_qa.query import MAX_QUESTION_CHARS, Question, QueryParser
 from taixin_qa.scope import ScopeJudge
 from taixin_qa.store import IndexData, MANIFEST, read_index
 from taixin_qa.tokenization import Tokenizer, normalize
@@ -317,8 +317,6 @@ class Engine:
         q = self.parser.parse(question, history)
         notice = ""
         if q.truncated:
-            from taixin_qa.query import MAX_QUESTION_CHARS
-
             notice = f"问题过长，只按前 {MAX_QUESTION_CHARS} 个字检索。"
         if q.is_empty or not snap.passages:
             return SearchResult(q, [], False, None, notice, snapshot=snap)
