@@ -33,6 +33,7 @@ class PageText:
 
     text: str
     where: str
+    key: str = ""  # what the text is, for provenance: a paragraph id, or "<interview id>:headline"
 
 
 @dataclass
@@ -58,19 +59,20 @@ class IntegrityReport:
 def page_text_of(article: Article) -> list[PageText]:
     """All page text the corpus holds for one article, labelled for error messages."""
     meta = article.path / "article.yaml"
-    pieces = [PageText(article.title, f"{meta} (title)")] if article.title else []
+    pieces = [PageText(article.title, f"{meta} (title)", f"{article.id}:title")] if article.title else []
     if article.subtitle:
-        pieces.append(PageText(article.subtitle, f"{meta} (subtitle)"))
+        pieces.append(PageText(article.subtitle, f"{meta} (subtitle)", f"{article.id}:subtitle"))
     for iv in article.interviews:
         name = iv.path
         for label, value in (("headline", iv.headline), ("subtitle", iv.subtitle), ("byline", iv.byline)):
             if value:
-                pieces.append(PageText(value, f"{name} ({label})"))
+                pieces.append(PageText(value, f"{name} ({label})", f"{iv.id}:{label}"))
         for p in iv.paragraphs:
             kind = "caption" if p.kind == "caption" else "paragraph"
-            pieces.append(PageText(p.text, f"{name}, {kind} {p.index} (line {p.line})"))
+            pieces.append(PageText(p.text, f"{name}, {kind} {p.index} (line {p.line})", p.id))
             if p.credit:
-                pieces.append(PageText(p.credit, f"{name}, credit of caption {p.index} (line {p.line})"))
+                pieces.append(PageText(p.credit, f"{name}, credit of caption {p.index} (line {p.line})",
+                                       f"{p.id}:credit"))
     return pieces
 
 
@@ -98,6 +100,37 @@ def _snippet(text: str, width: int = 24) -> str:
     return text if len(text) <= width else text[:width] + "…"
 
 
+def _page_lines(article: Article) -> dict[int, str]:
+    """Non-empty lines of the verbatim page, squashed, by 1-based line number."""
+    return {number: squash(raw) for number, raw in enumerate(read_text(article.source_path).split("\n"), start=1)
+            if squash(raw)}
+
+
+def _lines_by_text(page_lines: dict[int, str]) -> dict[str, list[int]]:
+    by_text: dict[str, list[int]] = defaultdict(list)
+    for number, text in page_lines.items():
+        by_text[text].append(number)
+    return by_text
+
+
+def page_line_map(article: Article) -> dict[str, tuple[int, ...]]:
+    """Which lines of the verbatim page each piece of page text is made of, by ``PageText.key``.
+
+    Lines are 1-based and in reading order of the piece; a paragraph rejoined
+    across a column break has several. Pieces that are not whole page lines
+    (damage ``corpus check`` reports) are left out. The assignment is the one
+    the check makes, piece by piece in corpus order.
+    """
+    by_text = _lines_by_text(_page_lines(article))
+    used: set[int] = set()
+    found = {}
+    for piece in page_text_of(article):
+        numbers = _decompose(squash(piece.text), by_text, used)
+        if numbers is not None:
+            found[piece.key] = tuple(numbers)
+    return found
+
+
 def check_article(article: Article, report: IntegrityReport) -> None:
     if article.source_sha256 and sha256_file(article.source_path) != article.source_sha256:
         report.problems.append(
@@ -105,20 +138,15 @@ def check_article(article: Article, report: IntegrityReport) -> None:
             "Restore the original copy; corrections belong in the interview files' notes."
         )
 
-    page_lines = {}
-    for number, raw in enumerate(read_text(article.source_path).split("\n"), start=1):
-        if squash(raw):
-            page_lines[number] = squash(raw)
-    by_text: dict[str, list[int]] = defaultdict(list)
-    for number, text in page_lines.items():
-        by_text[text].append(number)
+    page_lines = _page_lines(article)
     used_by: dict[int, str] = {}
-    used: set[int] = set()
     pieces = page_text_of(article)
     report.articles += 1
     report.page_lines += len(page_lines)
     report.pieces += len(pieces)
     report.characters += sum(len(t) for t in page_lines.values())
+    by_text = _lines_by_text(page_lines)
+    used: set[int] = set()
     for piece in pieces:
         text = squash(piece.text)
         numbers = _decompose(text, by_text, used)
