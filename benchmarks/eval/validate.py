@@ -7,7 +7,12 @@ Run with the project venv, no arguments:
 Checks questions.jsonl and followups.jsonl: ids unique, every gold paragraph
 exists, gold_interviews match the gold paragraphs, every answer is a verbatim
 substring of at least one gold paragraph, out-of-scope items have no gold and
-no answer, and each question kind meets its minimum count.
+no answer, and each question kind meets its minimum count. Every in-scope
+question of questions.jsonl and heldout.jsonl has a question type (``qtype``)
+and an exact gold ``span`` (a string, or a list of strings that must all
+appear) taken verbatim from its gold paragraphs or its interviews' header.
+structure*.jsonl (questions about the page itself) and missing*.jsonl
+("same question about another speaker who has no answer") are checked too.
 """
 
 from __future__ import annotations
@@ -37,6 +42,12 @@ MIN_KIND = {
     "out_of_scope_near": 8,
 }
 OOS_KINDS = {"out_of_scope", "out_of_scope_near"}
+# What a question asks for; the first six are "fact" questions that should get a direct answer.
+QTYPES = {"number", "count", "list", "name", "place", "date", "post", "what", "how"}
+STRUCTURE_KINDS = {"post_holder", "posts", "places", "count", "speakers", "reporter", "interviewed_by", "reporters",
+                   "headline", "title", "date", "speakers_on_date", "publication_date", "refuse"}
+MIN_STRUCTURE = 30
+MIN_MISSING = 15
 LANGS = {"zh", "zh-hant", "en"}
 KIND_LANG = {"english": "en", "traditional": "zh-hant"}
 MIN_QUESTIONS = 100
@@ -84,6 +95,50 @@ def check_gold(row: dict, paragraphs: dict, where: str, errors: list[str]) -> No
             errors.append(f"{where}: answer must be a non-empty string or null")
         elif not any(answer in paragraphs[p].text for p in gp):
             errors.append(f"{where}: answer {answer!r} is not a verbatim substring of any gold paragraph")
+
+
+def check_span(row: dict, paragraphs: dict, headers: dict, where: str, errors: list[str]) -> None:
+    qtype, span = row.get("qtype"), row.get("span")
+    if row.get("out_of_scope"):
+        if span is not None:
+            errors.append(f"{where}: out-of-scope question must have span null")
+        return
+    if qtype not in QTYPES:
+        errors.append(f"{where}: unknown qtype {qtype!r} (one of {sorted(QTYPES)})")
+    spans = span if isinstance(span, list) else [span]
+    if not spans or not all(isinstance(x, str) and x for x in spans):
+        errors.append(f"{where}: span must be a non-empty string or list of strings")
+        return
+    text = "".join(paragraphs[p].text for p in row.get("gold_paragraphs", []) if p in paragraphs)
+    text += "".join(headers.get(i, "") for i in row.get("gold_interviews", []))
+    for x in spans:
+        if x not in text:
+            errors.append(f"{where}: span {x!r} is not verbatim in the gold paragraphs or their interviews' header")
+
+
+def check_structure(rows: list[dict], name: str, errors: list[str]) -> None:
+    ids = Counter(r.get("id") for r in rows)
+    errors += [f"{name}: duplicate id {i}" for i, n in ids.items() if n > 1]
+    for r in rows:
+        where = f"{name} {r.get('id')}"
+        for key in ("id", "question", "kind", "short", "items", "missing", "refused", "gold_interviews"):
+            if key not in r:
+                errors.append(f"{where}: missing field {key}")
+        if r.get("kind") not in STRUCTURE_KINDS:
+            errors.append(f"{where}: unknown kind {r.get('kind')!r}")
+        expected = [r.get("short") is not None, bool(r.get("items")), bool(r.get("missing")), bool(r.get("refused"))]
+        if sum(expected) != 1:
+            errors.append(f"{where}: exactly one of short, items, missing, refused must be set")
+
+
+def check_missing(rows: list[dict], name: str, errors: list[str]) -> None:
+    ids = Counter(r.get("id") for r in rows)
+    errors += [f"{name}: duplicate id {i}" for i, n in ids.items() if n > 1]
+    for r in rows:
+        where = f"{name} {r.get('id')}"
+        for key in ("id", "history", "question", "subject", "place", "topic"):
+            if key not in r:
+                errors.append(f"{where}: missing field {key}")
 
 
 def check_questions(rows: list[dict], paragraphs: dict, errors: list[str]) -> Counter:
@@ -170,11 +225,25 @@ def check_followups(rows: list[dict], paragraphs: dict, errors: list[str]) -> No
 def main() -> int:
     corpus = load_corpus(ROOT / "corpus")
     paragraphs = {p.id: p for iv in corpus.interviews for p in iv.paragraphs}
+    headers = {iv.id: f"{iv.subtitle or ''}{iv.speaker}{iv.role}{iv.district}" for iv in corpus.interviews}
     errors: list[str] = []
     questions = read_jsonl(HERE / "questions.jsonl")
     followups = read_jsonl(HERE / "followups.jsonl")
     kinds = check_questions(questions, paragraphs, errors)
     check_followups(followups, paragraphs, errors)
+    for name in ("questions", "heldout"):
+        for r in read_jsonl(HERE / f"{name}.jsonl"):
+            check_span(r, paragraphs, headers, f"{name} {r.get('id')}", errors)
+    structure = [read_jsonl(HERE / f"{n}.jsonl") for n in ("structure", "structure_heldout")]
+    missing = [read_jsonl(HERE / f"{n}.jsonl") for n in ("missing", "missing_heldout")]
+    for name, rows in zip(("structure", "structure_heldout"), structure):
+        check_structure(rows, name, errors)
+    for name, rows in zip(("missing", "missing_heldout"), missing):
+        check_missing(rows, name, errors)
+    if sum(len(r) for r in structure) < MIN_STRUCTURE:
+        errors.append(f"structure: fewer than {MIN_STRUCTURE} questions about the page's structure")
+    if sum(len(r) for r in missing) < MIN_MISSING:
+        errors.append(f"missing: fewer than {MIN_MISSING} 'same question, another speaker' follow-ups")
     if errors:
         for e in errors:
             print("FAIL", e)
