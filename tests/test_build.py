@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -114,13 +113,15 @@ def test_interrupted_build_leaves_the_old_index_intact(corpus_copy, tmp_path):
     old_manifest = (index / MANIFEST).read_bytes()
     edit_everywhere(corpus_copy, "植入文旅、康养等项目", "植入文旅、康养、研学等项目")
     script = (
-        "import sys; sys.path.insert(0, %r)\n"
+        "import sys, time; sys.path.insert(0, %r)\n"
         "from conftest import FakeEncoder\n"
         "from taixin_qa.build import build_index\n"
-        "build_index(%r, %r, encoder=FakeEncoder(), progress=False)\n"
+        "def pause():\n"
+        "    print('paused before write', flush=True)\n"
+        "    time.sleep(30)\n"
+        "build_index(%r, %r, encoder=FakeEncoder(), progress=False, before_write=pause)\n"
     ) % (str(ROOT / "tests"), str(corpus_copy), str(index))
-    env = {**os.environ, "TAIXIN_QA_TEST_CRASH_BEFORE_WRITE": "30"}
-    proc = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "paused before write"  # vectors made, nothing written yet
     proc.send_signal(signal.SIGKILL)
     proc.wait()

