@@ -1,0 +1,98 @@
+"""structure: questions about the page itself are answered exactly from the interview headers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import CORPUS, ROOT
+from taixin_qa.corpus import load_corpus
+from taixin_qa.provenance import page_location
+from taixin_qa.structure import PageStructure
+
+
+@pytest.fixture(scope="module")
+def page():
+    return PageStructure(load_corpus(CORPUS))
+
+
+def test_post_holder_is_read_from_the_subtitle_and_cited_to_it(page):
+    ans = page.answer("阳曲县委书记叫啥")
+    assert ans.short == "裴耀军"
+    assert ans.missing is None
+    [source] = ans.sources
+    assert source.id == "pei-yaojun:subtitle" and source.kind == "header"
+    assert source.text == "—访阳曲县委书记裴耀军"
+
+
+def test_the_six_places_and_the_count(page):
+    places = page.answer("这个版面采访了哪几个区县的书记？")
+    assert places.short.split("、") == ["尖草坪区", "迎泽区", "杏花岭区", "万柏林区", "阳曲县", "古交市"]
+    assert len(places.sources) == 6
+    assert page.answer("这版采访了几位书记？").short == "6位"
+    assert page.answer("本版一共有几篇专访？").short == "6篇"
+
+
+def test_reporters_from_the_bylines_and_an_unprinted_byline_is_missing(page):
+    assert page.answer("谁采访了杨俊民？").short == "徐方伟"
+    assert page.answer("记者徐方伟采访了谁？").short == "杨俊民、李卫平"
+    ans = page.answer("李慧的专访是哪个记者采写的？")
+    assert ans.short is None
+    assert ans.missing == "版面没有印出李慧专访的记者署名"
+
+
+def test_headlines_dates_and_posts_as_printed(page):
+    assert page.answer("阳曲县那篇专访的标题是什么？").short == "当好太忻经济区建设排头兵"
+    assert page.answer("李慧专访的标题是什么？").missing
+    assert page.answer("杨俊民是哪天接受本报记者专访的？").short == "12月13日"
+    assert page.answer("裴耀军是哪天接受采访的？").missing == "版面没有印出裴耀军接受专访的日期"
+    assert page.answer("卢俊峰有哪些职务？").short == "副市长、尖草坪区委书记、中北高新区党委书记"
+    assert page.answer("陽曲縣的書記叫什麼？").short == "裴耀军"
+    assert page.answer("Who is the party secretary of Gujiao?").short == "李卫平"
+
+
+def test_an_office_not_printed_for_a_place_on_the_page_is_stated_as_missing(page):
+    ans = page.answer("阳曲县县长是谁？")
+    assert ans.short is None
+    assert ans.missing == "版面没有给出阳曲县县长的名字"
+
+
+@pytest.mark.parametrize("question", [
+    "忻州市委书记是谁？", "太原市委书记是谁？", "晋中市委书记是谁？",        # places not on the page
+    "谁说要当排头兵？", "哪些书记提到了“六个一”？", "哪位书记说服务业是本区的基础产业？",  # content questions
+    "万柏林区第一年计划完成多少投资？", "阳曲县推进这项工作由谁挂帅当组长？", "红烧肉怎么做？",
+])
+def test_questions_that_are_not_about_the_page_structure_are_left_to_search(page, question):
+    assert page.answer(question) is None
+
+
+def test_every_header_source_opens_on_the_original_page(page):
+    corpus = load_corpus(CORPUS)
+    for question in ("阳曲县委书记叫啥", "谁采访了杨俊民？", "阳曲县那篇专访的标题是什么？", "这个版面的总标题是什么？"):
+        for source in page.answer(question).sources:
+            loc = page_location(corpus, source.id)
+            assert loc.highlight, source.id
+            assert source.text.replace(" ", "") in "".join(loc.page_lines[n - 1] for n in loc.highlight).replace(" ", "")
+
+
+def _rows(name):
+    path = ROOT / "benchmarks" / "eval" / f"{name}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def test_structure_evaluation_set_is_answered_exactly(page):
+    wrong = []
+    for row in _rows("structure"):
+        ans = page.answer(row["question"])
+        if row["refused"]:
+            ok = ans is None
+        elif row["missing"]:
+            ok = ans is not None and ans.short is None and bool(ans.missing)
+        elif row["items"]:
+            ok = ans is not None and ans.short is not None and set(ans.short.split("、")) == set(row["items"])
+        else:
+            ok = ans is not None and ans.short == row["short"]
+        if not ok:
+            wrong.append(row["id"])
+    assert wrong == []
