@@ -164,5 +164,35 @@ def model_convert(out: Path | None) -> None:
     click.echo(str(convert_e5_small(out)))
 
 
+@main.command()
+@_paths
+@click.option("--host", default=None, help="Address to listen on (default: $TAIXIN_QA_HOST or 127.0.0.1).")
+@click.option("--port", default=None, help="Port (default: $TAIXIN_QA_PORT or 7860).")
+@click.option("--feedback", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
+              help="Show 👍/👎 under answers and append each vote to FILE (JSON lines). Off by default.")
+def serve(corpus_dir: Path | None, index_dir: Path | None, model: str | None, host: str | None, port: str | None,
+          feedback: Path | None) -> None:
+    """Start the chat page and the JSON API (http://127.0.0.1:7860, API docs at /docs)."""
+    from taixin_qa.web.server import serve as run_server
+
+    logging.getLogger().setLevel(logging.INFO)
+    run_server(host, port, feedback, engine_factory=lambda: _engine(corpus_dir, index_dir, model))
+
+
+@main.group()
+def feedback() -> None:
+    """Votes on answers collected by `serve --feedback FILE`."""
+
+
+@feedback.command("report")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--top", default=10, show_default=True, type=click.IntRange(1, 1000), help="How many questions to list.")
+def feedback_report(file: Path, top: int) -> None:
+    """Summarise FILE: votes up and down, the questions and passages most often voted down."""
+    from taixin_qa.web.feedback import read_feedback
+
+    click.echo(read_feedback(file).summary(top))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
