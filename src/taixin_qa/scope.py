@@ -20,6 +20,13 @@ each measured on the evaluation set (``benchmarks/eval``, see the README):
    MIN_SPARSE. On the evaluation set every unrelated question stayed below
    19.7 and every in-scope one that names nobody reached 21.8.
 
+In a conversation every rule reads what the user typed (``Question.bare``),
+never the question as resolved from earlier turns: a name the user did not
+type is never a pass. A follow-up that leans on the conversation ("他还提到了
+哪些景区？") is in scope when its own words are the page's words
+(MIN_FOLLOW_UP_COVERAGE of them) or, when it has none but function words
+("还有呢？"), when there is a subject to go on with.
+
 The word lists behind 2 and 4 are data: ``corpus/lexicon/scope.yaml``.
 """
 
@@ -35,6 +42,7 @@ import yaml
 
 from taixin_qa.corpus import Corpus, read_text
 from taixin_qa.lexicon import short_place_names
+from taixin_qa.tokenization import cjk_ratio
 
 if TYPE_CHECKING:
     from taixin_qa.chunking import Passage
@@ -42,9 +50,20 @@ if TYPE_CHECKING:
     from taixin_qa.query import Question
 
 MIN_SPARSE = 20.5
+# Share of a follow-up's own content words (two characters or more) that the
+# page uses: "他的老家在哪里？" (老家: 0 of 1) is refused, "那里还要建哪些基础设施？"
+# (1 of 1) is not.
+MIN_FOLLOW_UP_COVERAGE = 0.66
+# An English follow-up ("What did he say about the business environment?") has
+# no Chinese words to look up: the multilingual channels must reach these. On
+# probes, off-page ones (his age, salary, phone) stayed below 7.3 / 0.735.
+MIN_FOLLOW_UP_SPARSE = 8.0
+MIN_FOLLOW_UP_COSINE = 0.737
 # Without a sparse channel (another embedding model), fall back to the cosine.
 MIN_COSINE = 0.86
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,12})[”\"」]")
+_GENERIC_EN = {"county", "district", "city", "zone", "the", "this", "that", "these", "his", "her", "their", "our",
+               "its", "each", "every", "which", "what", "whose"}
 _LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*")
 
 
@@ -68,6 +87,7 @@ class ScopeJudge:
         self.date_pattern = re.compile(data.get("date_pattern", r"\d{1,2}月\d{1,2}日"))
         self.office_words = tuple(sorted((str(w) for w in data.get("office_words", [])), key=len, reverse=True))
         self.units = tuple(sorted((str(w) for w in data.get("units", [])), key=len, reverse=True))
+        self.office_patterns_en = tuple(str(w) for w in data.get("office_patterns_en", []))
 
     @cached_property
     def _our_places(self) -> set[str]:
@@ -92,23 +112,77 @@ class ScopeJudge:
                     out.append((term, iv.id, note.text))
         return out
 
+    @cached_property
+    def _our_names(self) -> set[str]:
+        names = set(self._our_places)
+        for iv in self.corpus.interviews:
+            names.add(iv.speaker)
+        return names
+
     def foreign_office(self, text: str) -> str | None:
-        """The place in '忻州市委书记是谁？' when it is not one of the page's districts."""
-        if not self.office_words:
-            return None
-        offices = "|".join(re.escape(w) for w in self.office_words)
-        for m in re.finditer(rf"([\u4e00-\u9fff]{{2,5}}?)的?(?:{offices})", text):
-            place = m.group(1)
-            if re.search(r"[哪几各谁些这那该每]", place):
-                continue  # "哪位书记", "几位书记": asks which of ours
-            if not any(p in place for p in self._our_places):
-                return place
+        """The place in '忻州市委书记是谁？' or 'the mayor of Datong' when it is not one of the page's districts."""
+        if self.office_words:
+            offices = "|".join(re.escape(w) for w in self.office_words)
+            for m in re.finditer(rf"(?:{offices})", text):
+                before = re.search(r"([\u4e00-\u9fff]{1,8})$", text[: m.start()])
+                if not before:
+                    continue
+                place = re.sub(r"的$", "", before.group(1))
+                place = re.sub(rf"^(?:{self._lead})", "", place)
+                if len(place) < 2 or re.search(r"[哪几各谁些这那该每副]", place):
+                    continue  # "哪位书记", "几位书记", "这位书记", "副市长": asks about ours
+                if not any(p in place for p in self._our_names):
+                    return place
+        for pattern in self.office_patterns_en:
+            m = re.search(pattern, text, flags=re.IGNORECASE)
+            if m:
+                place = m.group("place")
+                key = re.sub(r"[^a-z]", "", place.lower())
+                if key in _GENERIC_EN:
+                    continue
+                if key and not any(key.startswith(n) or n.startswith(key) for n in self._our_latin):
+                    return place
         return None
+
+    @cached_property
+    def _lead(self) -> str:
+        return "|".join(re.escape(w) for w in ("那么", "那", "还有", "请问", "问一下", "另外", "以及", "和", "与", "跟"))
+
+    @cached_property
+    def _our_latin(self) -> set[str]:
+        from taixin_qa.lexicon import pinyin_key, to_pinyin
+
+        keys = set()
+        for iv in self.corpus.interviews:
+            for name in (*iv.district_aliases, *iv.speaker_aliases, iv.speaker, *iv.districts):
+                key = pinyin_key(name if name.isascii() else to_pinyin(name))
+                if len(key) >= 4:
+                    keys.add(key)
+            for d in iv.districts:
+                for n in short_place_names(d):
+                    keys.add(pinyin_key(to_pinyin(n)))
+        return {k for k in keys if k}
+
+    def follow_up_coverage(self, question: "Question") -> float | None:
+        """Share of a follow-up's own content words the page uses; None when it has none of its own."""
+        words = [w for w in question.content if not w.isascii()]
+        long_words = [w for w in words if len(w) >= 2] or words
+        if not long_words:
+            return None
+        known = 0
+        for w in long_words:
+            if w.lower() in self.vocabulary or w in self._page_text:
+                known += 1
+        return known / len(long_words)
 
     def judge(self, question: "Question", signals: "Signals", ranked: Sequence["Passage"],
               filtered: bool = False) -> ScopeDecision:
-        """``filtered``: the user chose a speaker or district, which counts as naming one."""
-        text = question.text
+        """``filtered``: the user chose a speaker or district, which counts as naming one.
+
+        Every rule reads what the user typed (``question.bare``); the resolved
+        reading only decides which passages are looked at.
+        """
+        text = question.bare or question.text
         top_ids = {p.interview_id for p in ranked[:3]}
         for term, interview_id, note in self._gap_terms:
             if term in text and (interview_id in question.interview_ids or interview_id in top_ids):
@@ -116,7 +190,7 @@ class ScopeJudge:
         place = self.foreign_office(text)
         if place and not question.interview_ids:
             return ScopeDecision(False, f"asks about an office-holder of {place}, not on this page")
-        if question.chinese_share >= 0.5:
+        if cjk_ratio(text) >= 0.5:
             for term in _LATIN_TERM.findall(text):
                 if len(term) >= 2 and term.lower() not in self._page_text and term.lower() not in self.vocabulary:
                     return ScopeDecision(False, f"term {term!r} does not occur on the page")
@@ -127,8 +201,24 @@ class ScopeJudge:
         unit = next((u for u in self.units if u in text), None)
         if unit and not any(unit in p.text for p in ranked[:3]):
             return ScopeDecision(False, f"asks for a figure in {unit}; the matching passages give none")
-        if question.interview_ids or filtered:
+        if question.interview_ids:
             return ScopeDecision(True, "names a speaker or district")
+        if question.continued and question.subject:
+            coverage = self.follow_up_coverage(question)
+            if coverage is not None:
+                ok = coverage >= MIN_FOLLOW_UP_COVERAGE
+                return ScopeDecision(ok, f"follow-up: {coverage:.0%} of its own words are on the page"
+                                         f" (needs {MIN_FOLLOW_UP_COVERAGE:.0%})")
+            if not any(w.isascii() for w in question.content):
+                return ScopeDecision(True, "follow-up with no words of its own: goes on with the conversation")
+            # English words: the page is Chinese, so ask the multilingual channels, in the subject's passages.
+            best_sparse = float(np.max(signals.sparse)) if signals.sparse is not None and signals.sparse.size else 0.0
+            best_cos = float(np.max(signals.cosine)) if signals.cosine.size else 0.0
+            ok = best_sparse >= MIN_FOLLOW_UP_SPARSE or best_cos >= MIN_FOLLOW_UP_COSINE
+            return ScopeDecision(ok, f"English follow-up: sparse {best_sparse:.1f} (needs {MIN_FOLLOW_UP_SPARSE}) "
+                                     f"or cosine {best_cos:.3f} (needs {MIN_FOLLOW_UP_COSINE})")
+        if filtered:
+            return ScopeDecision(True, "a speaker or district was chosen")
         if signals.sparse is not None and signals.sparse.size and float(np.max(signals.sparse)) > 0:
             best = float(np.max(signals.sparse))
             return ScopeDecision(best >= MIN_SPARSE, f"sparse match {best:.1f} (needs {MIN_SPARSE})")
