@@ -144,3 +144,113 @@ class AnswerEvaluator:
         n = max(1, len(scored))
         return {"answers": float(len(scored)), "answer_contains_gold": contains / n,
                 "answer_speaker@1": speaker / n}
+
+
+HISTORY_SHAPES = ("messages", "api", "gradio6", "pairs")
+
+
+def _history_item(shape: str, question: str, answer: Any) -> list[Any]:
+    """One earlier turn, in one of the history shapes a client may send."""
+    if shape == "questions":
+        return [question]
+    if shape == "api":
+        return [answer.to_dict()]
+    if shape == "pairs":
+        return [[question, answer.text]]
+    if shape == "gradio6":
+        return [{"role": "user", "content": [{"type": "text", "text": question}]},
+                {"role": "assistant", "content": [{"type": "text", "text": answer.text}]}]
+    return [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+
+
+@dataclass
+class ConversationEvaluator:
+    """Every turn of every conversation scored, with the engine's own answers as the history.
+
+    A conversation is ``{"id", "turns": [...], "history_shape"?}``; a turn is
+    ``{"q", "cat", "found": true|false|null, "interviews": [...], "paragraphs"?,
+    "continued"?, "mentions"?, "speaker"?, "district"?}``. A turn is right when
+    the page's verdict matches ``found`` (null: either), an answer's first
+    source is one of ``interviews``, it mentions every name in ``mentions``, and
+    it was read from the conversation exactly when ``continued`` says so
+    (``Answer.understood_as`` is set; not checked for turns the page should refuse). Histories are sent in the shape the
+    conversation names, else in turn as messages, API answers, Gradio 6
+    content parts and (question, answer) pairs.
+
+    Returns shares (0..1): ``turns_right``; ``offpage_refused`` (turns the page
+    does not cover, after at least one turn); ``followups_continued`` (turns
+    that should continue: continued and from the right interview);
+    ``false_refusals_with_history`` (covered turns after at least one turn
+    that were refused); ``wrongly_continued``; ``paragraph@3``; and
+    ``right/<category>`` with ``turns/<category>`` counts per category.
+    """
+
+    conversations: list[dict]
+    k: int = 5
+    failures: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def from_file(cls, path: Path | str = EVAL_DIR / "conversations.jsonl", **kwargs: Any) -> "ConversationEvaluator":
+        return cls(read_jsonl(path), **kwargs)
+
+    @staticmethod
+    def _top_interview(ans: Any) -> str | None:
+        if ans.sentences:
+            return ans.sentences[0].passage.interview_id
+        return ans.passages[0].interview_id if ans.passages else None
+
+    def __call__(self, engine: "Engine") -> dict[str, float]:
+        self.failures = []
+        counts: dict[str, list[int]] = {}
+
+        def tally(key: str, ok: bool) -> None:
+            c = counts.setdefault(key, [0, 0])
+            c[0] += int(ok)
+            c[1] += 1
+
+        for n, conv in enumerate(self.conversations):
+            shape = conv.get("history_shape") or HISTORY_SHAPES[n % len(HISTORY_SHAPES)]
+            history: list[Any] = []
+            for i, turn in enumerate(conv["turns"]):
+                ans = engine.answer(turn["q"], history=list(history), k=self.k,
+                                    speaker=turn.get("speaker"), district=turn.get("district"))
+                continued = ans.understood_as is not None
+                top = self._top_interview(ans)
+                expected = turn.get("found")
+                speaker_ok = top in set(turn.get("interviews") or [])
+                mentions_ok = all(m in ans.text for m in turn.get("mentions") or [])
+                if expected is False:
+                    verdict_ok = not ans.found
+                elif expected is True:
+                    verdict_ok = ans.found and speaker_ok and mentions_ok
+                else:
+                    verdict_ok = not ans.found or speaker_ok
+                # A refusal may say how it read the question; whether it was read in context only
+                # matters for turns the page answers.
+                continued_ok = continued == bool(turn.get("continued", False)) if i and expected is not False else True
+                right = verdict_ok and continued_ok
+                tally("turns_right", right)
+                tally(f"right/{turn.get('cat', 'other')}", right)
+                if i and expected is False:
+                    tally("offpage_refused", not ans.found)
+                if i and expected is True:
+                    tally("false_refusals_with_history", not ans.found)
+                if i and turn.get("continued"):
+                    tally("followups_continued", continued and (speaker_ok or (expected is None and not ans.found)))
+                if i and not turn.get("continued", False) and expected is not False:
+                    tally("wrongly_continued", continued)
+                if ans.found and turn.get("paragraphs"):
+                    tally("paragraph@3", any(p.id in set(turn["paragraphs"]) for p in ans.passages[:3]))
+                if not right:
+                    self.failures.append({"id": conv["id"], "turn": i, "question": turn["q"], "cat": turn.get("cat"),
+                                          "expected_found": expected, "found": ans.found, "top": top,
+                                          "expected": turn.get("interviews"), "continued": continued,
+                                          "understood_as": ans.understood_as, "reason": ans.reason})
+                history.extend(_history_item(shape, turn["q"], ans))
+        out: dict[str, float] = {"conversations": float(len(self.conversations)),
+                                 "turns": float(counts.get("turns_right", [0, 0])[1])}
+        for key, (ok, total) in sorted(counts.items()):
+            out[key] = ok / total if total else 0.0
+            if key.startswith("right/"):
+                out["turns/" + key[len("right/"):]] = float(total)
+        return out
