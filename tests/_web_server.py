@@ -1,4 +1,4 @@
-"""Start ``python app.py`` on a free port for the server and browser tests."""
+"""Start the server (``python app.py``) on a free port for the server, API, browser and load tests."""
 
 from __future__ import annotations
 
@@ -45,13 +45,12 @@ class AppServer:
                 self.proc.wait(timeout=10)
 
 
-def start_app(timeout: float = 300.0) -> AppServer:
-    """``python app.py --port <free>`` from the repo root, host left to its default; waits until it serves."""
+def start_app(*args: str, timeout: float = 300.0, env: dict[str, str] | None = None) -> AppServer:
+    """``python app.py --port <free> [args]`` from the repo root, host left to its default; waits until it serves."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if k not in ("TAIXIN_QA_HOST", "GRADIO_SERVER_NAME", "GRADIO_SHARE")}
-    env["PYTHONUNBUFFERED"] = "1"
-    env["GRADIO_ANALYTICS_ENABLED"] = "False"
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+    environ = {k: v for k, v in os.environ.items() if k not in ("TAIXIN_QA_HOST", "TAIXIN_QA_PORT")}
+    environ.update({"PYTHONUNBUFFERED": "1", "GRADIO_ANALYTICS_ENABLED": "False", **(env or {})})
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port), *args], cwd=ROOT, env=environ,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8")
     server = AppServer(proc, port)
 

@@ -279,6 +279,8 @@ def build_app(engine: Any, feedback: FeedbackLog | None = None, label: Callable[
                 '对话只保存在你的浏览器里。接口说明：<a href="docs" target="_blank">/docs</a></footer>',
                 padding=False)
 
+        # First, so the public endpoint keeps its name; the chat's own events are private.
+        gr.api(chat.api_ask, api_name="ask")
         inputs = [box, stored, speaker, district, k]
         outputs = [box, chatbot, stored]
         quiet: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
@@ -298,7 +300,6 @@ def build_app(engine: Any, feedback: FeedbackLog | None = None, label: Callable[
         demo.load(chat.restore, stored, [chatbot, stored], api_visibility="private")
         if feedback is not None:
             chatbot.like(chat.vote, stored, None, api_visibility="private")
-        gr.api(chat.api_ask, api_name="ask")
 
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_MAX_SIZE)
     return demo

@@ -70,8 +70,6 @@ _STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 
 def json_depth(body: bytes, stop_at: int = MAX_JSON_DEPTH) -> int:
     """How deeply arrays and objects nest in a JSON text (strings ignored); stops counting past ``stop_at``."""
-    if body.count(b"[") + body.count(b"{") <= stop_at:
-        return min(body.count(b"[") + body.count(b"{"), stop_at)
     depth = deepest = 0
     for ch in _STRING.sub(b'""', body):
         if ch in b"[{":
@@ -117,7 +115,7 @@ class RequestGuard:
         if scope["type"] != "http" or scope.get("method", "GET") in _SAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        if _route(scope.get("path", "")) not in self.routes:
+        if scope.get("method") != "POST" or _route(scope.get("path", "")) not in self.routes:
             await _send_error(send, 403, f"{scope.get('method')} {scope.get('path', '')[:200]} is not accepted "
                               "here; this server writes nothing and takes JSON only on its API routes.", "forbidden")
             return
@@ -135,7 +133,8 @@ class RequestGuard:
             await _send_error(send, 413, f"The request body is larger than the limit of {self.max_body} bytes.",
                               "request_too_large")
             return
-        if json_depth(body) > MAX_JSON_DEPTH:
+        # Few brackets cannot nest deeply: the exact count runs only when there are many.
+        if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and json_depth(body) > MAX_JSON_DEPTH:
             await _send_error(send, 400, f"The JSON nests deeper than {MAX_JSON_DEPTH} levels.", "invalid_json")
             return
         body = replace_lone_surrogates(body)
