@@ -116,15 +116,31 @@ def search(question: str, corpus_dir, index_dir, model, k: int, speaker, distric
 @main.command()
 @click.argument("question")
 @_paths
-@click.option("--history", multiple=True, help="An earlier question in the conversation (repeatable).")
+@click.option("--history", multiple=True,
+              help="An earlier turn (repeatable): a question, or JSON: the answer `ask --json` printed, "
+                   "role/content messages, or JSON lines of them.")
+@click.option("--history-file", type=click.File("r", encoding="utf-8"), default=None,
+              help="The conversation so far from a file ('-' for stdin): JSON or JSON lines, as for --history.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def ask(question: str, corpus_dir, index_dir, model, history: tuple[str, ...], as_json: bool) -> None:
+@click.option("-v", "--verbose", "explain", is_flag=True,
+              help="Also say how the question was understood and why it was answered or refused.")
+def ask(question: str, corpus_dir, index_dir, model, history: tuple[str, ...], history_file, as_json: bool,
+        explain: bool) -> None:
     """Answer QUESTION with sentences from the page, each with its speaker."""
+    from taixin_qa.dialogue import parse_history
+
+    turns = [t for h in history for t in parse_history(h)]
+    if history_file is not None:
+        turns = parse_history(history_file.read()) + turns
     engine = _engine(corpus_dir, index_dir, model)
-    answer = engine.answer(question, history=list(history))
+    answer = engine.answer(question, history=turns)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         return
+    if explain:
+        click.echo(f"理解为：{answer.understood_as or answer.question or question}")
+        click.echo(f"依据：{answer.reason or '-'}")
+        click.echo("")
     click.echo(answer.text)
     if answer.found:
         click.echo("\n来源：")

@@ -113,6 +113,8 @@ def _assistant_turn(content: Any) -> Turn:
 def _turns_of(item: Any) -> list[Turn]:
     if item is None:
         return []
+    if isinstance(item, Turn):
+        return [item]
     if hasattr(item, "to_dict") and callable(item.to_dict):  # an Answer
         item = item.to_dict()
     if isinstance(item, str):
@@ -154,8 +156,8 @@ def parse_history(history: Any) -> list[Turn]:
     Accepts: earlier questions (``["q1", "q2"]``); ``(question, answer)``
     pairs; role/content messages (OpenAI and Gradio shapes, content as text,
     as Gradio 6 content parts, or as the API's answer JSON); what the API
-    returns (``Answer.to_dict()``, or an ``Answer``); any of these as a JSON
-    string, or as JSON lines.
+    returns (``Answer.to_dict()``, or an ``Answer``); :class:`Turn` objects;
+    any of these as a JSON string, or as JSON lines.
     """
     if history is None:
         return []
@@ -173,7 +175,7 @@ def parse_history(history: Any) -> list[Turn]:
                 except ValueError:
                     pass
         return _turns_of(text)
-    if isinstance(history, dict) or hasattr(history, "to_dict"):
+    if isinstance(history, (dict, Turn)) or hasattr(history, "to_dict"):
         return _turns_of(history)
     if isinstance(history, (list, tuple)):
         return [t for item in history for t in _turns_of(item)]

@@ -1,0 +1,217 @@
+"""Conversations: which questions lean on the turns before them, and which never do.
+
+No model here: reading a question in its conversation and the scope rules on
+what the user typed are text work over the corpus. The end-to-end numbers
+(every turn of benchmarks/eval/conversations*.jsonl) are in the slow tests at
+the bottom and in the benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from helpers import CORPUS, EVAL, read_jsonl
+from taixin_qa.corpus import load_corpus
+from taixin_qa.dialogue import Turn, focus, parse_history
+from taixin_qa.errors import TaixinError
+from taixin_qa.fusion import Signals
+from taixin_qa.lexicon import Lexicon
+from taixin_qa.query import QueryParser
+from taixin_qa.results import Answer
+from taixin_qa.scope import ScopeJudge
+from taixin_qa.tokenization import Tokenizer
+
+INVEST = "万柏林区起步第一年计划完成多少投资？"
+
+
+@pytest.fixture(scope="module")
+def parser() -> QueryParser:
+    corpus = load_corpus(CORPUS)
+    lexicon = Lexicon.from_corpus(corpus)
+    return QueryParser(lexicon, Tokenizer(lexicon))
+
+
+@pytest.fixture(scope="module")
+def judge(parser: QueryParser) -> ScopeJudge:
+    return ScopeJudge(parser.lexicon.corpus, set(parser.dialogue.term_interviews))
+
+
+def said(speaker: str, post: str) -> dict:
+    """An assistant turn as the chat shows it: a quote and its attribution."""
+    return {"role": "assistant", "content": f"……页面上的一句话。（{speaker}，{post}）"}
+
+
+REFUSED = {"role": "assistant", "content": "本版面没有涉及这个问题。"}
+
+
+def user(text: str) -> dict:
+    return {"role": "user", "content": text}
+
+
+# -- reading the history ------------------------------------------------------------
+
+def test_history_shapes_all_read_the_same_turns():
+    expected = [("user", "阳曲县的发展目标是什么？"), ("assistant", "努力实现……（裴耀军，阳曲县委书记）")]
+    api = {"question": "阳曲县的发展目标是什么？", "text": "努力实现……（裴耀军，阳曲县委书记）", "found": True,
+           "sentences": [{"text": "努力实现……", "speaker": "裴耀军"}], "understood_as": None}
+    shapes = [
+        [user("阳曲县的发展目标是什么？"), {"role": "assistant", "content": "努力实现……（裴耀军，阳曲县委书记）"}],
+        [("阳曲县的发展目标是什么？", "努力实现……（裴耀军，阳曲县委书记）")],
+        [{"role": "user", "content": [{"type": "text", "text": "阳曲县的发展目标是什么？"}]},
+         {"role": "assistant", "content": [{"type": "text", "text": "努力实现……（裴耀军，阳曲县委书记）"}]}],
+        [api],
+        json.dumps([api], ensure_ascii=False),
+        json.dumps(api, ensure_ascii=False),
+        "\n".join(json.dumps(m, ensure_ascii=False) for m in
+                  [user("阳曲县的发展目标是什么？"), {"role": "assistant", "content": "努力实现……（裴耀军，阳曲县委书记）"}]),
+        [user("阳曲县的发展目标是什么？"), {"role": "assistant", "content": json.dumps(api, ensure_ascii=False)}],
+        [{"role": "system", "content": "你是助手"}, user("阳曲县的发展目标是什么？"),
+         {"role": "assistant", "content": "<p>努力实现……<span>（裴耀军，阳曲县委书记）</span></p>"}],
+    ]
+    for shape in shapes:
+        turns = parse_history(shape)
+        assert [(t.role, t.text.replace(" ", "")) for t in turns] == expected, shape
+        assert turns[1].speakers == ("裴耀军",), shape
+
+
+def test_history_of_questions_only_and_answers_objects():
+    assert [t.text for t in parse_history(["q1", "q2"])] == ["q1", "q2"]
+    assert parse_history(None) == [] and parse_history("") == [] and parse_history([]) == []
+    assert parse_history("上一个问题") == [Turn("user", "上一个问题")]
+    ans = Answer("版面没有……", [], False, question="红烧肉怎么做？")
+    turns = parse_history([ans])
+    assert [(t.role, t.found) for t in turns] == [("user", None), ("assistant", False)]
+    with pytest.raises(TaixinError):
+        parse_history(42)
+
+
+# -- when a question continues --------------------------------------------------------
+
+def test_elliptical_question_asks_the_last_question_about_the_new_place(parser):
+    q = parser.parse("那古交呢？", [INVEST])
+    assert q.continued and q.subject == {"li-weiping"}
+    assert q.intent == "起步第一年计划完成多少投资"
+    assert "古交市" in q.understood_as and "投资" in q.understood_as and "万柏林" not in q.understood_as
+    assert q.bare == "那古交呢?" and q.interview_ids == {"li-weiping"}
+
+
+@pytest.mark.parametrize("question", ["红烧肉怎么做？", "今天天气怎么样？", "北京的房价多少？", "谁说要当排头兵？",
+                                      "忻州市委书记是谁？", "哪位书记提出了“三转三定”？", "李慧担任什么职务？",
+                                      "这版采访了几位书记？", "古交打算怎么发展新能源？"])
+def test_questions_that_stand_on_their_own_never_inherit(parser, question):
+    history = [user(INVEST), said("杨俊民", "万柏林区委书记"), user("那古交呢？"), said("李卫平", "古交市委书记")]
+    q = parser.parse(question, history)
+    assert not q.continued and not q.subject and q.understood_as is None
+    assert q.text == q.bare
+
+
+def test_he_means_the_person_just_quoted(parser):
+    history = [user("阳曲县的发展目标是什么？"), said("裴耀军", "阳曲县委书记"),
+               user("谁提到了太钢？"), said("卢俊峰", "副市长、尖草坪区委书记、中北高新区党委书记")]
+    q = parser.parse("他还说了什么？", history)
+    assert q.continued and q.subject == {"lu-junfeng"}
+    assert q.understood_as.startswith("卢俊峰")
+    assert q.text == q.bare  # the subject filters the search; no name is glued onto the text
+
+
+def test_chained_ellipsis_keeps_what_was_asked(parser):
+    history = [user("阳曲县的发展目标是什么？"), said("裴耀军", "阳曲县委书记"),
+               user("那万柏林呢？"), said("杨俊民", "万柏林区委书记")]
+    q = parser.parse("古交呢？", history)
+    assert q.continued and q.subject == {"li-weiping"}
+    assert "古交市" in q.understood_as and "发展目标" in q.understood_as
+    assert q.intent == "发展目标是什么"
+
+
+def test_english_follow_up_after_a_chinese_question(parser):
+    q = parser.parse("What about Xinghualing?", [user("万柏林区有哪些传统优势产业？"), said("杨俊民", "万柏林区委书记")])
+    assert q.continued and q.subject == {"li-wenquan"}
+    assert "杏花岭区" in q.text and "传统优势产业" in q.text
+    assert q.bare == "What about Xinghualing?"
+
+
+def test_an_off_page_turn_neither_changes_nor_clears_the_subject(parser):
+    history = [user("古交要布局哪些新能源项目？"), said("李卫平", "古交市委书记"), user("红烧肉怎么做？"), REFUSED]
+    assert parser.parse("他还说了什么？", history).subject == {"li-weiping"}
+    # With questions only, the off-page turn is recognised from its words.
+    assert parser.parse("他还说了什么？", ["古交要布局哪些新能源项目？", "红烧肉怎么做？"]).subject == {"li-weiping"}
+
+
+def test_a_word_only_another_interview_uses_is_a_switch(parser):
+    history = [user("迎泽区要打造哪五大融合载体？"), said("李慧", "迎泽区委书记")]
+    assert not parser.parse("他提到大盂启动区要做哪些工作？", history).continued
+    assert parser.parse("她还提到了哪些景区？", history).subject == {"li-hui"}
+
+
+def test_continue_words_and_not_pronouns(parser):
+    history = [user("古交有哪些传统优势产业？"), said("李卫平", "古交市委书记")]
+    more = parser.parse("还有呢？", history)
+    assert more.continued and more.subject == {"li-weiping"} and "传统优势产业" in more.text
+    assert parser.parse("这位书记还说要做什么？", history).continued
+    assert not parser.parse("其他区县有哪些传统产业？", []).continued  # 他 inside 其他 is no pronoun
+
+
+def test_no_history_or_nothing_to_refer_to(parser):
+    assert not parser.parse("他还说了什么？").continued
+    assert not parser.parse("他还说了什么？", ["红烧肉怎么做？"]).continued
+
+
+# -- scope on what the user typed ---------------------------------------------------------
+
+def _signals(n: int = 41, sparse: float = 0.0, cosine: float = 0.7) -> Signals:
+    return Signals(cosine=np.full(n, cosine, np.float32), bm25=np.zeros(n, np.float32), named=np.zeros(n, np.float32),
+                   kind_prior=np.zeros(n, np.float32), chinese_share=1.0, keyword_coverage=0.0,
+                   sparse=np.full(n, sparse, np.float32), sentence_cosine=np.full(n, cosine, np.float32))
+
+
+@pytest.mark.parametrize("text,place", [("忻州市委书记是谁？", "忻州"), ("那忻州市委书记呢？", "忻州"), ("小店区委书记是谁？", "小店"),
+                                        ("那北京的书记呢？", "北京"), ("Who is the party secretary of Datong?", "Datong"),
+                                        ("阳曲县委书记是谁？", None), ("这版采访了几位书记？", None),
+                                        ("卢俊峰是副市长吗？", None), ("Who is the party secretary of Wanbolin District?", None)])
+def test_office_holders_of_other_places(judge, text, place):
+    assert judge.foreign_office(text) == place
+
+
+def test_a_name_the_user_did_not_type_is_never_a_pass(parser, judge):
+    history = [user("陽曲縣委書記是誰？"), said("裴耀军", "阳曲县委书记")]
+    q = parser.parse("忻州市委书记是谁？", history)
+    assert not judge.judge(q, _signals(sparse=30.0), []).answerable
+    q = parser.parse("那忻州市委书记呢？", history)
+    assert not judge.judge(q, _signals(sparse=30.0), []).answerable
+
+
+@pytest.mark.parametrize("question,answerable", [("他的老家在哪里？", False), ("他有几个孩子？", False), ("那红烧肉呢？", False),
+                                                 ("他提出了哪些工作抓手？", True), ("还有呢？", True),
+                                                 ("那里还要建哪些基础设施？", True), ("他说的GDP是多少？", False)])
+def test_a_follow_up_needs_its_own_words_on_the_page(parser, judge, question, answerable):
+    q = parser.parse(question, [user("阳曲县提出的“六个一”是什么？"), said("裴耀军", "阳曲县委书记")])
+    assert q.continued or not answerable
+    assert judge.judge(q, _signals(), []).answerable is answerable, judge.judge(q, _signals(), []).reason
+
+
+def test_focus_follows_the_question_when_the_filter_contradicts_it(parser):
+    q = parser.parse("古交打算怎么发展新能源？")
+    f = focus(q, frozenset({"pei-yaojun"}), "阳曲县")
+    assert f.interviews == {"li-weiping"} and "阳曲县" in f.notice and "古交" in f.notice
+    f = focus(parser.parse("那古交呢？", [INVEST]), None)
+    assert f.interviews == {"li-weiping"} and f.notice.startswith("按上一问理解为：古交市")
+    assert focus(parser.parse("红烧肉怎么做？", [INVEST]), None).interviews is None
+
+
+# -- the evaluation sets ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["conversations.jsonl", "conversations-heldout.jsonl"])
+def test_conversation_sets_are_well_formed(name):
+    convs = read_jsonl(EVAL / name)
+    assert len(convs) >= (80 if name == "conversations.jsonl" else 30)
+    interviews = {iv.id for iv in load_corpus(CORPUS).interviews}
+    for conv in convs:
+        assert 2 <= len(conv["turns"]) <= 5, conv["id"]
+        for turn in conv["turns"]:
+            assert turn["found"] in (True, False, None)
+            assert set(turn.get("interviews") or []) <= interviews
+            for pid in turn.get("paragraphs") or []:
+                assert pid.rsplit("-p", 1)[0] in turn["interviews"], (conv["id"], pid)
