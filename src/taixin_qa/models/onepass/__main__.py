@@ -1,0 +1,3 @@
+from taixin_qa.models.onepass import main
+
+raise SystemExit(main())
