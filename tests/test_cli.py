@@ -1,4 +1,7 @@
-"""The command line: the same engine, readable output, no tracebacks."""
+"""The command line: the same engine, readable output, no tracebacks.
+
+Commands that answer questions load the real model and the committed index: those tests are slow.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,18 @@ import json
 import subprocess
 import sys
 
-from click.testing import CliRunner
+import pytest
+from click.testing import CliRunner, Result
 
-from conftest import ROOT
+from helpers import ROOT
 from taixin_qa.cli import main
 
 
-def run(*args: str):
+def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
+@pytest.mark.slow
 def test_search_prints_attributed_passages():
     result = run("search", "谁说要当排头兵？", "--k", "2")
     assert result.exit_code == 0, result.output
@@ -23,6 +28,7 @@ def test_search_prints_attributed_passages():
     assert "[3]" not in result.output
 
 
+@pytest.mark.slow
 def test_search_json_has_the_passage_fields():
     result = run("search", "万柏林区第一年计划投资多少？", "--json", "--k", "3")
     data = json.loads(result.output)
@@ -32,6 +38,7 @@ def test_search_json_has_the_passage_fields():
     assert first["speaker"] == "杨俊民"
 
 
+@pytest.mark.slow
 def test_ask_answers_with_speaker_and_follow_up():
     result = run("ask", "那古交呢？", "--history", "万柏林区第一年计划完成多少投资？")
     assert result.exit_code == 0
@@ -39,24 +46,31 @@ def test_ask_answers_with_speaker_and_follow_up():
     assert "来源：" in result.output
 
 
+@pytest.mark.slow
 def test_ask_out_of_scope_says_so():
     result = run("ask", "明天太原会下雨吗？")
     assert result.exit_code == 0
     assert "没有涉及" in result.output and "来源" not in result.output
 
 
+@pytest.mark.slow
 def test_build_reports_up_to_date_without_work():
     result = run("build", "--quiet")
     assert result.exit_code == 0
     assert "up to date" in result.output
 
 
-def test_user_errors_are_one_line_without_traceback(tmp_path):
+@pytest.mark.slow
+def test_unknown_speaker_is_one_line_without_traceback():
     result = subprocess.run([sys.executable, "-m", "taixin_qa.cli", "search", "目标", "--speaker", "张三"],
                             capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 2
     assert result.stderr.startswith("error: Unknown speaker '张三'")
     assert "Traceback" not in result.stderr
+
+
+def test_missing_corpus_is_one_line_without_traceback(tmp_path):
     missing = subprocess.run([sys.executable, "-m", "taixin_qa.cli", "corpus", "check", "--corpus",
                               str(tmp_path)], capture_output=True, text=True)
     assert missing.returncode == 2 and "no 'articles' folder" in missing.stderr
+    assert "Traceback" not in missing.stderr

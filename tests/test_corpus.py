@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CORPUS, interview_file
+from helpers import CORPUS, interview_file
 from taixin_qa.corpus import load_corpus
 from taixin_qa.errors import TaixinError
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from conftest import CORPUS, interview_file
+from helpers import CORPUS, interview_file
 from taixin_qa.cli import main
 from taixin_qa.integrity import check_corpus
 

