@@ -7,26 +7,30 @@
 >>> taixin_qa.answer("万柏林区第一年计划投资多少？").found
 True
 
-The module-level functions use one engine over the project's ``corpus/`` and
-``embeddings/``, created on first use. ``Engine(corpus_dir=..., index_dir=...,
+The module-level functions use one engine over the configured corpus and
+index (a checkout's ``corpus/`` and ``embeddings/``, or the copy shipped in
+the package), created on first use. ``Engine(corpus_dir=..., index_dir=...,
 model=...)`` serves other corpora.
 """
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
 
-from taixin_qa.answering import Answer
 from taixin_qa.chunking import Passage
 from taixin_qa.engine import Engine, default_engine
 from taixin_qa.errors import TaixinError
+from taixin_qa.index import Index
+from taixin_qa.results import Answer, AnswerSentence, SearchResult
+from taixin_qa.settings import SETTINGS, Settings
 
-__version__ = "0.1.0"
-__all__ = ["Answer", "Engine", "Passage", "TaixinError", "answer", "passages", "retrieve"]
+__version__ = "0.2.0"
+__all__ = ["SETTINGS", "Answer", "AnswerSentence", "Engine", "Index", "Passage", "SearchResult", "Settings",
+           "TaixinError", "answer", "passages", "retrieve"]
 
 
-def retrieve(question: Any, k: int = 5, speaker: str | None = None, district: str | None = None,
-             history: Iterable[Any] | None = None) -> list[Passage]:
+def retrieve(question: str, k: int = 5, speaker: str | None = None, district: str | None = None,
+             history: Iterable[object] | None = None) -> list[Passage]:
     """The best passages for ``question``, each with speaker, role, district, headline and score.
 
     Returns ``[]`` when the page does not cover the question. ``speaker`` and
@@ -35,13 +39,14 @@ def retrieve(question: Any, k: int = 5, speaker: str | None = None, district: st
     return default_engine().retrieve(question, k=k, speaker=speaker, district=district, history=history)
 
 
-def answer(question: Any, history: Iterable[Any] | None = None, **kwargs: Any) -> Answer:
+def answer(question: str, history: Iterable[object] | None = None, k: int = 5, speaker: str | None = None,
+           district: str | None = None) -> Answer:
     """An extractive answer with each sentence attributed; ``history`` lets follow-ups work.
 
     >>> taixin_qa.answer("那古交呢？", history=["万柏林区第一年计划完成多少投资？"]).sentences[0].passage.speaker
     '李卫平'
     """
-    return default_engine().answer(question, history=history, **kwargs)
+    return default_engine().answer(question, history=history, k=k, speaker=speaker, district=district)
 
 
 def passages() -> list[Passage]:

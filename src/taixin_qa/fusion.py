@@ -12,8 +12,8 @@ Strategies
 ``rrf``
     Reciprocal-rank fusion of the two: ``1/(60+rank_dense) + 1/(60+rank_bm25)``.
 ``hybrid`` (default)
-    ``cosine + sentence_cosine + KEYWORD_WEIGHT * lang * bm25_scaled
-    + SPARSE_WEIGHT * sparse_scaled + ENTITY_BONUS * named``:
+    ``cosine + sentence_weight * sentence_cosine + keyword_weight * lang * bm25_scaled
+    + sparse_weight * sparse_scaled + entity_bonus * named + caption_prior``:
 
     * ``cosine``: question vs. the whole passage (with its context header);
     * ``sentence_cosine``: question vs. the passage's best single sentence,
@@ -26,8 +26,9 @@ Strategies
     * ``named``: 1 for passages of an interview the question names
       (阳曲, Yangqu, 裴耀军).
 
-The weights and the no-answer thresholds were chosen on the evaluation set
-(``benchmarks/eval/``); ``benchmarks/README.md`` shows the resulting numbers.
+The weights live in :class:`taixin_qa.settings.Fusion`; they were chosen on the
+evaluation set (``benchmarks/eval/``) and ``benchmarks/README.md`` shows the
+resulting numbers.
 """
 
 from __future__ import annotations
@@ -36,19 +37,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SENTENCE_WEIGHT = 1.0
-KEYWORD_WEIGHT = 0.06
-SPARSE_WEIGHT = 0.15
-ENTITY_BONUS = 0.10
-RRF_K = 60
-# A photo caption is page text but not the speaker's words: it answers only
-# when nothing the speaker said does.
-KIND_PRIOR = {"paragraph": 0.0, "caption": -0.05}
+from taixin_qa.settings import SETTINGS, Settings
 
-# No-answer test (see is_answerable).
-MIN_COSINE = 0.83
-MIN_COSINE_WITH_KEYWORDS = 0.80
-MIN_KEYWORD_COVERAGE = 0.5
+STRATEGIES = ("hybrid", "dense", "bm25", "rrf")
 
 
 @dataclass
@@ -58,7 +49,7 @@ class Signals:
     cosine: np.ndarray          # (n,) cosine similarity
     bm25: np.ndarray            # (n,) raw BM25
     named: np.ndarray           # (n,) 1.0 where the question names the passage's interview
-    kind_prior: np.ndarray      # (n,) from KIND_PRIOR
+    kind_prior: np.ndarray      # (n,) from Fusion.caption_prior
     chinese_share: float        # 0 (English) .. 1 (Chinese)
     keyword_coverage: float     # share of the question's words found in the corpus vocabulary
     sparse: np.ndarray | None = None  # (n,) learned sparse (latent term) dot product, 0 when absent
@@ -72,47 +63,41 @@ def _ranks(scores: np.ndarray) -> np.ndarray:
     return ranks
 
 
-def scaled_bm25(bm25: np.ndarray) -> np.ndarray:
-    top = float(bm25.max()) if bm25.size else 0.0
-    return bm25 / top if top > 0 else np.zeros_like(bm25)
+def scaled(values: np.ndarray) -> np.ndarray:
+    """Scores divided by the best one (all zeros when none is positive)."""
+    top = float(values.max()) if values.size else 0.0
+    return values / top if top > 0 else np.zeros_like(values)
 
 
-def fuse(signals: Signals, strategy: str = "hybrid") -> np.ndarray:
+def fuse(signals: Signals, strategy: str = "hybrid", settings: Settings = SETTINGS) -> np.ndarray:
     """One score per passage; higher is more relevant."""
+    f = settings.fusion
     if strategy == "dense":
         return signals.cosine.astype(np.float64)
     if strategy == "bm25":
-        return scaled_bm25(signals.bm25).astype(np.float64)
+        return scaled(signals.bm25).astype(np.float64)
     if strategy == "rrf":
-        return 1.0 / (RRF_K + _ranks(signals.cosine)) + 1.0 / (RRF_K + _ranks(signals.bm25))
+        return 1.0 / (f.rrf_k + _ranks(signals.cosine)) + 1.0 / (f.rrf_k + _ranks(signals.bm25))
     if strategy == "hybrid":
         sentence = signals.sentence_cosine if signals.sentence_cosine is not None else signals.cosine
         sparse = signals.sparse if signals.sparse is not None else np.zeros_like(signals.cosine)
         return (signals.cosine
-                + SENTENCE_WEIGHT * sentence
-                + KEYWORD_WEIGHT * signals.chinese_share * scaled_bm25(signals.bm25)
-                + SPARSE_WEIGHT * scaled_bm25(sparse)
-                + ENTITY_BONUS * signals.named
+                + f.sentence_weight * sentence
+                + f.keyword_weight * signals.chinese_share * scaled(signals.bm25)
+                + f.sparse_weight * scaled(sparse)
+                + f.entity_bonus * signals.named
                 + signals.kind_prior).astype(np.float64)
-    raise ValueError(f"unknown fusion strategy {strategy!r}; use dense, bm25, rrf or hybrid")
+    raise ValueError(f"unknown fusion strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
 
 
-def is_answerable(signals: Signals, strategy: str = "hybrid") -> bool:
-    """Whether the page speaks to the question at all.
+def baseline_answerable(signals: Signals, strategy: str, settings: Settings = SETTINGS) -> bool:
+    """The no-answer test of a single-channel baseline (the hybrid engine uses :mod:`taixin_qa.scope`).
 
-    A raw cosine cutoff separates poorly (every Chinese sentence about
-    development looks alike to a small model), so the default combines three
-    signals: a named speaker or district is enough; otherwise the best cosine
-    must be high, or fairly high with most of the question's words found on
-    the page.
+    ``bm25``: some keyword matched and most of the question's words are on the
+    page; ``dense`` and ``rrf``: the best cosine reaches a fixed cutoff.
     """
-    best_cos = float(signals.cosine.max()) if signals.cosine.size else 0.0
+    b = settings.baselines
     if strategy == "bm25":
-        return float(signals.bm25.max(initial=0.0)) > 0 and signals.keyword_coverage >= MIN_KEYWORD_COVERAGE
-    if strategy in ("dense", "rrf"):
-        return best_cos >= MIN_COSINE
-    if signals.named.any():
-        return True
-    if best_cos >= MIN_COSINE:
-        return True
-    return best_cos >= MIN_COSINE_WITH_KEYWORDS and signals.keyword_coverage >= MIN_KEYWORD_COVERAGE
+        return float(signals.bm25.max(initial=0.0)) > 0 and signals.keyword_coverage >= b.bm25_min_keyword_coverage
+    best_cos = float(signals.cosine.max()) if signals.cosine.size else 0.0
+    return best_cos >= b.dense_min_cosine

@@ -15,6 +15,7 @@ import yaml
 
 from taixin_qa.corpus import Corpus, read_text
 from taixin_qa.errors import TaixinError
+from taixin_qa.text import normalize
 
 # Suffixes that let "阳曲县" also be found as "阳曲", "古交市" as "古交".
 _PLACE_SUFFIXES = ("高新区", "区", "县", "市")
@@ -166,3 +167,25 @@ class Lexicon:
                 if form in key and not any(form in longer for longer in found):
                     found[form] = self.latin_entities[form]
         return found
+
+    def interviews_for(self, field_name: str, value: str) -> set[str]:
+        """Interview ids for a speaker or district filter value: a name, short name, id or pinyin.
+
+        >>> sorted(lexicon.interviews_for("district", "Yangqu"))
+        ['pei-yaojun']
+        """
+        value = normalize(str(value)).strip()
+        key = pinyin_key(value)
+        out = set()
+        for iv in self.corpus.interviews:
+            if field_name == "speaker":
+                names = {iv.speaker, iv.id, *iv.speaker_aliases}
+            else:
+                names = {n for d in iv.districts for n in short_place_names(d)} | set(iv.district_aliases)
+            if value in names or value == iv.district or (key and key in {pinyin_key(n) for n in names}):
+                out.add(iv.id)
+        if not out:
+            choices = sorted({iv.speaker for iv in self.corpus.interviews} if field_name == "speaker"
+                             else {d for iv in self.corpus.interviews for d in iv.districts})
+            raise TaixinError(f"Unknown {field_name} {value!r}. Choose one of: {'、'.join(choices)}.")
+        return out

@@ -1,0 +1,177 @@
+"""Every tuning knob in one place, and the one reader of the environment.
+
+The knobs are frozen dataclasses, one per stage of the pipeline. Their values
+were chosen on the evaluation set (``benchmarks/eval/``, see the README); an
+index records the settings that built it (``Settings.to_dict``), so a number
+in a benchmark can always be traced to the knobs that produced it.
+
+>>> SETTINGS.fusion.keyword_weight
+0.06
+>>> Settings(fusion=Fusion(keyword_weight=0.1)).fusion.keyword_weight
+0.1
+
+Environment variables are read only by :meth:`Paths.from_env` and
+:meth:`Runtime.from_env`; everything else takes paths and settings as
+arguments, so tests point them elsewhere without touching the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+# A checkout: src/taixin_qa/settings.py -> the repository root.
+_CHECKOUT = _PACKAGE_DIR.parents[1]
+# An installed wheel carries the shipped corpus and index as package data.
+_PACKAGED = _PACKAGE_DIR / "data"
+
+
+@dataclass(frozen=True)
+class Fusion:
+    """How the per-passage signals become one score (see :mod:`taixin_qa.fusion`)."""
+
+    sentence_weight: float = 1.0
+    keyword_weight: float = 0.06
+    sparse_weight: float = 0.15
+    entity_bonus: float = 0.10
+    # A photo caption is page text but not the speaker's words: it answers only
+    # when nothing the speaker said does.
+    caption_prior: float = -0.05
+    rrf_k: int = 60
+
+
+@dataclass(frozen=True)
+class Baselines:
+    """No-answer cutoffs of the single-channel baselines the benchmarks compare against."""
+
+    dense_min_cosine: float = 0.83
+    bm25_min_keyword_coverage: float = 0.5
+
+
+@dataclass(frozen=True)
+class Scope:
+    """When the page is taken to cover a question (see :mod:`taixin_qa.scope`)."""
+
+    # Learned sparse match a question needs when it names no speaker or district.
+    # On the evaluation set unrelated questions stayed below 19.7, in-scope ones reached 21.8.
+    min_sparse: float = 20.5
+    # The same test for a model without a sparse channel: best passage cosine.
+    min_cosine_without_sparse: float = 0.86
+
+
+@dataclass(frozen=True)
+class Answering:
+    """How sentences are picked for an answer (see :mod:`taixin_qa.answering`)."""
+
+    # A second passage joins when it is this close to the best one and comes
+    # from another interview (questions several speakers answered).
+    second_speaker_margin: float = 0.02
+    max_sentences: int = 3
+    # Weight of the share of question words a sentence contains.
+    lexical_weight: float = 0.06
+    # A sentence this short is usually a heading-like lead; the next one comes along.
+    short_sentence_chars: int = 30
+    # The second-best sentence of a passage joins when it scores this close.
+    second_sentence_margin: float = 0.01
+
+
+@dataclass(frozen=True)
+class Search:
+    """Query handling and candidate generation."""
+
+    default_k: int = 5
+    # Longer questions are cut here and the answer says so; the encoder reads
+    # at most 512 tokens anyway.
+    max_question_chars: int = 500
+    query_cache_size: int = 2048
+    # Above this many passages the sentence and learned-sparse channels are
+    # scored only for candidates (dense and keyword top lists plus named
+    # interviews); below it every passage is scored, exactly.
+    candidates_from: int = 2000
+    candidates_per_channel: int = 300
+
+
+@dataclass(frozen=True)
+class Ann:
+    """The approximate index used for large corpora (faiss HNSW)."""
+
+    hnsw_from_chunks: int = 50_000
+    hnsw_m: int = 32
+    ef_construction: int = 80
+    ef_search: int = 128
+    # How many approximate hits a query asks for; the rest of the passages get
+    # a cosine just below the lowest hit.
+    search_k: int = 200
+
+
+@dataclass(frozen=True)
+class Settings:
+    fusion: Fusion = field(default_factory=Fusion)
+    baselines: Baselines = field(default_factory=Baselines)
+    scope: Scope = field(default_factory=Scope)
+    answering: Answering = field(default_factory=Answering)
+    search: Search = field(default_factory=Search)
+    ann: Ann = field(default_factory=Ann)
+
+    def to_dict(self) -> dict[str, dict[str, Any]]:
+        return asdict(self)
+
+
+SETTINGS = Settings()
+
+
+def _is_checkout(root: Path) -> bool:
+    return (root / "pyproject.toml").is_file() and (root / "corpus" / "articles").is_dir()
+
+
+def _default_root() -> Path:
+    """The checkout's root when running from one, else the data shipped in the package."""
+    return _CHECKOUT if _is_checkout(_CHECKOUT) else _PACKAGED
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the engine reads its corpus and index and keeps its caches.
+
+    Defaults: a checkout's own ``corpus/`` and ``embeddings/``; outside a
+    checkout (an installed wheel) the corpus and index shipped in the package.
+    """
+
+    corpus: Path
+    index: Path
+    cache: Path
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Paths:
+        env = os.environ if env is None else env
+        root = _default_root()
+        cache = env.get("TAIXIN_QA_CACHE") or str(Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+                                                   / "taixin-qa")
+        return cls(corpus=Path(env.get("TAIXIN_QA_CORPUS") or root / "corpus"),
+                   index=Path(env.get("TAIXIN_QA_INDEX") or root / "embeddings"),
+                   cache=Path(cache).expanduser())
+
+
+@dataclass(frozen=True)
+class Runtime:
+    """The rest of what the environment chooses: model, store and where the chat listens."""
+
+    model: str | None = None
+    store: str | None = None
+    host: str = "127.0.0.1"
+    port: str = "7860"  # validated by the server, which says what is wrong with it
+    # Model hub access for sentence-transformers names; off by default, so an
+    # unknown name fails at once instead of retrying a hub that is not there.
+    allow_downloads: bool = False
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Runtime:
+        env = os.environ if env is None else env
+        return cls(model=env.get("TAIXIN_QA_MODEL") or None,
+                   store=env.get("TAIXIN_QA_STORE") or None,
+                   host=env.get("TAIXIN_QA_HOST") or cls.host,
+                   port=env.get("TAIXIN_QA_PORT") or cls.port,
+                   allow_downloads=env.get("TAIXIN_QA_ALLOW_DOWNLOADS", "").lower() in ("1", "true", "yes"))
