@@ -21,9 +21,10 @@ have the shape the passages imply. Any failure is one :class:`TaixinError`
 ("damaged, rebuild"), never a wrong attribution and never a traceback.
 
 A passage's *seal* (sha256 of its content hash, its vectors, its sentences and
-their vectors) binds the vectors to the text they were made from; a build checks
-it before reusing a row (:func:`verified_rows`). The checksums guard against
-damage and mistakes, not against someone who rewrites the bundle and its checksum.
+their vectors) binds the vectors to the text they were made from; it is checked
+on every read, and a build checks it again before reusing a row
+(:func:`verified_rows`). The checksums guard against damage and mistakes, not
+against someone who rewrites the bundle, its seals and its checksum.
 """
 
 from __future__ import annotations
@@ -267,6 +268,8 @@ def check_consistent(data: IndexData, where: Path | str = "the index") -> None:
         raise _damaged(where, "two passages share an id")
     if hashes != data.manifest.chunk_hashes:
         raise _damaged(where, "manifest.json's chunk hashes differ from the bundle's")
+    if seals_of(data) != data.row_seals:
+        raise _damaged(where, "a passage's vectors do not match its seal")
     # bm25s numbers the empty token it adds for empty documents last, without a column.
     _check_csc(data.bm25, len(data.vocab), n, where, "keyword index", short_ok=True)
     if sorted(data.vocab.values()) != list(range(len(data.vocab))):
