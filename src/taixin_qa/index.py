@@ -155,8 +155,19 @@ class Index:
         cosine = self.dense_scores(qvec)
         bm25 = self.keywords.scores(question.tokens)
         named = np.zeros(n, dtype=np.float32)
-        named[self.rows_of_interviews(question.interview_ids)] = 1.0
-        candidates = self.candidates(cosine, bm25, named)
+        named_rows = self.rows_of_interviews(question.interview_ids)
+        named[named_rows] = 1.0
+        # Every passage of a named interview gets the entity bonus, but only its
+        # best rows by dense and by keyword score join the candidates: in a large
+        # corpus one interview can hold thousands of passages, and scoring them
+        # all made named questions 4-5x slower than unnamed ones (issue 13).
+        focus = named
+        m = self.settings.search.candidates_per_channel
+        if n > self.settings.search.candidates_from and len(named_rows) > m:
+            focus = np.zeros(n, dtype=np.float32)
+            focus[named_rows[np.argpartition(-cosine[named_rows], m)[:m]]] = 1.0
+            focus[named_rows[np.argpartition(-bm25[named_rows], m)[:m]]] = 1.0
+        candidates = self.candidates(cosine, bm25, focus)
         content = [t for t in question.tokens if len(t) > 1 or not t.isascii()]
         coverage = (sum(1 for t in content if t in self.keywords) / len(content)) if content else 0.0
         return Signals(cosine=cosine, bm25=bm25, named=named, kind_prior=self.kind_prior,
