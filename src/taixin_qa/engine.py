@@ -19,10 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from taixin_qa.answering import compose_answer
+from taixin_qa.answering import compose_answer, compose_structure_answer
 from taixin_qa.build import build_index, plan
 from taixin_qa.chunking import Passage
 from taixin_qa.corpus import Corpus, load_corpus
+from taixin_qa.dialogue import focus
 from taixin_qa.encoders import Encoder, has_sparse, load_encoder, model_id_for, sparse_dim_for
 from taixin_qa.errors import TaixinError
 from taixin_qa.fusion import STRATEGIES, baseline_answerable, fuse
@@ -33,6 +34,7 @@ from taixin_qa.results import Answer, SearchResult
 from taixin_qa.scope import ScopeJudge
 from taixin_qa.settings import SETTINGS, Paths, Runtime, Settings
 from taixin_qa.store import MANIFEST
+from taixin_qa.structure import PageStructure
 from taixin_qa.tokenization import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -223,7 +225,8 @@ class Engine:
         """Interview ids for a speaker or district filter value (name, short name, id or pinyin)."""
         return self.lexicon.interviews_for(field_name, value)
 
-    def _filter_rows(self, index: Index, speaker: str | None, district: str | None) -> np.ndarray | None:
+    def _chosen(self, speaker: str | None, district: str | None) -> frozenset[str] | None:
+        """Interview ids the user's speaker/district filter allows; None without a filter."""
         if not speaker and not district:
             return None
         ids = {iv.id for iv in self.corpus.interviews}
@@ -231,7 +234,7 @@ class Engine:
             ids &= self.resolve("speaker", speaker)
         if district:
             ids &= self.resolve("district", district)
-        return index.rows_of_interviews(ids)
+        return frozenset(ids)
 
     def search(self, question: object, k: int | None = None, speaker: str | None = None,
                district: str | None = None, history: History | None = None,
@@ -249,7 +252,10 @@ class Engine:
         vectors = self.encode_question(q.text, sparse=strategy == "hybrid" and index.has_sparse)
         signals = index.signals(q, vectors.dense, vectors.sparse)
         scores = fuse(signals, strategy, self.settings)
-        rows = self._filter_rows(index, speaker, district)
+        # Where to look: the conversation's subject, the user's filter, or (when the filter
+        # contradicts a place the question names) the question's own place (dialogue.focus).
+        where = focus(q, self._chosen(speaker, district), speaker or district or "")
+        rows = index.rows_of_interviews(where.interviews) if where.interviews is not None else None
         if rows is not None:
             mask = np.full(len(scores), -np.inf)
             mask[rows] = 0.0
@@ -257,10 +263,12 @@ class Engine:
         top = _top_k(scores, k)
         passages = [index.passages[i].with_score(scores[i]) for i in top if np.isfinite(scores[i])]
         if strategy == "hybrid":
-            decision = self._judge_for(index).judge(q, signals, passages, filtered=rows is not None)
+            decision = self._judge_for(index).judge(q, signals, passages, filtered=where.chosen)
             answerable, reason, note = decision.answerable, decision.reason, decision.note
         else:
             answerable, reason, note = baseline_answerable(signals, strategy, self.settings), "", ""
+        notice = "".join(x for x in (notice, where.notice) if x)
+        reason = "; ".join(x for x in (q.why, where.why, reason) if x)
         if not answerable or not passages:
             return SearchResult(q, [], False, vectors.dense, notice, reason or "no passage", note, index=index)
         return SearchResult(q, passages, True, vectors.dense, notice, reason, index=index)
@@ -282,8 +290,29 @@ class Engine:
         '裴耀军'
         """
         result = self.search(question, k=k, speaker=speaker, district=district, history=history)
+        # Questions about the page itself (who holds which post, bylines, headlines, dates)
+        # are read from the interview headers, exactly; an office-holder of a place that is
+        # not on the page is not one of them and stays with the search (and its refusal).
+        q = result.question
+        if not q.is_empty:
+            found = self.page_structure.answer(q.understood_as if q.continued and q.understood_as else q.text)
+            if found is not None:
+                return compose_structure_answer(found, q.text, q.understood_as if q.continued else None,
+                                                notice=result.notice)
         # The same index the passages came from, even if a swap happened since.
-        return compose_answer(result, result.index or self.index, self.tokenizer, self.settings)
+        ans = compose_answer(result, result.index or self.index, self.tokenizer, self.settings)
+        if result.question.continued and ans.understood_as is None:
+            ans.understood_as = result.question.understood_as
+        return ans
+
+    @property
+    def page_structure(self) -> PageStructure:
+        """The page's headers, for questions about the page itself (see :mod:`taixin_qa.structure`)."""
+        corpus = self.corpus
+        cached = getattr(self, "_page_structure", None)
+        if cached is None or cached.corpus is not corpus:
+            cached = self._page_structure = PageStructure(corpus)
+        return cached
 
     def passages(self) -> list[Passage]:
         """Every passage in the index, in corpus order."""

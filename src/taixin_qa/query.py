@@ -11,11 +11,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from taixin_qa.dialogue import Dialogue, FollowUpRules, parse_history
 from taixin_qa.lexicon import Lexicon
 from taixin_qa.tokenization import Tokenizer, cjk_ratio, normalize
+
+if TYPE_CHECKING:
+    from taixin_qa.scope import ScopeJudge
 
 # Longer questions are cut here; the answer says so. A real question is a
 # sentence or two, and the encoder reads at most 512 tokens anyway.
@@ -68,15 +71,37 @@ def clean_question(text: Any) -> tuple[str, bool]:
         return "", False
     if not isinstance(text, str):
         text = str(text)
+    # Cut first: a 10-million-character question is never scanned whole. The
+    # margin leaves room for the whitespace the next steps squeeze out.
+    cut_raw = len(text) > 4 * MAX_QUESTION_CHARS
+    text = text[:4 * MAX_QUESTION_CHARS]
     # Lone surrogates cannot be encoded; replace them rather than fail.
     text = text.encode("utf-8", "replace").decode("utf-8")
     text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in "\n" else ch
                    for ch in text)
     text = re.sub(r"\s+", " ", text).strip()
-    truncated = len(text) > MAX_QUESTION_CHARS
+    truncated = cut_raw or len(text) > MAX_QUESTION_CHARS
     if truncated:
         text = text[:MAX_QUESTION_CHARS]
+    if is_markup_only(text):
+        return "", truncated
     return text, truncated
+
+
+_MARKUP = re.compile(r"<[^<>]*>|\\[A-Za-z]+|\$+|[A-Za-z][A-Za-z0-9+.-]*:[^\s{}<>\"']*")
+_WORD = re.compile(r"[\u3400-\u9fff]|[A-Za-z]{2,}")
+
+
+def is_markup_only(text: str) -> bool:
+    """True for markup with no question in it: ``<a href="javascript:…">click</a>``, ``$$\\href{…}{x}$$``.
+
+    Tags, LaTeX commands, dollar signs and URLs are removed; what is left must
+    hold a Chinese character or two Latin words to be a question about the page.
+    """
+    if not _MARKUP.search(text):
+        return False
+    rest = _MARKUP.sub(" ", text)
+    return not any("\u3400" <= ch <= "\u9fff" for ch in rest) and len(_WORD.findall(rest)) < 2
 
 
 def history_questions(history: Any) -> list[str]:
@@ -103,7 +128,18 @@ class QueryParser:
 
     @cached_property
     def dialogue(self) -> Dialogue:
-        return Dialogue(self.lexicon, self.tokenizer, FollowUpRules.from_lexicon(self.lexicon), self.off_page)
+        return Dialogue(self.lexicon, self.tokenizer, FollowUpRules.from_lexicon(self.lexicon),
+                        self.off_page or self._lexical_off_page)
+
+    @cached_property
+    def _scope_rules(self) -> "ScopeJudge":
+        from taixin_qa.scope import ScopeJudge
+
+        return ScopeJudge(self.lexicon.corpus, set(self.dialogue.term_interviews))
+
+    def _lexical_off_page(self, text: str) -> str | None:
+        """The scope rules that need no index, for earlier turns the history gives no answer for."""
+        return self._scope_rules.lexical_refusal(text, bool(self.lexicon.find_entities(text)))
 
     def parse(self, raw: Any, history: Any = None) -> Question:
         text, truncated = clean_question(raw)

@@ -175,6 +175,17 @@ class ScopeJudge:
                 known += 1
         return known / len(long_words)
 
+    def lexical_refusal(self, text: str, names_ours: bool) -> str | None:
+        """Why the page cannot answer ``text``, from its words alone (office-holders, foreign terms), or None."""
+        place = self.foreign_office(text)
+        if place and not names_ours:
+            return f"asks about an office-holder of {place}, not on this page"
+        if cjk_ratio(text) >= 0.5:
+            for term in _LATIN_TERM.findall(text):
+                if len(term) >= 2 and term.lower() not in self._page_text and term.lower() not in self.vocabulary:
+                    return f"term {term!r} does not occur on the page"
+        return None
+
     def judge(self, question: "Question", signals: "Signals", ranked: Sequence["Passage"],
               filtered: bool = False) -> ScopeDecision:
         """``filtered``: the user chose a speaker or district, which counts as naming one.
@@ -187,13 +198,9 @@ class ScopeJudge:
         for term, interview_id, note in self._gap_terms:
             if term in text and (interview_id in question.interview_ids or interview_id in top_ids):
                 return ScopeDecision(False, f"documented gap: {term}", note)
-        place = self.foreign_office(text)
-        if place and not question.interview_ids:
-            return ScopeDecision(False, f"asks about an office-holder of {place}, not on this page")
-        if cjk_ratio(text) >= 0.5:
-            for term in _LATIN_TERM.findall(text):
-                if len(term) >= 2 and term.lower() not in self._page_text and term.lower() not in self.vocabulary:
-                    return ScopeDecision(False, f"term {term!r} does not occur on the page")
+        refusal = self.lexical_refusal(text, bool(question.interview_ids))
+        if refusal:
+            return ScopeDecision(False, refusal)
         lower = text.lower()
         if any(w in lower for w in self.date_words):
             if not any(self.date_pattern.search(p.text) for p in ranked[:3]):
