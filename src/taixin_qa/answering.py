@@ -1,11 +1,28 @@
-"""Extractive answers: pick the sentences that answer, say who said each one.
+"""Extractive answers: the fact first, then who said it and the sentence it stands in, each cited.
 
-Nothing is generated. Every sentence of an answer is a sentence of the page,
-followed by its speaker, e.g. ``……十年成城”。（裴耀军，阳曲县委书记）``.
+Nothing is generated. A reply is made of words of the page:
+
+* ``short``: the direct answer when the question asks for a number, a count,
+  a list, a name, a place or a date, found verbatim in the chosen sentence
+  (:mod:`taixin_qa.spans`) or, for 谁/哪个区 questions, the speaker or district
+  the page prints for that passage. It is left out whenever it is not
+  certain: a wrong bold answer is worse than none;
+* ``sentences``: the quoted sentences, chosen across the top passages (not
+  only the first), each followed by its speaker and a marker ``[n]`` that
+  points at its source in ``passages``;
+* ``missing``: when a question about one speaker asks for something that
+  speaker's interview does not give (a follow-up "那古交呢？" after an
+  investment figure), it says so first: "版面没有给出古交市的投资额".
+
+>>> print(engine.answer("万柏林区第一年计划完成多少投资？").text)   # doctest: +SKIP
+**300亿元投资**（杨俊民，万柏林区委书记）
+“我们要……力争起步第一步一年完成300亿元投资……”（杨俊民，万柏林区委书记）[1]
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -13,16 +30,28 @@ import numpy as np
 from taixin_qa.chunking import Passage
 from taixin_qa.results import Answer, AnswerSentence, SearchResult
 from taixin_qa.settings import SETTINGS, Answering, Settings
+from taixin_qa.spans import Span, enumerates, find_span, list_head, question_type
 
 if TYPE_CHECKING:
     from taixin_qa.index import Index
+    from taixin_qa.structure import StructureAnswer
     from taixin_qa.tokenization import Tokenizer
 
-__all__ = ["Answer", "AnswerSentence", "compose_answer"]
+__all__ = ["Answer", "AnswerSentence", "compose_answer", "compose_structure_answer", "source_label"]
 
 NOT_COVERED = ("本版面没有涉及这个问题。本版面收录的是六位县(市、区)委书记谈太忻经济区建设的专访"
                "（尖草坪区/中北高新区、迎泽区、杏花岭区、万柏林区、阳曲县、古交市），可以问他们的目标、项目和举措。")
 EMPTY_QUESTION = "请输入一个问题，例如：阳曲县的发展目标是什么？"
+
+# 哪个区/哪个县/哪里的…: the answer is the speaker's own district, as printed in the header.
+_ASKS_PLACE_OF_SPEAKER = re.compile(r"哪个(?:区|县|城区|市|地方)|哪些(?:区县|地方|区|县)|哪几个(?:区|县)|^哪里|哪里的|"
+                                    r"是哪个区|which (?:district|county|city|place)", re.I)
+# 谁/哪位 (not "由谁挂帅", which asks for a post inside the text): the speaker, as printed.
+_ASKS_SPEAKER = re.compile(r"(?:谁|哪位|哪几位|哪一位|哪些)(?:书记|领导)?(?:说|表示|提出|提到|谈到|谈|要|用|表态|强调|把)|"
+                           r"是谁说|谁说的|的话|说法|接受.{0,4}(?:专访|采访)的是|\bwho (?:said|says|talked|spoke|mentioned)", re.I)
+_ASKS_ANY_SPEAKER = re.compile(r"谁|哪位|哪几位|哪一位|哪些书记|\bwho\b", re.I)
+_QUOTED_TERM = re.compile(r"[“‘「'\"]([^“”‘’「」'\"]{2,30})[”’」'\"]")
+_PLURAL = re.compile(r"哪些|哪几|都")
 
 
 def _balanced(sentence: str) -> str:
@@ -35,54 +64,272 @@ def _balanced(sentence: str) -> str:
     return s
 
 
-def _best_sentence(passage: Passage, index: Index, qvec: np.ndarray | None, query_tokens: set[str],
-                   tokenizer: Tokenizer, rules: Answering) -> str:
-    row = index.row_of.get(passage.id)
-    ids = index.sentences_of(row) if row is not None else np.array([], dtype=np.int64)
-    if not len(ids) or qvec is None:
-        return passage.text
-    texts = [index.sentence_text(s) for s in ids]
-    sims = index.sentence_vectors(ids) @ qvec
-    scores = []
-    for text, sim in zip(texts, sims):
-        words = set(tokenizer.cut_for_search(text))
-        overlap = len(words & query_tokens) / max(1, len(query_tokens))
-        scores.append(float(sim) + rules.lexical_weight * overlap)
-    order = sorted(range(len(ids)), key=lambda i: -scores[i])
-    keep = {order[0]}
-    if len(order) > 1 and scores[order[0]] - scores[order[1]] <= rules.second_sentence_margin:
-        keep.add(order[1])
-    if len(texts[order[0]]) < rules.short_sentence_chars and order[0] + 1 < len(ids):
-        keep.add(order[0] + 1)
-    return _balanced("".join(texts[i] for i in sorted(keep)))
+def source_label(passage: Passage, index: Index) -> str:
+    """How a reader names a source: '裴耀军专访 第3段' (captions not counted), '李慧专访 图片说明'."""
+    if passage.kind == "header":
+        part = passage.id.split(":", 1)[-1]
+        return f"{passage.speaker}专访 " + {"subtitle": "副题", "byline": "署名", "headline": "标题"}.get(part, part)
+    if passage.kind == "caption":
+        return f"{passage.speaker}专访 图片说明"
+    number = 0
+    for p in index.passages:
+        if p.interview_id == passage.interview_id and p.kind == "paragraph":
+            number += 1
+            if p.id == passage.id:
+                break
+    return f"{passage.speaker}专访 第{number}段"
+
+
+class _Candidate:
+    __slots__ = ("passage", "texts", "scores", "spans", "best")
+
+    def __init__(self, passage: Passage, texts: list[str], scores: list[float], spans: list[Span | None]):
+        self.passage, self.texts, self.scores, self.spans = passage, texts, scores, spans
+        self.best = int(np.argmax(scores)) if scores else -1
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """One question being answered: what every step of the composer reads."""
+
+    result: SearchResult
+    index: Index
+    question: str
+    qtype: str
+    tokenizer: Tokenizer
+    rules: Answering
+
+    def candidate(self, p: Passage) -> _Candidate:
+        """Every sentence of passage ``p``, scored: its own match, the passage's rank, and the answer it holds."""
+        rules, top = self.rules, self.result.passages[0]
+        tokens = set(self.result.question.tokens)
+        qvec = self.result.query_vector
+        row = self.index.row_of.get(p.id)
+        ids = self.index.sentences_of(row) if row is not None else np.array([], dtype=np.int64)
+        texts = [self.index.sentence_text(s) for s in ids] or [p.text]
+        if qvec is not None and len(ids):
+            sims = [float(x) for x in self.index.sentence_vectors(ids) @ qvec]
+        else:
+            sims = [0.0] * len(texts)
+        scores, spans = [], []
+        for text, sim in zip(texts, sims):
+            words = set(self.tokenizer.cut_for_search(text))
+            overlap = len(words & tokens) / max(1, len(tokens))
+            span = find_span(self.question, text, self.qtype)
+            score = sim + rules.lexical_weight * overlap + rules.passage_weight * (p.score - top.score)
+            if span is not None:
+                score += rules.span_bonus * span.fit
+            if self.qtype == "list" and enumerates(text):
+                score += rules.enumeration_bonus
+            scores.append(score)
+            spans.append(span)
+        return _Candidate(p, texts, scores, spans)
+
+    def candidates(self) -> list[_Candidate]:
+        """The top passages (a few, close to the best), each with its scored sentences."""
+        top = self.result.passages[0]
+        out = []
+        for rank, p in enumerate(self.result.passages):
+            if rank >= self.rules.candidate_passages or top.score - p.score > self.rules.candidate_margin:
+                break
+            out.append(self.candidate(p))
+        return out
+
+
+def _quote(c: _Candidate, rules: Answering, second: bool = False) -> str:
+    """The best sentence of a candidate, with the next one when it is only a heading-like lead,
+    and (``second``) the runner-up when it scores about as well: without a direct answer the
+    reader gets both readings."""
+    i = c.best
+    keep = {i}
+    if len(c.texts[i]) < rules.short_sentence_chars and i + 1 < len(c.texts):
+        keep.add(i + 1)
+    if second and len(c.texts) > 1:
+        order = sorted(range(len(c.texts)), key=lambda j: -c.scores[j])
+        if c.scores[order[0]] - c.scores[order[1]] <= rules.second_sentence_margin:
+            keep.add(order[1])
+    return _balanced("".join(c.texts[j] for j in sorted(keep)))
+
+
+def _speaker_places(passages: list[Passage]) -> str:
+    seen: list[str] = []
+    for p in passages:
+        if p.kind == "paragraph" and p.district not in seen:
+            seen.append(p.district)
+    return "、".join(seen)
+
+
+def _speakers(passages: list[Passage]) -> str:
+    seen: list[str] = []
+    for p in passages:
+        if p.kind == "paragraph" and p.speaker not in seen:
+            seen.append(p.speaker)
+    return "、".join(seen)
+
+
+def _topic(intent: str, qtype: str) -> str:
+    """What was asked, as a noun phrase for "版面没有给出…的…": '第一年计划完成多少投资' -> '投资额'."""
+    if re.search(r"占地|面积", intent):
+        return "占地面积"
+    m = re.search(r"多少([\u4e00-\u9fff]{1,6})", intent)
+    if m:
+        word = re.split(r"[的？?，,]", m.group(1))[0]
+        if word[:1] in "座支个家项所条处栋期次届倍人名位种批":
+            return f"{word[1:] or '具体'}数量"
+        return f"{word}额" if word.startswith("投资") else f"{word}数字"
+    m = re.search(r"几[大个支项条位家所]?([\u4e00-\u9fff]{1,6})", intent)
+    if m and qtype == "count":
+        return f"{re.split(r'[的？?，,]', m.group(1))[0]}数量"
+    m = re.search(r"哪些([\u4e00-\u9fff]{1,8})", intent)
+    if m:
+        return re.split(r"[的？?，,]", m.group(1))[0]
+    return "这方面的具体内容"
+
+
+def _missing(ask: _Ask) -> str | None:
+    """For a follow-up about another speaker: what their interview does not give, or None.
+
+    Only a question read from the conversation ("那古交呢？" after an investment
+    figure) is judged, against every paragraph of the interviews it is about:
+    a number, count or date is missing when no sentence holds one of the asked
+    kind (an amount of money for 投资, an area for 占地…); a list is missing when
+    the thing listed (高校, 军工企业, 新能源) is never mentioned at all.
+    """
+    q = ask.result.question
+    if not q.continued or ask.qtype not in ("number", "count", "list", "date") or not q.subject:
+        return None
+    subject_passages = [p for p in ask.index.passages if p.interview_id in q.subject and p.kind == "paragraph"]
+    if not subject_passages:
+        return None
+    if ask.qtype == "list":
+        head = list_head(ask.question)
+        if not head or any(head in p.text or head[:2] in p.text or (len(head) <= 3 and head[-2:] in p.text)
+                           for p in subject_passages):
+            return None
+    else:
+        for p in subject_passages:
+            for s in ask.index.sentences_of(ask.index.row_of[p.id]):
+                span = find_span(ask.question, ask.index.sentence_text(s), ask.qtype)
+                if span is not None and span.fit >= ask.rules.bold_fit:
+                    return None
+    place = subject_passages[0].district.split("、")[0]
+    return f"版面没有给出{place}的{_topic(q.intent or ask.question, ask.qtype)}"
 
 
 def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer,
                    settings: Settings = SETTINGS) -> Answer:
+    """The reply to a searched question: direct answer, cited sentences, what is missing."""
     rules = settings.answering
     q = result.question
     notice = result.notice
+    understood = q.understood_as if q.continued else None
     if q.is_empty:
         return Answer(EMPTY_QUESTION, [], False, question=q.text, notice=notice, reason="empty question")
     if not result.answerable or not result.passages:
         text = f"版面上没有这部分内容。编者注：{result.note}" if result.note else NOT_COVERED
         text = f"{notice}{text}" if notice else text
-        return Answer(text, [], False, question=q.text, notice=notice, reason=result.reason)
-    tokens = set(q.tokens)
-    top = result.passages[0]
-    chosen = [top]
-    for p in result.passages[1:]:
-        if len(chosen) >= rules.max_sentences:
+        return Answer(text, [], False, question=q.text, notice=notice, reason=result.reason,
+                      understood_as=understood)
+    ask = _Ask(result, index, q.text, question_type(q.text), tokenizer, rules)
+    candidates = ask.candidates()
+    best = max(candidates, key=lambda c: c.scores[c.best])
+    chosen = [best]
+    # Other speakers who answered the same question about as well (several secretaries said it);
+    # for 哪些/哪几 questions, a wider margin: the question asks for all of them.
+    plural = bool(_PLURAL.search(ask.question)) and ask.qtype in ("name", "place", "list")
+    margin = rules.plural_margin if plural else rules.second_speaker_margin
+    limit = rules.max_plural_speakers if plural else rules.max_sentences
+    top_score = result.passages[0].score
+    by_id = {c.passage.id: c for c in candidates}
+    for p in result.passages:
+        if len(chosen) >= limit:
             break
-        if p.kind == "paragraph" and top.score - p.score <= rules.second_speaker_margin \
-                and p.interview_id not in {c.interview_id for c in chosen}:
-            chosen.append(p)
+        if p.kind == "paragraph" and top_score - p.score <= margin \
+                and p.interview_id not in {x.passage.interview_id for x in chosen}:
+            chosen.append(by_id.get(p.id) or ask.candidate(p))
+
+    missing = _missing(ask)
+    short = None
+    if not missing:
+        short, chosen = _short(ask, best, chosen)
+
+    # Cited sources first, in the order the reply uses them; then the other related passages.
+    cited: list[Passage] = []
+    for c in chosen:
+        if c.passage.id not in {p.id for p in cited}:
+            cited.append(c.passage)
+    passages = cited + [p for p in result.passages if p.id not in {c.id for c in cited}]
     sentences = []
-    for n, p in enumerate(chosen, start=1):
-        text = _best_sentence(p, index, result.query_vector, tokens, tokenizer, rules)
-        sentences.append(AnswerSentence(text, p, source=n, start=p.text.find(text)))
-    lines = [s.render() for s in sentences]
-    if notice:
-        lines.insert(0, notice)
-    return Answer("\n".join(lines), result.passages, True, sentences, question=q.text, notice=notice,
-                  cited=len(chosen), reason=result.reason)
+    for c in chosen:
+        text = _quote(c, rules, second=short is None and c is chosen[0])
+        n = 1 + next(i for i, p in enumerate(passages) if p.id == c.passage.id)
+        sentences.append(AnswerSentence(text, c.passage, source=n, start=c.passage.text.find(text)))
+
+    lines = [notice] if notice else []  # the notice says how a follow-up was understood
+    if missing:
+        lines.append(f"{missing}。{sentences[0].passage.speaker}谈到的相关内容：")
+    elif short:
+        lines.append(f"**{short}**（{chosen[0].passage.attribution}）")
+    lines += [f"{s.render()}[{s.source}]" for s in sentences]
+    return Answer("\n".join(lines), passages, True, sentences, question=q.text, notice=notice, short=short,
+                  missing=missing, cited=len(cited), understood_as=understood, reason=result.reason)
+
+
+def _lead(result: SearchResult, best: Passage) -> float:
+    """How far the best passage leads the best passage of any other interview."""
+    others = [p.score for p in result.passages if p.interview_id != best.interview_id]
+    return best.score - max(others) if others else 1.0
+
+
+def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str | None, list[_Candidate]]:
+    """The direct answer, and the candidates it rests on (several for 哪些书记/哪些区县)."""
+    result, question, qtype, rules = ask.result, ask.question, ask.qtype, ask.rules
+    q = result.question
+    named = set(q.interview_ids) | set(q.subject if q.continued else ())
+    plural = bool(_PLURAL.search(question))
+    asks_speaker = qtype == "name" and (_ASKS_SPEAKER.search(question)
+                                        or (not named and _ASKS_ANY_SPEAKER.search(question)))
+    asks_place = qtype in ("place", "list", "what") and not named and _ASKS_PLACE_OF_SPEAKER.search(question)
+    if asks_speaker or asks_place:
+        if plural:
+            # 哪些书记提到了“六个一”？ -> every retrieved speaker whose paragraph prints the quoted words.
+            terms = _QUOTED_TERM.findall(question)
+            if not terms:
+                return None, chosen
+            group: list[_Candidate] = []
+            for p in result.passages:
+                if p.kind == "paragraph" and all(t in p.text for t in terms) \
+                        and p.interview_id not in {c.passage.interview_id for c in group}:
+                    group.append(ask.candidate(p))
+            if len(group) < 2:
+                return None, chosen
+            passages = [c.passage for c in group]
+            return (_speakers(passages) if asks_speaker else _speaker_places(passages)), group
+        if named and best.passage.interview_id not in named:
+            return None, chosen
+        if _lead(result, best.passage) < rules.speaker_margin:
+            return None, chosen
+        return (best.passage.speaker if asks_speaker else best.passage.district), chosen
+    span = best.spans[best.best]
+    if span is None or len(span.text) > rules.max_short_chars or span.fit < rules.bold_fit:
+        return None, chosen
+    if q.chinese_share < 0.5 and span.kind != "number":
+        return None, chosen  # an English question's words cannot be matched against the list's context
+    return span.text, chosen
+
+
+def compose_structure_answer(found: StructureAnswer, question: str, understood_as: str | None = None,
+                             notice: str = "") -> Answer:
+    """The reply to a question about the page itself, cited to the headers it was read from."""
+    passages = found.sources
+    sentences = [AnswerSentence(text, p, source=1 + passages.index(p), start=p.text.find(text))
+                 for text, p in found.lines]
+    lines = [notice] if notice else []
+    if found.missing:
+        lines.append(f"{found.missing}。")
+    elif found.short:
+        lines.append(f"**{found.short}**")
+    lines += [f"{s.text}[{s.source}]" for s in sentences]
+    return Answer("\n".join(lines), passages, True, sentences, question=question, notice=notice, short=found.short,
+                  missing=found.missing, cited=len(passages), understood_as=understood_as,
+                  reason=f"a question about the page itself ({found.kind}), read from the headers")

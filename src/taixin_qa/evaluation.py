@@ -116,9 +116,39 @@ class FollowUpEvaluator:
                 "followup_speaker@1": right / max(1, len(self.conversations))}
 
 
+# Question types (benchmarks/eval: ``qtype``) whose answer is a span a reader can be handed
+# directly: these should get a bold direct answer (``Answer.short``).
+FACT_TYPES = ("number", "count", "list", "name", "place", "date")
+
+
+def _squash(text: str | None) -> str:
+    return "".join((text or "").split())
+
+
+def holds_span(text: str | None, span: str | list[str]) -> bool:
+    """True when ``text`` holds the gold span (every part of it, for a list of spans), whitespace ignored."""
+    spans = span if isinstance(span, list) else [span]
+    body = _squash(text)
+    return bool(body) and all(_squash(s) in body for s in spans)
+
+
 @dataclass
 class AnswerEvaluator:
-    """How often the extractive answer contains the gold answer span, and names the right speaker first."""
+    """The answer as a reader gets it: direct answer, reply, citation.
+
+    Over the in-scope questions of an evaluation file (each with its exact gold
+    ``span`` and question type ``qtype``):
+
+    * ``short_holds_span``: share of fact questions (:data:`FACT_TYPES`) whose
+      direct answer (``Answer.short``) equals or contains the gold span;
+    * ``wrong_bold``: share of all in-scope questions given a direct answer that
+      does not hold the gold span (a wrong bold answer is worse than none);
+    * ``reply_holds_span``: share whose whole reply text holds the gold span;
+    * ``answer_contains_gold``: the same with the older, longer ``answer`` field;
+    * ``first_cited_gold``: share whose first answer sentence cites a gold
+      paragraph (or, for an answer read from the headers, a gold interview's header);
+    * ``answer_speaker@1``: share whose first sentence comes from a gold interview.
+    """
 
     questions: list[dict]
     failures: list[dict] = field(default_factory=list)
@@ -129,21 +159,132 @@ class AnswerEvaluator:
 
     def __call__(self, engine: "Engine") -> dict[str, float]:
         self.failures = []
-        scored = [q for q in self.questions if not q.get("out_of_scope") and q.get("answer")]
-        contains = speaker = 0
+        scored = [q for q in self.questions if not q.get("out_of_scope") and (q.get("span") or q.get("answer"))]
+        facts = [q for q in scored if q.get("qtype") in FACT_TYPES]
+        contains = reply = short_ok = wrong = bolded = cited = speaker = 0
         for q in scored:
             ans = engine.answer(q["question"])
-            squashed = "".join(ans.text.split())
-            if "".join(q["answer"].split()) in squashed:
+            span = q.get("span") or q["answer"]
+            if q.get("answer") is None or holds_span(ans.text, q["answer"]):
                 contains += 1
-            else:
-                self.failures.append({"id": q["id"], "question": q["question"], "gold": q["answer"],
-                                      "answer": ans.text[:120]})
-            if ans.sentences and ans.sentences[0].passage.interview_id in set(q["gold_interviews"]):
+            if holds_span(ans.text, span):
+                reply += 1
+            problem = ""
+            if ans.short:
+                bolded += 1
+                if holds_span(ans.short, span):
+                    short_ok += q in facts
+                else:
+                    wrong += 1
+                    problem = "wrong bold"
+            elif q in facts:
+                problem = "no direct answer"
+            first = ans.sentences[0].passage if ans.sentences else None
+            if first is not None and (first.id in set(q["gold_paragraphs"])
+                                      or (first.kind == "header" and first.interview_id in set(q["gold_interviews"]))):
+                cited += 1
+            elif not problem:
+                problem = "first citation not gold"
+            if first is not None and first.interview_id in set(q["gold_interviews"]):
                 speaker += 1
-        n = max(1, len(scored))
-        return {"answers": float(len(scored)), "answer_contains_gold": contains / n,
-                "answer_speaker@1": speaker / n}
+            if not holds_span(ans.text, span) and not problem:
+                problem = "reply lacks span"
+            if problem:
+                self.failures.append({"id": q["id"], "question": q["question"], "problem": problem,
+                                      "gold": span, "short": ans.short, "answer": ans.text[:160]})
+        n, nf = max(1, len(scored)), max(1, len(facts))
+        return {"answers": float(len(scored)), "fact_questions": float(len(facts)),
+                "short_holds_span": short_ok / nf, "wrong_bold": wrong / n, "bold_rate": bolded / n,
+                "reply_holds_span": reply / n, "answer_contains_gold": contains / n,
+                "first_cited_gold": cited / n, "answer_speaker@1": speaker / n}
+
+
+@dataclass
+class StructureEvaluator:
+    """Questions about the page itself (benchmarks/eval/structure*.jsonl), scored exactly.
+
+    A row expects one of: ``short`` (the direct answer, equal), ``items`` (the
+    direct answer's 、-separated items, as a set), ``missing`` (no direct answer,
+    and ``Answer.missing`` says what the page does not print) or ``refused``
+    (the page does not cover it: ``found`` is False). ``cited_header`` is the
+    share of answered rows whose first source belongs to a gold interview.
+    """
+
+    questions: list[dict]
+    failures: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def from_file(cls, path: Path | str = EVAL_DIR / "structure.jsonl") -> "StructureEvaluator":
+        return cls(read_jsonl(path))
+
+    @staticmethod
+    def exact(row: dict, ans: Any) -> bool:
+        if row.get("refused"):
+            return not ans.found
+        if row.get("missing"):
+            return ans.found and ans.short is None and bool(ans.missing)
+        if row.get("items"):
+            return ans.short is not None and set(ans.short.split("、")) == set(row["items"])
+        return ans.short == row.get("short")
+
+    def __call__(self, engine: "Engine") -> dict[str, float]:
+        self.failures = []
+        exact = cited = with_gold = 0
+        for row in self.questions:
+            ans = engine.answer(row["question"])
+            ok = self.exact(row, ans)
+            exact += ok
+            if row.get("gold_interviews") and ans.sentences:
+                with_gold += 1
+                cited += ans.sentences[0].passage.interview_id in set(row["gold_interviews"])
+            if not ok:
+                self.failures.append({"id": row["id"], "question": row["question"], "short": ans.short,
+                                      "missing": ans.missing, "found": ans.found, "answer": ans.text[:120]})
+        n = max(1, len(self.questions))
+        return {"structure_questions": float(len(self.questions)), "structure_exact": exact / n,
+                "structure_cited_header": cited / max(1, with_gold)}
+
+
+@dataclass
+class MissingEvaluator:
+    """"Same question about another speaker who has no answer" (benchmarks/eval/missing*.jsonl).
+
+    ``stated_missing``: share of follow-ups whose answer says what the page lacks
+    (``Answer.missing`` names the place or person asked about) and gives no
+    direct answer. ``false_missing``: with ``followups``, the share of ordinary
+    follow-ups that have an answer on the page but are told it is missing.
+    """
+
+    questions: list[dict]
+    followups: list[dict] = field(default_factory=list)
+    failures: list[dict] = field(default_factory=list)
+
+    @classmethod
+    def from_file(cls, path: Path | str = EVAL_DIR / "missing.jsonl",
+                  followups: Path | str | None = EVAL_DIR / "followups.jsonl") -> "MissingEvaluator":
+        return cls(read_jsonl(path), read_jsonl(followups) if followups else [])
+
+    def __call__(self, engine: "Engine") -> dict[str, float]:
+        self.failures = []
+        stated = 0
+        for row in self.questions:
+            history = [turn[0] if isinstance(turn, list) else turn for turn in row["history"]]
+            ans = engine.answer(row["question"], history=history)
+            ok = bool(ans.missing) and row["place"] in (ans.missing or "") and ans.short is None
+            stated += ok
+            if not ok:
+                self.failures.append({"id": row["id"], "question": row["question"], "missing": ans.missing,
+                                      "short": ans.short, "answer": ans.text[:120]})
+        answered = [f for f in self.followups if f.get("answer")]
+        false = 0
+        for row in answered:
+            history = [turn[0] if isinstance(turn, list) else turn for turn in row["history"]]
+            if engine.answer(row["question"], history=history).missing:
+                false += 1
+                self.failures.append({"id": row["id"], "question": row["question"], "false_missing": True})
+        return {"missing_followups": float(len(self.questions)),
+                "stated_missing": stated / max(1, len(self.questions)),
+                "false_missing": false / max(1, len(answered))}
 
 
 HISTORY_SHAPES = ("messages", "api", "gradio6", "pairs")

@@ -74,8 +74,28 @@ class Answering:
     lexical_weight: float = 0.06
     # A sentence this short is usually a heading-like lead; the next one comes along.
     short_sentence_chars: int = 30
-    # The second-best sentence of a passage joins when it scores this close.
-    second_sentence_margin: float = 0.01
+    # The second-best sentence of a passage joins when it scores this close
+    # (and there is no direct answer to lead with).
+    second_sentence_margin: float = 0.03
+    # Sentences are chosen across this many top passages, those within candidate_margin
+    # of the best; a passage's distance from the best counts passage_weight against them.
+    candidate_passages: int = 3
+    candidate_margin: float = 0.12
+    passage_weight: float = 0.5
+    # What a sentence gains for holding the kind of answer asked for (times its fit),
+    # and for enumerating when a list is asked for.
+    span_bonus: float = 0.03
+    enumeration_bonus: float = 0.03
+    # The direct answer (bold) is given only when its fit (spans.Span.fit) reaches
+    # bold_fit, and is at most max_short_chars long: a wrong bold answer is worse than none.
+    bold_fit: float = 0.85
+    max_short_chars: int = 60
+    # 谁/哪个区 answered by the speaker or district of the best passage only when it
+    # leads every other interview's best passage by this much.
+    speaker_margin: float = 0.05
+    # 哪些区县/哪几位书记: other interviews this close to the best join, up to this many.
+    plural_margin: float = 0.10
+    max_plural_speakers: int = 4
 
 
 @dataclass(frozen=True)

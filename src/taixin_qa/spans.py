@@ -1,0 +1,328 @@
+"""The direct answer inside a sentence: a number, a count, a list, a date, a named thing.
+
+Pure functions over text, no model: the composer (:mod:`taixin_qa.answering`)
+picks the sentence; this module says what the question asks for and finds
+the words of that sentence that answer it, verbatim. When nothing of the
+asked-for shape is there, it returns None: a wrong bold answer is worse than
+none, so every rule here prefers to find nothing.
+
+>>> question_type("万柏林区第一年计划完成多少投资？")
+'number'
+>>> find_span("万柏林区第一年计划完成多少投资？", "力争起步第一步一年完成300亿元投资。").text
+'300亿元投资'
+>>> find_span("迎泽区要打造哪五大融合载体？",
+...           "做强“核心区、承载区、集聚区、引领区、休闲区”五大融合载体，突出特色。").text
+'核心区、承载区、集聚区、引领区、休闲区'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["FACT_TYPES", "Span", "clauses", "enumerates", "find_span", "list_head", "question_type"]
+
+FACT_TYPES = ("number", "count", "list", "name", "place", "date")
+
+_CN_NUMERAL = "一二三四五六七八九十百千万两"
+_NUMERAL = "0-9０-９" + _CN_NUMERAL
+_UNITS = ("亿元|万元|元|平方公里|平方米|公里|公顷|亩|座|支|个|家|项|所|条|处|栋|期|次|届|倍|%|％|万人|人|名|位|种|批|"
+          "亿|万")
+_NUMBER = re.compile(rf"(?:约|近|超过|超|逾|达|共)?(?:\d+(?:\.\d+)?|[{_CN_NUMERAL}]+)(?:{_UNITS})")
+_DATE = re.compile(r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?|\d{4}年")
+_CLAUSE_END = re.compile(r"[，；：。！？,;:!?]")
+_QUOTED = re.compile(r"[“‘「]([^“”‘’「」]{2,80})[”’」]")
+_ITEM = r"[^，。；：、“”‘’（）()！？,;:!?\s]{1,16}"
+_RUN = re.compile(rf"{_ITEM}(?:、{_ITEM})+")
+# Where a list's first item starts: after the verb or preposition that introduces it.
+_LEAD = re.compile(r".*(?:包括|涵盖|依托|利用|推进|实施|打造|做强|建设|构建|发展|加快|谋划|坚持|围绕|聚焦|引进|整合|"
+                   r"挖掘|组建|重点|提升|推动|培育|还有|有|是|为|如|即|以|与|和|对)")
+_TRAIL = re.compile(r"(?:等.*|[一二三四五六七八九十两0-9]+大.*)$")
+
+_Q_NUMBER = re.compile(r"多少|多大|多高|多长|多远|多久|how (?:much|many|big|large)|what investment", re.I)
+_Q_COUNT = re.compile(r"几(?!乎)|第几")
+_Q_LIST = re.compile(r"哪些|哪几|有什么|有啥|分别是|分别有|哪[一二三四五六七八九十两]|"
+                     r"\b(?:which|what)\s+(?:[a-z-]+\s+){0,2}(?!does\b|is\b|has\b|was\b)[a-z-]+(?:ies|[^su]s)\b|what are", re.I)
+_Q_NAME = re.compile(r"谁|哪位|哪一位|哪几位|哪些书记|叫什么|叫啥|名字|\bwho\b", re.I)
+_Q_ASPECTS = re.compile(r"哪几方面|哪些方面|哪几个方面|什么方面")
+_Q_PLACE = re.compile(r"哪里|哪儿|在哪|哪个地方|哪些地方|哪个区|哪些区|哪个县|哪个城区|哪个片区|哪个启动区|\bwhere\b", re.I)
+_Q_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月|\bwhen\b", re.I)
+_Q_POST = re.compile(r"职务|职位|担任|哪里的书记")
+_Q_HOW = re.compile(r"怎么|如何|怎样|\bhow\b", re.I)
+_Q_WHAT = re.compile(r"什么|啥|哪个|哪一个|\bwhat\b|\bwhich\b", re.I)
+_HEAD = re.compile(r"(?:哪个|哪一个|什么|啥|哪些|哪几个|哪)([\u4e00-\u9fff]{2,8})")
+_GENERIC_HEADS = {"地方", "东西", "事情", "方面", "内容", "区域", "工作", "时候", "问题", "情况", "意思", "样子", "书记",
+                  "领导", "位置", "打算", "举措", "措施", "项目", "产业", "阶段", "企业"}
+_MEASURE = set("座支个家项所条处栋期次届倍人名位种批")
+
+
+@dataclass(frozen=True)
+class Span:
+    """Words of ``sentence`` from ``start`` that answer the question, as printed."""
+
+    text: str
+    start: int
+    kind: str
+    fit: float = 1.0  # how sure the shape and the question agree: 1.0 certain, lower is a guess
+
+
+def question_type(question: str) -> str:
+    """What a question asks for: number, count, list, name, place, date, post, how or what.
+
+    >>> [question_type(q) for q in ("杏花岭区要培育几大商圈？", "尖草坪区有哪些高校？", "谁说要当排头兵？")]
+    ['count', 'list', 'name']
+    """
+    q = question
+    if _Q_ASPECTS.search(q):
+        return "how"
+    if _Q_POST.search(q):
+        return "post"
+    if _Q_DATE.search(q):
+        return "date"
+    if _Q_NAME.search(q):
+        return "name"
+    if re.search(r"哪些(?:区县|地方|区|县)|哪几个(?:区|县)", q):
+        return "place"
+    if _Q_LIST.search(q):
+        return "list"
+    if _Q_NUMBER.search(q):
+        return "number"
+    if _Q_COUNT.search(q):
+        return "count"
+    if _Q_PLACE.search(q):
+        return "place"
+    if _Q_HOW.search(q):
+        return "how"
+    if _Q_WHAT.search(q):
+        return "what"
+    return "how"
+
+
+def clauses(sentence: str) -> list[tuple[int, str]]:
+    """The clauses of a sentence (split on ，；：。), each with its offset; 、 stays inside, lists are clauses' parts."""
+    out, start = [], 0
+    for m in _CLAUSE_END.finditer(sentence):
+        if m.start() > start:
+            out.append((start, sentence[start:m.start()]))
+        start = m.end()
+    if start < len(sentence):
+        out.append((start, sentence[start:]))
+    return out
+
+
+def enumerates(sentence: str) -> bool:
+    """True when the sentence lists three or more things (a 、-separated run or a quoted list)."""
+    return any(m.group(0).count("、") >= 2 for m in _RUN.finditer(sentence))
+
+
+def _extend_noun(sentence: str, end: int, limit: int = 4) -> int:
+    """Let a number keep the noun right after it ('5支' + '队伍'), up to a few characters."""
+    m = re.match(rf"[\u4e00-\u9fff]{{1,{limit}}}(?=[，。；：、“”,;:]|$)", sentence[end:])
+    return end + len(m.group(0)) if m else end
+
+
+def _number(question: str, sentence: str) -> Span | None:
+    wanted = None
+    m = re.search(r"多少([\u4e00-\u9fff])", question)
+    if m and m.group(1) in _MEASURE:
+        wanted = m.group(1)
+    area = re.search(r"占地|面积|多大|how big|how large|area", question, re.I)
+    money = re.search(r"投资|资金|金额|多少钱|亿|万元|invest|money|fund", question, re.I)
+    for hit in _NUMBER.finditer(sentence):
+        token = hit.group(0)
+        if not re.search(r"\d", token) and wanted is None:
+            continue  # a Chinese numeral ("一批", "三大") is a count, not an amount
+        if wanted and not token.endswith(wanted):
+            continue
+        if area and not re.search(r"平方|亩|公顷", token):
+            continue
+        if money and not re.search(r"元|亿|万", token):
+            continue
+        fit = 1.0 if (wanted or area or money) else 0.8
+        return Span(sentence[hit.start():_extend_noun(sentence, hit.end())], hit.start(), "number", fit)
+    return None
+
+
+def _counts(question: str, sentence: str) -> Span | None:
+    """'几大商圈' in the question -> '五大商圈' in the sentence; several 几 -> several spans."""
+    found: list[tuple[int, int, float]] = []
+    for m in re.finditer(r"(第)?几([\u4e00-\u9fff]{1,4})", question):
+        ordinal, tail = m.group(1) or "", m.group(2)
+        if tail[0] in _MEASURE and len(tail) > 2:  # "几个商圈" may be printed "五大商圈"
+            hit = re.search(rf"[{_NUMERAL}]+[大个项]“?{re.escape(tail[1:3])}", sentence)
+            if hit:
+                found.append((hit.start(), _extend_noun(sentence, hit.end()), 0.9))
+                continue
+        for k in range(len(tail), 0, -1):
+            pattern = re.compile(rf"{ordinal}[{_NUMERAL}]+{re.escape(tail[:k])}")
+            hit = pattern.search(sentence)
+            if hit:
+                end = hit.end()
+                if k == 1 and tail[0] in _MEASURE:
+                    end = _extend_noun(sentence, end)
+                    noun = sentence[hit.end():end]
+                    if len(tail) > 1 and not set(noun) & set(tail[1:]):
+                        continue  # "几个商圈" is not answered by "一个核心"
+                    fit = 1.0 if len(tail) == 1 else (0.9 if set(noun) & set(tail[1:]) else 0.8)
+                else:
+                    fit = 1.0 if k >= 2 or k == len(tail) else 0.8
+                found.append((hit.start(), end, fit))
+                break
+    if not found:
+        return None
+    found.sort()
+    fit = min(f for _, _, f in found)
+    start, end = found[0][0], found[-1][1]
+    if end - start > 40:
+        return None
+    return Span(sentence[start:end], start, "count", fit)
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = re.sub(r"[^\u4e00-\u9fff0-9A-Za-z]", "", text)
+    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+
+
+def _near(sentence: str, start: int, end: int) -> str:
+    """The clause holding sentence[start:end], with the clause before it (where a list's subject stands)."""
+    pieces = clauses(sentence)
+    inside = [i for i, (s, c) in enumerate(pieces) if s <= start < s + len(c) or start <= s < end]
+    if not inside:
+        return sentence[max(0, start - 20):end + 10]
+    first, last = max(0, inside[0] - 1), inside[-1]
+    return "".join(c for _, c in pieces[first:last + 1])
+
+
+def _list(question: str, sentence: str) -> Span | None:
+    """The enumeration in the sentence that answers: quoted lists first, then 、-runs, nearest the question's words."""
+    candidates: list[Span] = []
+    for m in _QUOTED.finditer(sentence):
+        inner = m.group(1)
+        if ("、" in inner or "+" in inner) and not re.search(r"[，。；：！？]", inner):
+            candidates.append(Span(inner, m.start(1), "list"))
+    for m in re.finditer(r"(?:[“‘][^“”‘’]{1,20}[”’]){3,}", sentence):  # “一个总体规划”“一个启动区建设”…
+        candidates.append(Span(m.group(0), m.start(), "list"))
+    for m in _RUN.finditer(sentence):
+        text, start = m.group(0), m.start()
+        first = text.split("、", 1)[0]
+        lead = _LEAD.match(first)
+        if lead and lead.end() < len(first):
+            start += lead.end()
+            text = text[lead.end():]
+        text = _TRAIL.sub("", text) or text
+        if "、" in text:
+            candidates.append(Span(text, start, "list"))
+    if not candidates:
+        return None
+    asked = _bigrams(question)
+    head = list_head(question)
+
+    counted = re.search(rf"([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|步|支)", question)
+
+    def follows(span: Span) -> bool:
+        """The words around the list name what the question asks about."""
+        end = span.start + len(span.text)
+        after = re.split(r"[，。；：！？]", sentence[end:end + 8])[0]
+        tail = span.text.rsplit("、", 1)[-1]
+        if head and (head[-2:] in after or tail.endswith(head[-2:])):
+            return True
+        if len(asked & _bigrams(after)) >= 2:
+            return True
+        items = span.text.count("、") + 1
+        said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
+        if counted and _count_value(counted.group(1)) == items:
+            return True
+        return bool(said) and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
+
+    def overlap(span: Span) -> int:
+        context = _near(sentence, span.start, span.start + len(span.text))
+        return len(asked & (_bigrams(context) - _bigrams(span.text)))
+
+    def score(span: Span) -> float:
+        return 6.0 * follows(span) + min(overlap(span), 3) + 0.3 * min(span.text.count("、"), 4)
+    best = max(candidates, key=score)
+    quoted = sentence[best.start - 1:best.start] in "“‘" if best.start else False
+    fit = 1.0 if follows(best) else (0.8 if quoted and overlap(best) >= 2 else 0.5)
+    return Span(best.text, best.start, "list", fit)
+
+
+def _count_value(numeral: str) -> int:
+    digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
+    digits["两"] = 2
+    if numeral.isdigit():
+        return int(numeral)
+    if numeral == "十":
+        return 10
+    if len(numeral) == 1:
+        return digits.get(numeral, -1)
+    return -1
+
+
+def list_head(question: str) -> str:
+    """The noun a 哪些/什么 question asks about: '出台哪些政策来承接…' -> '政策' ('' when there is none)."""
+    m = _HEAD.search(question)
+    if not m:
+        return ""
+    head = re.split(r"[的来在是要了和与把将去用呢吗]", m.group(1))[0]
+    head = re.sub(rf"^[几{_CN_NUMERAL}]+[大个支项条位家所种步]?", "", head)
+    return head if len(head) >= 2 else ""
+
+
+def _named(question: str, sentence: str) -> Span | None:
+    """'哪个X' / '什么X' -> the words right before X in the sentence: '哪个片区' -> '三给片区'."""
+    for m in _HEAD.finditer(question):
+        head = re.split(r"[的来在是要了和与把将去用呢吗]", m.group(1))[0]
+        if len(head) < 2:
+            continue
+        # A Chinese noun phrase ends in its head ("营商环境品牌" is a kind of 品牌): try its endings
+        # first, longest to shortest, then the other pieces.
+        endings = [head[i:] for i in range(len(head) - 1)]
+        others = sorted({head[i:j] for i in range(len(head)) for j in range(i + 2, len(head))}, key=len, reverse=True)
+        heads = endings + [h for h in others if h not in endings]
+        for h in heads:
+            if h in _GENERIC_HEADS:
+                continue
+            pos = sentence.find(h)
+            while pos > 0:
+                before = sentence[:pos]
+                quoted = re.search(r"[“‘]([^“”‘’]{1,20})[”’]$", before)
+                if quoted:
+                    return Span(sentence[quoted.start():pos + len(h)], quoted.start(), "what", 1.0 if h == head else 0.8)
+                name = re.search(r"[\u4e00-\u9fff]{1,8}$", before)
+                if name:
+                    lead = _LEAD.match(name.group(0))
+                    start = name.start() + (lead.end() if lead else 0)
+                    if start < pos and pos - start <= 6:
+                        return Span(sentence[start:pos + len(h)], start, "what", 0.9 if h == head else 0.7)
+                pos = sentence.find(h, pos + 1)
+    return None
+
+
+def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | None:
+    """The words of ``sentence`` that directly answer ``question``, or None when none are certain.
+
+    Handles the shapes that can be read off the text: number, count, list,
+    date, and '哪个X/什么X' things. Names and places that are the speaker's own
+    (谁说…？ 哪个区…？) come from the passage's attribution, not from here.
+    """
+    qtype = qtype or question_type(question)
+    if qtype == "number":
+        return _number(question, sentence) or _counts(question, sentence)
+    if qtype == "count":
+        return _counts(question, sentence)
+    if qtype == "date":
+        m = _DATE.search(sentence)
+        return Span(m.group(0), m.start(), "date", 1.0) if m else None
+    if qtype == "list":
+        if _Q_COUNT.search(question) and not re.search(r"哪[一二三四五六七八九十两]|哪几", question):
+            return _counts(question, sentence)
+        return _list(question, sentence)
+    if qtype in ("what", "place"):
+        named = _named(question, sentence)
+        if named is not None or qtype == "place":
+            return named
+        quoted = _list(question, sentence)  # "发展目标是什么？" answered by a quoted list
+        if quoted is not None and quoted.start and sentence[quoted.start - 1] in "“‘":
+            return Span(quoted.text, quoted.start, "list", quoted.fit if quoted.fit >= 1.0 else min(quoted.fit, 0.7))
+        return None
+    return None
