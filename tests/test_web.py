@@ -72,7 +72,7 @@ def test_direct_answer_comes_first_in_bold_then_attribution():
 def test_understood_as_offers_to_ask_on_its_own():
     out = render_answer(found_answer(understood_as="古交市第一年计划完成多少投资？"))
     assert "按上一问理解为：古交市第一年计划完成多少投资？" in out
-    assert 'class="tx-alone" data-question="阳曲县的发展目标是什么?"' in out
+    assert '<button type="button" class="tx-alone">改为单独提问</button><span class="tx-alone-text">阳曲县的发展目标是什么?' in out
 
 
 def test_sources_link_to_the_original_page_and_the_whole_interview():

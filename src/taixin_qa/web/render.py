@@ -128,8 +128,8 @@ def render_answer(answer: Answer, terms: Sequence[str] = (), hint: str = "", *, 
     parts = [f'<div class="tx-reply{"" if answer.found else " tx-not-found"}" data-turn="{e(turn)}">', COPY_BUTTON]
     if answer.understood_as:
         parts.append(f'<p class="tx-understood">按上一问理解为：{e(answer.understood_as)}'
-                     f'<button type="button" class="tx-alone" data-question="{e(answer.question)}">'
-                     f"改为单独提问</button></p>")
+                     f'<button type="button" class="tx-alone">改为单独提问</button>'
+                     f'<span class="tx-alone-text">{e(answer.question)}</span></p>')
     if answer.notice and answer.notice not in answer.text.splitlines()[:1]:
         parts.append(f'<p class="tx-notice">{e(answer.notice)}</p>')
     if not answer.found:

@@ -130,8 +130,8 @@
     }
     var cite = target.closest(".tx-cite");
     if (cite) {
-      var box = cite.closest(".tx-reply");
-      var source = box && box.querySelector(".tx-source[data-n='" + cite.dataset.n + "']");
+      // The chat's sanitizer keeps ids and links but drops data attributes: the link names its source.
+      var source = document.getElementById((cite.getAttribute("href") || "").replace(/^#/, ""));
       if (source) {
         source.open = true;
         source.scrollIntoView({ block: "nearest", behavior: "smooth" });
@@ -143,7 +143,8 @@
     }
     var alone = target.closest(".tx-alone");
     if (alone) {
-      if (setGradioText("tx-alone-q", alone.dataset.question || "")) {
+      var asked = alone.parentElement && alone.parentElement.querySelector(".tx-alone-text");
+      if (asked && setGradioText("tx-alone-q", asked.textContent)) {
         setTimeout(function () {
           var go = document.querySelector("#tx-alone-go");
           if (go) go.click();
