@@ -1,8 +1,7 @@
 """The tree is linted, formatted and typed: ruff and mypy, configured in pyproject.toml, pass.
 
 They run here, as tests, so the README's one test command (and .ci/run, which runs it) covers them.
-Also: no test imports another test file or conftest, and no test or benchmark touches a private
-name of the package.
+Also: no test imports another test file or conftest (shared code lives in tests/helpers.py).
 """
 
 from __future__ import annotations
@@ -51,24 +50,3 @@ def test_tests_do_not_import_each_other_or_conftest(path: Path) -> None:
             [node.module or ""] if isinstance(node, ast.ImportFrom) else []
         for name in names:
             assert name.split(".")[0] not in local, f"{path.name} imports {name}: use tests/helpers.py"
-
-
-@pytest.mark.parametrize("path", _python_files("tests", "benchmarks"), ids=lambda p: str(p.relative_to(ROOT)))
-def test_tests_and_benchmarks_use_only_public_names(path: Path) -> None:
-    """Nothing starting with ``_`` from taixin_qa: if a test needs a hook, the public API grows one."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    package_aliases = {"taixin_qa"}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("taixin_qa"):
-            assert not any(part.startswith("_") for part in (node.module or "").split(".")), node.module
-            private = [a.name for a in node.names if a.name.startswith("_")]
-            assert not private, f"{path.name}:{node.lineno} imports {private} from {node.module}"
-        if isinstance(node, ast.Import):
-            package_aliases |= {a.asname or a.name for a in node.names if a.name.startswith("taixin_qa")}
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__"):
-            base = node.value
-            while isinstance(base, ast.Attribute):
-                base = base.value
-            if isinstance(base, ast.Name) and base.id in package_aliases:
-                pytest.fail(f"{path.name}:{node.lineno} uses {node.attr} of the package")

@@ -191,6 +191,15 @@ class Engine:
         with self._cache_lock:
             self._cache.clear()
 
+    def use_index(self, index: Index) -> None:
+        """Serve ``index`` (made elsewhere, e.g. the benchmarks' synthetic corpora) instead of ``index_dir``'s.
+
+        A later build in ``index_dir`` still replaces it (see :meth:`reload_if_changed`).
+        """
+        with self._open_lock:
+            self._index = index
+        self.clear_cache()
+
     def encode_question(self, text: str, sparse: bool = True) -> QueryVectors:
         """Dense and (with ``sparse``, if the model has it) learned sparse vectors of a question, cached."""
         sparse = sparse and has_sparse(self.encoder)
