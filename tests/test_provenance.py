@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import CORPUS
+from helpers import CORPUS
 from taixin_qa.corpus import load_corpus
 from taixin_qa.errors import TaixinError
 from taixin_qa.integrity import squash

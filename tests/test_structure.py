@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import CORPUS, ROOT
+from helpers import CORPUS, ROOT
 from taixin_qa.corpus import load_corpus
 from taixin_qa.provenance import page_location
 from taixin_qa.structure import PageStructure

@@ -252,6 +252,15 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer,
     short = None
     if not missing:
         short, chosen = _short(ask, best, chosen)
+    if short is None:
+        # No direct answer to lead with: a close runner-up from another passage is quoted too,
+        # so the reader sees both places the answer may stand.
+        used = {c.passage.id for c in chosen}
+        runners = sorted((c for c in candidates if c.passage.id not in used and c.passage.kind == "paragraph"),
+                         key=lambda c: -c.scores[c.best])
+        if runners and len(chosen) < rules.max_sentences \
+                and best.scores[best.best] - runners[0].scores[runners[0].best] <= rules.runner_up_margin:
+            chosen.append(runners[0])
 
     # Cited sources first, in the order the reply uses them; then the other related passages.
     cited: list[Passage] = []

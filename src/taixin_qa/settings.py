@@ -96,6 +96,9 @@ class Answering:
     # 哪些区县/哪几位书记: other interviews this close to the best join, up to this many.
     plural_margin: float = 0.10
     max_plural_speakers: int = 4
+    # Without a direct answer, the best sentence of another top passage is quoted too
+    # when it scores this close to the best sentence.
+    runner_up_margin: float = 0.02
 
 
 @dataclass(frozen=True)

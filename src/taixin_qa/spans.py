@@ -35,7 +35,7 @@ _QUOTED = re.compile(r"[“‘「]([^“”‘’「」]{2,80})[”’」]")
 _ITEM = r"[^，。；：、“”‘’（）()！？,;:!?\s]{1,16}"
 _RUN = re.compile(rf"{_ITEM}(?:、{_ITEM})+")
 # Where a list's first item starts: after the verb or preposition that introduces it.
-_LEAD = re.compile(r".*(?:包括|涵盖|依托|利用|推进|实施|打造|做强|建设|构建|发展|加快|谋划|坚持|围绕|聚焦|引进|整合|"
+_LEAD_VERB = re.compile(r"(?:包括|涵盖|依托|利用|推进|实施|打造|做强|建设|构建|发展|加快|谋划|坚持|围绕|聚焦|引进|整合|落户|出台|制定|"
                    r"挖掘|组建|重点|提升|推动|培育|还有|有|是|为|如|即|以|与|和|对)")
 _TRAIL = re.compile(r"(?:等.*|[一二三四五六七八九十两0-9]+大.*)$")
 
@@ -50,6 +50,7 @@ _Q_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月|\bwhen\b", re
 _Q_POST = re.compile(r"职务|职位|担任|哪里的书记")
 _Q_HOW = re.compile(r"怎么|如何|怎样|\bhow\b", re.I)
 _Q_WHAT = re.compile(r"什么|啥|哪个|哪一个|\bwhat\b|\bwhich\b", re.I)
+_EVENT_PLACE = re.compile(r"(?:在(?=[\u4e00-\u9fff]{2,6}?(?:召开|举行|举办|开幕))|落户)(?P<where>[\u4e00-\u9fff]{2,6}?)(?:召开|举行|举办|开幕|[。，；]|$)")
 _HEAD = re.compile(r"(?:哪个|哪一个|什么|啥|哪些|哪几个|哪)([\u4e00-\u9fff]{2,8})")
 _GENERIC_HEADS = {"地方", "东西", "事情", "方面", "内容", "区域", "工作", "时候", "问题", "情况", "意思", "样子", "书记",
                   "领导", "位置", "打算", "举措", "措施", "项目", "产业", "阶段", "企业"}
@@ -113,6 +114,12 @@ def clauses(sentence: str) -> list[tuple[int, str]]:
 def enumerates(sentence: str) -> bool:
     """True when the sentence lists three or more things (a 、-separated run or a quoted list)."""
     return any(m.group(0).count("、") >= 2 for m in _RUN.finditer(sentence))
+
+
+def _lead_end(item: str) -> int:
+    """Where a list's first item starts after the verb that introduces it ('制定出台人才引进' -> 4), or 0."""
+    ends = [m.end() for m in _LEAD_VERB.finditer(item) if m.end() <= len(item) - 2]
+    return ends[-1] if ends else 0
 
 
 def _extend_noun(sentence: str, end: int, limit: int = 4) -> int:
@@ -205,10 +212,10 @@ def _list(question: str, sentence: str) -> Span | None:
     for m in _RUN.finditer(sentence):
         text, start = m.group(0), m.start()
         first = text.split("、", 1)[0]
-        lead = _LEAD.match(first)
-        if lead and lead.end() < len(first):
-            start += lead.end()
-            text = text[lead.end():]
+        cut = _lead_end(first)
+        if cut:
+            start += cut
+            text = text[cut:]
         text = _TRAIL.sub("", text) or text
         if "、" in text:
             candidates.append(Span(text, start, "list"))
@@ -237,6 +244,14 @@ def _list(question: str, sentence: str) -> Span | None:
     def overlap(span: Span) -> int:
         context = _near(sentence, span.start, span.start + len(span.text))
         return len(asked & (_bigrams(context) - _bigrams(span.text)))
+
+    # "太钢、二电厂以及江阳、兴安、新华三大军企": the count printed after a list says which
+    # items it counts; the part after 以及/及/和 is a list of its own.
+    for span in list(candidates):
+        parts = re.split(r"以及|及|和", span.text)
+        if len(parts) > 1 and "、" in parts[-1]:
+            last = parts[-1]
+            candidates.append(Span(last, span.start + len(span.text) - len(last), "list"))
 
     def score(span: Span) -> float:
         return 6.0 * follows(span) + min(overlap(span), 3) + 0.3 * min(span.text.count("、"), 4)
@@ -290,8 +305,7 @@ def _named(question: str, sentence: str) -> Span | None:
                     return Span(sentence[quoted.start():pos + len(h)], quoted.start(), "what", 1.0 if h == head else 0.8)
                 name = re.search(r"[\u4e00-\u9fff]{1,8}$", before)
                 if name:
-                    lead = _LEAD.match(name.group(0))
-                    start = name.start() + (lead.end() if lead else 0)
+                    start = name.start() + _lead_end(name.group(0) + "__")
                     if start < pos and pos - start <= 6:
                         return Span(sentence[start:pos + len(h)], start, "what", 0.9 if h == head else 0.7)
                 pos = sentence.find(h, pos + 1)
@@ -317,6 +331,11 @@ def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | 
         if _Q_COUNT.search(question) and not re.search(r"哪[一二三四五六七八九十两]|哪几", question):
             return _counts(question, sentence)
         return _list(question, sentence)
+    if qtype == "place" and re.search(r"在哪|哪里|哪儿", question):
+        event = _EVENT_PLACE.search(sentence)  # "启动大会在阳曲召开", "奥特莱斯落户三给片区"
+        if event and len(_bigrams(question) & _bigrams(sentence[max(0, event.start() - 12):event.start()])) >= 1:
+            where = event.group("where")
+            return Span(where, event.start("where"), "place", 0.9)
     if qtype in ("what", "place"):
         named = _named(question, sentence)
         if named is not None or qtype == "place":
