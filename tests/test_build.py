@@ -9,29 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTICLE, CORPUS, ROOT, FakeEncoder, interview_file
+from helpers import CORPUS, ROOT, FakeEncoder, edit_everywhere, interview_file
 from taixin_qa import build as build_module
 from taixin_qa.build import build_index, is_stale
 from taixin_qa.errors import TaixinError
 from taixin_qa.store import MANIFEST, Manifest, read_index
 
 PARAGRAPH = "三是坚持生态产业化、产业生态化，在生态修复过程中植入文旅、康养等项目。"
-
-
-def unlock_page(corpus_dir: Path) -> None:
-    """Let a test edit the page itself: drop the checksum that guards the verbatim copy."""
-    meta = corpus_dir / ARTICLE / "article.yaml"
-    meta.write_text("".join(line for line in meta.read_text(encoding="utf-8").splitlines(True)
-                            if not line.startswith("source_sha256")), encoding="utf-8")
-
-
-def edit_everywhere(corpus_dir: Path, old: str, new: str) -> None:
-    """Change text in the page and in the interview that holds it, so the corpus stays intact."""
-    unlock_page(corpus_dir)
-    for path in [corpus_dir / "source" / "taixin-page.txt", *(corpus_dir / ARTICLE).glob("*.md")]:
-        text = path.read_text(encoding="utf-8")
-        if old in text:
-            path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
 def test_first_build_embeds_every_chunk_and_its_sentences(corpus_copy, tmp_path, fake_encoder):
@@ -114,7 +98,7 @@ def test_interrupted_build_leaves_the_old_index_intact(corpus_copy, tmp_path):
     edit_everywhere(corpus_copy, "植入文旅、康养等项目", "植入文旅、康养、研学等项目")
     script = (
         "import sys, time; sys.path.insert(0, %r)\n"
-        "from conftest import FakeEncoder\n"
+        "from helpers import FakeEncoder\n"
         "from taixin_qa.build import build_index\n"
         "def pause():\n"
         "    print('paused before write', flush=True)\n"

@@ -23,7 +23,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ARTICLE, ROOT, FakeEncoder, interview_file
+from helpers import ARTICLE, ROOT, FakeEncoder, interview_file
 from taixin_qa.build import MAX_EMBED_CHARS, ReadOnlyIndexError, build_index
 from taixin_qa.chunking import Passage, split_sentences
 from taixin_qa.corpus import MAX_PARAGRAPH_CHARS, MAX_SENTENCE_CHARS, load_corpus

@@ -199,7 +199,7 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, model: str | None
             dim = int(encoder.dim)
         elif old is not None:
             dim = int(old.vectors.shape[1])
-        new_rows, sentences_embedded = _embed(todo, encoder, sparse_dim, progress)
+        new_rows, sentences_embedded = embed_chunks(todo, encoder, sparse_dim, progress)
         if todo and on_embed:
             on_embed(len(todo))
         reuse.update(new_rows)
@@ -243,9 +243,12 @@ def _reusable_rows(old: IndexData | None) -> dict[tuple[str, str], Row]:
     return out
 
 
-def _embed(todo: list[Chunk], encoder: Encoder | None, sparse_dim: int,
+def embed_chunks(todo: list[Chunk], encoder: Encoder | None, sparse_dim: int,
            progress: bool) -> tuple[dict[tuple[str, str], Row], int]:
-    """Vectors for the chunks that changed, each input cut to the encoder's window."""
+    """Vectors (passage, sentences, learned sparse) for chunks, each input cut to the encoder's window.
+
+    Keyed by (content hash, kind); the second value is how many sentences were embedded.
+    """
     if not todo:
         return {}, 0
     assert encoder is not None
