@@ -17,7 +17,6 @@ structure*.jsonl (questions about the page itself) and missing*.jsonl
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from pathlib import Path
@@ -27,6 +26,7 @@ ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from taixin_qa.corpus import load_corpus  # noqa: E402
+from taixin_qa.evaluation import read_jsonl  # noqa: E402 - one JSON-lines reader, the package's
 
 MIN_KIND = {
     "fact": 20,
@@ -58,18 +58,6 @@ REQUIRED_FOLLOWUPS = [
     ("万柏林区第一年计划完成多少投资？", "那古交呢？", "li-weiping", None),
     ("李慧谈了哪些载体？", "她还提到了哪些景区？", "li-hui", ("五台山", "忻州古城", "雁门关")),
 ]
-
-
-def read_jsonl(path: Path) -> list[dict]:
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rows.append(json.loads(line))
-        except json.JSONDecodeError as exc:
-            raise AssertionError(f"{path.name}:{n}: bad JSON: {exc}") from exc
-    return rows
 
 
 def check_gold(row: dict, paragraphs: dict, where: str, errors: list[str]) -> None:
