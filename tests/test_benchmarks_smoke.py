@@ -1,4 +1,5 @@
-"""The benchmark script runs end to end in quick mode and writes the expected results.
+"""The benchmarks: every section has the interface run.py relies on, the report renders the committed
+results, and (slow) the whole script runs end to end in quick mode.
 
 No timing is asserted here: numbers depend on the machine and its load.
 """
@@ -12,14 +13,43 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers import ROOT
+
+BENCH = ROOT / "benchmarks"
+
+
+@pytest.fixture
+def benchmark_modules(monkeypatch: pytest.MonkeyPatch) -> object:
+    """benchmarks/ on sys.path, as when run.py runs; its `sections` package."""
+    monkeypatch.syspath_prepend(str(BENCH))
+    import sections
+
+    return sections
+
+
+def test_every_section_has_run_and_report(benchmark_modules):
+    sections = benchmark_modules
+    files = {p.stem for p in (BENCH / "sections").glob("*.py")} - {"__init__"}
+    assert set(sections.SECTIONS) == files, "a section module is missing from SECTIONS, or the other way round"
+    for name in sections.SECTIONS:
+        module = sections.load(name)
+        assert callable(module.run) and callable(module.report), name
+
+
+def test_report_renders_the_committed_results(benchmark_modules):
+    import report
+
+    results = json.loads((BENCH / "results.json").read_text(encoding="utf-8"))
+    text = report.markdown({**results, "targets": report.targets(results)})
+    assert "### Quality" in text and "### Targets" in text
+    assert all(row["met"] in (True, False, None) for row in report.targets(results))
 
 
 @pytest.mark.slow
 def test_benchmarks_quick(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
-    proc = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "--quick", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "### Quality" in proc.stdout and "### Targets" in proc.stdout
     results = json.loads(out.read_text(encoding="utf-8"))
@@ -41,7 +71,7 @@ def test_benchmarks_quick(tmp_path: Path) -> None:
         for strategy in ("hybrid", "bm25", "dense"):
             for op in ("retrieve", "answer"):
                 assert latency[table][strategy][op]["p95_ms"] >= latency[table][strategy][op]["p50_ms"] > 0
-    assert "keyword_fusion" in latency["hybrid_breakdown"]
+    assert {"encode", "signals", "keyword_fusion", "total"} <= set(latency["hybrid_breakdown"])
 
     cold = results["coldstart"]
     assert cold["cli_ask"]["answered_correctly"] == "1/1"
@@ -61,4 +91,5 @@ def test_benchmarks_quick(tmp_path: Path) -> None:
         assert size["synthetic"] is True
         assert 0.0 <= size["hnsw"]["recall@10"] <= 1.0
         assert {"flat", "hnsw", "bm25"} <= set(size)
-    assert any("engine" in size for size in scale["sizes"].values())
+    engine_runs = [size["engine"] for size in scale["sizes"].values() if "engine" in size]
+    assert engine_runs and all("signals_total" in run["flat"]["breakdown"] for run in engine_runs)
