@@ -176,7 +176,9 @@ def test_phone_can_reach_the_filters_and_sees_them_as_chips(browser, app_url):
         masthead = pg.locator("#tx-masthead").bounding_box()
         assert masthead["height"] < 0.15 * 844
         box = pg.locator("#tx-question textarea").bounding_box()
-        assert box["y"] + box["height"] <= 844 and box["x"] + box["width"] <= 390
+        send = pg.locator("#tx-send").bounding_box()
+        assert box["y"] + box["height"] <= 844 and send["x"] + send["width"] <= 390
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 390  # nothing sticks out sideways
         pg.locator("#tx-filters").get_by_text("筛选").click()
         pg.locator("#tx-speaker input").click()
         pg.get_by_role("option", name="裴耀军（阳曲县）").click()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-SECTIONS = ("quality", "latency", "coldstart", "rebuild", "memory", "scale")
+SECTIONS = ("quality", "latency", "coldstart", "rebuild", "memory", "scale", "http")
 
 
 def load(name: str) -> ModuleType:
