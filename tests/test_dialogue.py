@@ -215,3 +215,28 @@ def test_conversation_sets_are_well_formed(name):
             assert set(turn.get("interviews") or []) <= interviews
             for pid in turn.get("paragraphs") or []:
                 assert pid.rsplit("-p", 1)[0] in turn["interviews"], (conv["id"], pid)
+
+
+@pytest.mark.parametrize("question,answerable", [("谁提到了太钢？", True), ("哪个区有二电厂？", True), ("谁说“功成不必在我”？", True),
+                                                 ("太钢的股价是多少？", False), ("谁发明了风电？", False),
+                                                 ("谁说“明天会下雨”？", False)])
+def test_who_said_a_thing_only_one_interview_speaks_of(parser, judge, question, answerable):
+    # Weak sparse evidence (12): only the page's own terms and quotes can carry these.
+    assert judge.judge(parser.parse(question), _signals(sparse=12.0), []).answerable is answerable
+
+
+def test_a_paraphrased_follow_up_passes_on_its_subjects_passages(parser, judge):
+    q = parser.parse("他们怎么考核官员？", [user("阳曲县提出的“六个一”是什么？"), said("裴耀军", "阳曲县委书记")])
+    rows = np.arange(10)
+    weak, strong = _signals(sparse=5.0), _signals(sparse=5.0)
+    strong.sparse[rows[:1]] = 16.0
+    assert not judge.judge(q, weak, [], rows=rows).answerable
+    assert judge.judge(q, strong, [], rows=rows).answerable
+    strong_elsewhere = _signals(sparse=5.0)
+    strong_elsewhere.sparse[20] = 16.0  # the match is in another interview's passage: not the subject's
+    assert not judge.judge(q, strong_elsewhere, [], rows=rows).answerable
+
+
+def test_he_is_the_lead_speaker_of_the_last_answer(parser):
+    history = [user("谁提到了太钢？"), {"role": "assistant", "content": "……（卢俊峰，副市长）\n……（杨俊民，万柏林区委书记）"}]
+    assert parser.parse("他还说了什么？", history).subject == {"lu-junfeng"}

@@ -520,7 +520,8 @@ class Dialogue:
                     continue
             subject = reading.subject if reading.continued else \
                 frozenset(i for v in self.entity_ids(text).values() for i in v)
-            quoted = self.ids_of_speakers(reply.speakers) if reply is not None else frozenset()
+            # The person just quoted: the answer's lead speaker (an answer may quote a second one too).
+            quoted = self.ids_of_speakers(reply.speakers[:1]) if reply is not None else frozenset()
             if not subject and quoted:
                 subject = quoted
             resolved = reading.understood_as or (reply.understood_as if reply is not None else None) or text

@@ -272,7 +272,7 @@ class Engine:
         top = _top_k(scores, k)
         passages = [index.passages[i].with_score(scores[i]) for i in top if np.isfinite(scores[i])]
         if strategy == "hybrid":
-            decision = self._judge_for(index).judge(q, signals, passages, filtered=where.chosen)
+            decision = self._judge_for(index).judge(q, signals, passages, filtered=where.chosen, rows=rows)
             answerable, reason, note = decision.answerable, decision.reason, decision.note
         else:
             answerable, reason, note = baseline_answerable(signals, strategy, self.settings), "", ""
