@@ -442,6 +442,15 @@ class Dialogue:
     # -- one question -------------------------------------------------------------------
     def read(self, text: str, state: DialogueState) -> Reading:
         """How ``text`` (cleaned and simplified, as typed) is understood after ``state``."""
+        reading = self._read(text, state)
+        if reading.understood_as and not reading.understood_as.isascii():
+            # Shown in Chinese: a Chinese question mark, whatever the normal form made of it.
+            shown = reading.understood_as.strip().rstrip("?？")
+            reading = replace(reading, understood_as=shown + ("？" if re.search(r"[?？]\s*$", reading.understood_as)
+                                                               or shown != reading.understood_as.strip() else ""))
+        return reading
+
+    def _read(self, text: str, state: DialogueState) -> Reading:
         entities = self.entity_ids(text)
         typed_ids = frozenset(i for v in entities.values() for i in v)
         own = self._strip_names(text, entities) if entities else text.strip().strip(_PUNCT)

@@ -395,3 +395,19 @@ class ConversationEvaluator:
             if key.startswith("right/"):
                 out["turns/" + key[len("right/"):]] = float(total)
         return out
+
+
+# What issue 9 asks of conversations; ``false_refusals_with_history`` is a maximum, the rest minimums.
+CONVERSATION_TARGETS = {"turns_right": 0.97, "offpage_refused": 0.95, "followups_continued": 0.97,
+                        "false_refusals_with_history": 0.02}
+
+
+def conversation_quality(engine: "Engine", eval_dir: Path | str = EVAL_DIR) -> dict[str, dict[str, float]]:
+    """Both conversation sets, for the benchmark: ``{"main": metrics, "heldout": metrics}``.
+
+    The metrics are :class:`ConversationEvaluator`'s (per category under ``right/<cat>``);
+    compare them with :data:`CONVERSATION_TARGETS`.
+    """
+    eval_dir = Path(eval_dir)
+    return {"main": ConversationEvaluator.from_file(eval_dir / "conversations.jsonl")(engine),
+            "heldout": ConversationEvaluator.from_file(eval_dir / "conversations-heldout.jsonl")(engine)}
