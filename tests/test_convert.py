@@ -375,7 +375,7 @@ def test_damaged_folder_is_reconverted(converted, tmp_path, caplog):
     (tmp_path / ".e5.tmp-crashed").mkdir()
     (tmp_path / ".e5.tmp-crashed" / "model.safetensors").write_bytes(b"partial")
 
-    with caplog.at_level("WARNING", logger="taixin_qa.convert"):
+    with caplog.at_level("WARNING", logger="taixin_qa.models.convert.install"):
         assert convert_e5_small(copy, progress=False) == copy
     assert "model.safetensors" in caplog.text and "converting again" in caplog.text
     assert is_converted(copy)

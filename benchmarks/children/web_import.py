@@ -1,18 +1,38 @@
 """How long the web app's imports take in a fresh process: gradio alone, then taixin_qa.web on top.
 
-    python web_import.py   -> RESULT {"import_gradio": s, "import_taixin_qa_web": s}
+    python web_import.py           -> RESULT {"import_gradio": s, "import_taixin_qa_web": s}
+    python web_import.py profile   -> RESULT {... "pyi_share": share of `import gradio` spent regenerating .pyi stubs}
+
+Gradio 6.31 re-derives every component's ``.pyi`` stub on import (``component_meta.create_or_modify_pyi``,
+called unconditionally from ``ComponentMeta.__new__``); the profile run says what share of the import that is.
 """
 
 import json
 import os
+import sys
 import time
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+profile = sys.argv[1:] == ["profile"]
+if profile:
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
 t0 = time.perf_counter()
 import gradio  # noqa: E402, F401 - timed
 
 t1 = time.perf_counter()
-import taixin_qa.web  # noqa: E402, F401 - timed
+result = {"import_gradio": t1 - t0}
+if profile:
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    pyi = sum(v[3] for k, v in stats.stats.items() if k[2] == "create_or_modify_pyi")  # type: ignore[attr-defined]
+    result.update(pyi_share=round(pyi / stats.total_tt, 3), pyi_calls=sum(  # type: ignore[attr-defined]
+        v[1] for k, v in stats.stats.items() if k[2] == "create_or_modify_pyi"))  # type: ignore[attr-defined]
+else:
+    import taixin_qa.web  # noqa: F401 - timed
 
-t2 = time.perf_counter()
-print("RESULT " + json.dumps({"import_gradio": t1 - t0, "import_taixin_qa_web": t2 - t0}))
+    result["import_taixin_qa_web"] = time.perf_counter() - t0
+print("RESULT " + json.dumps(result))

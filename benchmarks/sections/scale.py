@@ -19,6 +19,7 @@ from taixin_qa.settings import SETTINGS
 
 from common import Context, eval_set, log, pc, run_child
 
+ENGINE_VARIANTS = ("flat", "flat_blas1", "hnsw", "hnsw_interviews_sixth")
 QUICK = {"sizes": [1000, 3000], "engine_sizes": [1000], "fidelity_chunks": 0, "queries": 20}
 FULL = {"sizes": [1000, 10_000, 50_000, 100_000], "engine_sizes": [1000, 10_000, 100_000], "fidelity_chunks": 32,
         "queries": 131}
@@ -137,16 +138,20 @@ def report(result: dict[str, Any]) -> str:
             f"{f['build_s']:.2f} / {f['rss_delta_mb']:.0f} | {h['build_s']:.1f} / {h['rss_delta_mb']:.0f} | "
             f"{b['get_scores']['p50_ms']:.2f} / {b['get_scores']['p95_ms']:.2f} | "
             f"{b['build_s']:.1f} / {b['rss_delta_mb']:.0f} |")
-    lines += ["", "Engine.search over the synthetic index (ms):", "",
+    lines += ["", "Engine.search over the synthetic index (ms; `hnsw_interviews_sixth`: every passage belongs to one "
+              "of the six interviews, so a named interview holds 1/6 of the corpus):", "",
               "| chunks | index | retrieve p50 / p95 (encoder runs) | retrieve p50 / p95 (cached vector) | "
-              "answer p50 (encoder runs) | index MB |", "|---|---|---|---|---|---|"]
+              "cached p50 named / unnamed questions | answer p50 (encoder runs) | index MB |",
+              "|---|---|---|---|---|---|---|"]
     for n, r in result["sizes"].items():
-        for name in ("flat", "flat_blas1", "hnsw"):
+        for name in ENGINE_VARIANTS:
             e = (r.get("engine") or {}).get(name)
             if e:
                 cold, cached = e["retrieve_encoder_cold"], e["retrieve_cached"]
+                split = " / ".join(f"{e[k]['p50_ms']:.1f}" if e.get(k, {}).get("n") else "-"
+                                   for k in ("retrieve_cached_named", "retrieve_cached_unnamed"))
                 lines.append(f"| {int(n):,} | {name} | {cold['p50_ms']:.1f} / {cold['p95_ms']:.1f} | "
-                             f"{cached['p50_ms']:.1f} / {cached['p95_ms']:.1f} | "
+                             f"{cached['p50_ms']:.1f} / {cached['p95_ms']:.1f} | {split} | "
                              f"{e['answer_encoder_cold']['p50_ms']:.1f} | {e['rss_delta_mb']:.0f} |")
     lines.append("")
     return "\n".join(lines)
@@ -156,9 +161,16 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     big = result.get("sizes", {}).get("100000")
     if not big or "engine" not in big:
         return []
-    best = min((big["engine"][k]["retrieve_encoder_cold"]["p50_ms"], k) for k in ("flat", "flat_blas1", "hnsw")
+    best = min((big["engine"][k]["retrieve_encoder_cold"]["p50_ms"], k) for k in ENGINE_VARIANTS
                if k in big["engine"])
-    return [{"target": "100k retrieve p50 ≤ 40 ms (synthetic, encoder runs)",
+    rows = []
+    for name in ("hnsw", "hnsw_interviews_sixth"):
+        e = big["engine"].get(name)
+        if e and e.get("retrieve_cached_named", {}).get("n") and e.get("retrieve_cached_unnamed", {}).get("n"):
+            a, b = e["retrieve_cached_named"]["p50_ms"], e["retrieve_cached_unnamed"]["p50_ms"]
+            rows.append({"target": f"100k {name}: cached-vector retrieve p50 ≤ 30 ms, named and unnamed",
+                         "measured": f"named {a:.1f} ms, unnamed {b:.1f} ms", "met": max(a, b) <= 30})
+    return rows + [{"target": "100k retrieve p50 ≤ 40 ms (synthetic, encoder runs)",
              "measured": f"{best[0]:.1f} ms ({best[1]})", "met": best[0] <= 40},
             {"target": "HNSW recall@10 ≥ 0.98 at 100k", "measured": f"{big['hnsw']['recall@10']:.4f}",
              "met": big["hnsw"]["recall@10"] >= 0.98}]
