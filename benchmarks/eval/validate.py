@@ -104,14 +104,18 @@ def check_span(row: dict, paragraphs: dict, headers: dict, where: str, errors: l
             errors.append(f"{where}: span {x!r} is not verbatim in the gold paragraphs or their interviews' header")
 
 
-def check_structure(rows: list[dict], name: str, errors: list[str]) -> None:
+def rows_with_fields(rows: list[dict], name: str, fields: tuple[str, ...], errors: list[str]) -> list[tuple[str, dict]]:
+    """Checks that ids are unique and every row has ``fields``; each row with its label for further checks."""
     ids = Counter(r.get("id") for r in rows)
     errors += [f"{name}: duplicate id {i}" for i, n in ids.items() if n > 1]
-    for r in rows:
-        where = f"{name} {r.get('id')}"
-        for key in ("id", "question", "kind", "short", "items", "missing", "refused", "gold_interviews"):
-            if key not in r:
-                errors.append(f"{where}: missing field {key}")
+    labelled = [(f"{name} {r.get('id')}", r) for r in rows]
+    errors += [f"{where}: missing field {key}" for where, r in labelled for key in fields if key not in r]
+    return labelled
+
+
+def check_structure(rows: list[dict], name: str, errors: list[str]) -> None:
+    fields = ("id", "question", "kind", "short", "items", "missing", "refused", "gold_interviews")
+    for where, r in rows_with_fields(rows, name, fields, errors):
         if r.get("kind") not in STRUCTURE_KINDS:
             errors.append(f"{where}: unknown kind {r.get('kind')!r}")
         expected = [r.get("short") is not None, bool(r.get("items")), bool(r.get("missing")), bool(r.get("refused"))]
@@ -120,13 +124,7 @@ def check_structure(rows: list[dict], name: str, errors: list[str]) -> None:
 
 
 def check_missing(rows: list[dict], name: str, errors: list[str]) -> None:
-    ids = Counter(r.get("id") for r in rows)
-    errors += [f"{name}: duplicate id {i}" for i, n in ids.items() if n > 1]
-    for r in rows:
-        where = f"{name} {r.get('id')}"
-        for key in ("id", "history", "question", "subject", "place", "topic"):
-            if key not in r:
-                errors.append(f"{where}: missing field {key}")
+    rows_with_fields(rows, name, ("id", "history", "question", "subject", "place", "topic"), errors)
 
 
 def check_questions(rows: list[dict], paragraphs: dict, errors: list[str]) -> Counter:
