@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -11,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
+
+from helpers import free_port
 
 from taixin_qa.chunking import Passage
 from taixin_qa.results import Answer, AnswerSentence, SearchResult
@@ -69,12 +70,6 @@ class FakeEngine:
         table = {"裴耀军": "pei", "阳曲县": "pei", "李卫平": "li", "古交市": "li"}
         return {table[value]}
 
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

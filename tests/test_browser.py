@@ -203,3 +203,15 @@ def test_original_page_view_highlights_the_cited_lines(browser, app_url):
         assert 0 <= first["y"] < view.viewport_size["height"]
     finally:
         context.close()
+
+
+def test_a_follow_up_says_how_it_was_understood_and_can_be_asked_alone(page):
+    ask(page, "万柏林区第一年计划完成多少投资？")
+    reply = ask(page, "那古交呢？")
+    assert "按上一问理解为：" in reply.inner_text()
+    before = page.locator(DONE).count()
+    reply.locator(".tx-alone").click()
+    page.wait_for_function(f"document.querySelectorAll('{DONE}').length > {before}", timeout=ANSWER_TIMEOUT_MS)
+    alone = page.locator(DONE).nth(before)
+    assert "按上一问理解为" not in alone.inner_text()
+    assert page.locator("#tx-chat").inner_text().count("那古交呢？") == 2

@@ -236,8 +236,12 @@ def test_app_hides_the_chat_endpoints_and_keeps_a_queue():
 
 
 def test_gradio_ask_returns_the_answer_dict():
-    out = Chat(FakeEngine()).api_ask("阳曲县的发展目标是什么？", [])
+    engine = FakeEngine()
+    out = Chat(engine).api_ask("阳曲县的发展目标是什么？", [])
     assert out == found_answer().to_dict()
+    Chat(engine).api_ask("那古交呢？", '["万柏林区第一年计划完成多少投资？"]')
+    assert engine.calls[-1]["history"] == ["万柏林区第一年计划完成多少投资？"]
+    assert Chat(engine).api_ask("x", {"q": 1})["error"].startswith("history must be a list")
     out = Chat(FakeEngine(error=TaixinError("bad"))).api_ask("x", k="abc")
     assert out["found"] is False and out["error"]
 
@@ -407,10 +411,15 @@ def test_a_port_in_use_is_found_before_the_model_loads():
 # -- the real app over HTTP ----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def app_server():
+def gradio_temp(tmp_path_factory):
+    return tmp_path_factory.mktemp("gradio-temp")
+
+
+@pytest.fixture(scope="module")
+def app_server(gradio_temp):
     from _web_server import start_app
 
-    server = start_app()
+    server = start_app(env={"GRADIO_TEMP_DIR": str(gradio_temp)})
     yield server
     server.stop()
 
@@ -457,3 +466,14 @@ def test_original_page_view_highlights_the_passage_lines(app_server):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(app_server.url + "page/..%2F..%2Fetc%2Fpasswd", timeout=30)
     assert err.value.code == 404
+
+
+@pytest.mark.slow
+def test_the_server_writes_no_files(app_server, gradio_temp):
+    """After the upload attempts above and an answer, Gradio's temporary folder is still empty."""
+    from gradio_client import Client
+
+    assert _post(app_server.url + "gradio_api/upload", b"x" * 1000, "multipart/form-data; boundary=x") == 403
+    out = Client(app_server.url, verbose=False).predict("阳曲县的发展目标是什么？", [], api_name="/ask")
+    assert out["found"] and out["sentences"][0]["speaker"] == "裴耀军"
+    assert [p for p in gradio_temp.rglob("*") if p.is_file()] == []

@@ -12,6 +12,7 @@ the cited passage ids. The chatbot's messages are rebuilt from those turns.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import uuid
 from functools import partial
@@ -214,8 +215,11 @@ class Chat:
         """Answer a question about the page (``Answer.to_dict()``). Prefer ``POST /api/ask``."""
         try:
             depth = max(1, min(int(k or DEFAULT_K), MAX_K))
-            hist = [bounded(h) if isinstance(h, str) else h for h in (history or [])][-50:] \
-                if isinstance(history, list) else []
+            if isinstance(history, str) and history.strip():
+                history = json.loads(history)  # a client that can only send strings sends the list as JSON
+            if history and not isinstance(history, list):
+                raise TypeError("history must be a list of earlier turns, e.g. [\"万柏林区第一年计划完成多少投资？\"].")
+            hist = [bounded(h) if isinstance(h, str) else h for h in (history or [])][-50:]
             ans: Answer = self.engine.answer(bounded(question), history=hist, k=depth,
                                              speaker=_filter_value(speaker), district=_filter_value(district))
         except (TaixinError, TypeError, ValueError) as exc:

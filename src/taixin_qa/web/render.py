@@ -129,7 +129,7 @@ def render_answer(answer: Answer, terms: Sequence[str] = (), hint: str = "", *, 
     if answer.understood_as:
         parts.append(f'<p class="tx-understood">按上一问理解为：{e(answer.understood_as)}'
                      f'<button type="button" class="tx-alone">改为单独提问</button>'
-                     f'<span class="tx-alone-text">{e(answer.question)}</span></p>')
+                     f'<span class="tx-alone-text">{e(answer.question if asked is None else asked)}</span></p>')
     if answer.notice and answer.notice not in answer.text.splitlines()[:1]:
         parts.append(f'<p class="tx-notice">{e(answer.notice)}</p>')
     if not answer.found:
