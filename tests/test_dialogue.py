@@ -240,3 +240,85 @@ def test_a_paraphrased_follow_up_passes_on_its_subjects_passages(parser, judge):
 def test_he_is_the_lead_speaker_of_the_last_answer(parser):
     history = [user("谁提到了太钢？"), {"role": "assistant", "content": "……（卢俊峰，副市长）\n……（杨俊民，万柏林区委书记）"}]
     assert parser.parse("他还说了什么？", history).subject == {"lu-junfeng"}
+
+
+# -- end to end, with the real model ---------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def engine():
+    from taixin_qa.engine import Engine
+
+    return Engine().open()
+
+
+def _conversation(engine, *questions: str):
+    history: list = []
+    answers = []
+    for q in questions:
+        ans = engine.answer(q, history=list(history))
+        answers.append(ans)
+        history += [{"role": "user", "content": q}, {"role": "assistant", "content": ans.text}]
+    return answers
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["红烧肉怎么做？", "今天天气怎么样？", "北京的房价多少？"])
+def test_off_page_after_a_follow_up_is_refused(engine, question):
+    first, second, third = _conversation(engine, INVEST, "那古交呢？", question)
+    assert first.found and second.understood_as and "古交" in second.understood_as
+    assert not third.found and third.understood_as is None
+
+
+@pytest.mark.slow
+def test_the_example_button_answers_pei_yaojun_whatever_came_before(engine):
+    *_, ans = _conversation(engine, INVEST, "那古交呢？", "谁说要当排头兵？")
+    assert ans.found and ans.sentences[0].passage.speaker == "裴耀军" and ans.understood_as is None
+
+
+@pytest.mark.slow
+def test_issue_conversations(engine):
+    assert not _conversation(engine, "陽曲縣委書記是誰？", "忻州市委书记是谁？")[1].found
+    ans = _conversation(engine, "杨俊民说万柏林区要打造哪些产业集群？", "李慧担任什么职务？")[1]
+    assert ans.found and "李慧" in ans.text
+    ans = _conversation(engine, "万柏林区有哪些传统优势产业？", "What about Xinghualing?")[1]
+    assert ans.understood_as and "杏花岭" in ans.understood_as
+    assert not ans.found or ans.passages[0].interview_id == "li-wenquan"
+    third = _conversation(engine, "阳曲县的发展目标是什么？", "那万柏林呢？", "古交呢？")[2]
+    assert third.found and third.sentences[0].passage.interview_id == "li-weiping" and "发展目标" in third.understood_as
+
+
+@pytest.mark.slow
+def test_a_filter_that_contradicts_the_question_is_said(engine):
+    ans = engine.answer("古交打算怎么发展新能源？", district="阳曲县")
+    assert ans.found and ans.sentences[0].passage.interview_id == "li-weiping"
+    assert "阳曲县" in ans.text and "古交" in ans.notice
+
+
+@pytest.mark.slow
+def test_conversation_sets_meet_the_targets(engine):
+    from taixin_qa.evaluation import CONVERSATION_TARGETS, conversation_quality
+
+    for name, metrics in conversation_quality(engine).items():
+        for key, target in CONVERSATION_TARGETS.items():
+            ok = metrics[key] <= target if key.startswith("false_refusals") else metrics[key] >= target
+            assert ok, (name, key, metrics[key], target)
+
+
+@pytest.mark.slow
+def test_cli_history_takes_earlier_answers_and_says_how_it_read_the_question(tmp_path):
+    from click.testing import CliRunner
+
+    from taixin_qa.cli import main
+
+    runner = CliRunner()
+    first = runner.invoke(main, ["ask", "--json", "谁说要当排头兵？"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)["sentences"][0]["speaker"] == "裴耀军"
+    follow = runner.invoke(main, ["ask", "-v", "他提出了哪些工作抓手？", "--history", first.output])
+    assert follow.exit_code == 0, follow.output
+    assert "按上一问理解为：裴耀军提出了哪些工作抓手？" in follow.output and "（裴耀军，阳曲县委书记）" in follow.output
+    lines = tmp_path / "history.jsonl"
+    lines.write_text("\n".join(json.dumps(m, ensure_ascii=False) for m in [
+        user(INVEST), said("杨俊民", "万柏林区委书记"), user("那古交呢？"), said("李卫平", "古交市委书记")]), encoding="utf-8")
+    off = runner.invoke(main, ["ask", "-v", "红烧肉怎么做？", "--history-file", str(lines)])
+    assert off.exit_code == 0 and "本版面没有涉及这个问题" in off.output and "单独理解" in off.output

@@ -138,8 +138,11 @@ def ask(question: str, corpus_dir, index_dir, model, history: tuple[str, ...], h
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         return
     if explain:
-        click.echo(f"理解为：{answer.understood_as or answer.question or question}")
-        click.echo(f"依据：{answer.reason or '-'}")
+        if answer.understood_as:
+            click.echo(f"按上一问理解为：{answer.understood_as}")
+        elif turns:
+            click.echo(f"单独理解（未沿用上文）：{answer.question or question}")
+        click.echo(f"{'回答' if answer.found else '不回答'}，因为：{answer.reason or '-'}")
         click.echo("")
     click.echo(answer.text)
     if answer.found:
