@@ -22,7 +22,7 @@ from taixin_qa.models import (
     unit,
 )
 from taixin_qa.models.combined import HybridEncoder
-from taixin_qa.models.st import locate_model
+from taixin_qa.models.st import is_cached, locate_model
 from taixin_qa.models.threads import PassPool
 
 QUESTIONS = [
@@ -90,6 +90,20 @@ def test_a_folder_that_is_not_a_model_is_refused(tmp_path):
         locate_model(str(tmp_path))
     (tmp_path / "config.json").write_text("{}")
     assert locate_model(str(tmp_path)) == str(tmp_path)
+
+
+def test_a_name_in_the_local_hugging_face_cache_is_accepted_offline(tmp_path, monkeypatch):
+    from huggingface_hub import constants
+
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path))
+    assert not is_cached("some-org/small-model")
+    snapshot = tmp_path / "models--some-org--small-model" / "snapshots" / "0123abcd"
+    snapshot.mkdir(parents=True)
+    assert not is_cached("some-org/small-model")  # a snapshot without its config is not usable
+    (snapshot / "config.json").write_text("{}")
+    assert is_cached("some-org/small-model")
+    assert locate_model("some-org/small-model") == "some-org/small-model"
+    assert not is_cached("../some-org/small-model")
 
 
 def test_unknown_model_name_is_refused_before_pytorch_is_imported():

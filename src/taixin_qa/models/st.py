@@ -48,16 +48,23 @@ def locate_model(name_or_path: str, allow_downloads: bool = False) -> str:
 
 
 def is_cached(name: str) -> bool:
-    """Whether the Hugging Face cache holds a snapshot of model ``name`` (no network)."""
+    """Whether the Hugging Face cache holds a snapshot of model ``name`` with its config (no network).
+
+    Reads the documented cache layout (``models--{org}--{name}/snapshots/{revision}/``) under
+    ``huggingface_hub.constants.HF_HUB_CACHE`` rather than importing the hub client, which alone
+    costs more than the one second a refusal may take.
+    """
     try:
-        from huggingface_hub import try_to_load_from_cache
+        from huggingface_hub import constants
     except ImportError:
         return False
-    try:
-        found = try_to_load_from_cache(name, _CONFIG)
-    except Exception:  # noqa: BLE001 - an invalid repo id is simply not cached
+    if not name or name.startswith(("/", ".")) or ".." in name or name.count("/") > 1:
         return False
-    return isinstance(found, str)
+    snapshots = Path(constants.HF_HUB_CACHE) / f"models--{name.replace('/', '--')}" / "snapshots"
+    try:
+        return any((snap / _CONFIG).is_file() for snap in snapshots.iterdir())
+    except OSError:
+        return False
 
 
 class SentenceTransformerEncoder(EncoderBase):
