@@ -167,6 +167,9 @@ def test_question_type_from_its_cue_words(question, qtype):
      "人才引进、科技创新、资金奖补"),
     ("太忻经济区建设启动大会是在哪里开的？", "太忻经济区(太原片区)建设启动大会在阳曲召开，这是市委对阳曲的高度重视。", "阳曲"),
     ("阳曲在优化营商环境上推的是什么改革？", "推进“承诺制+标准地+代办制”改革，提升涉企服务质量效率。", "“承诺制+标准地+代办制”改革"),
+    ("万柏林区打造高端装备制造产业集群依托哪些企业？",
+     "充分利用太重集团、中车、晋西集团、汾西重工等高端装备制造传统优势产业，打造高端装备制造产业集群。",
+     "太重集团、中车、晋西集团、汾西重工"),
 ])
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
     span = find_span(question, sentence)
@@ -181,5 +184,12 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
     ("迎泽区规划的金融核心集聚区占地多少？", "力争起步第一步一年完成300亿元投资。"),             # money is not an area
 ])
 def test_no_span_of_the_wrong_kind(question, sentence):
+    """Each of these sentences holds something of the asked shape, but not the answer."""
     span = find_span(question, sentence)
     assert span is None or span.fit < 0.85
+
+
+def test_a_list_item_that_runs_on_ends_the_list_before_its_conjunction():
+    sentence = "此外，还有中北大学、太原工业学院以及正在建设的国科大太原能源材料学院、科教"
+    span = find_span("尖草坪区有哪些高校？", sentence)
+    assert span is not None and span.text == "中北大学、太原工业学院"

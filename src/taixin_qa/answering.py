@@ -83,9 +83,10 @@ def source_label(passage: Passage, index: Index) -> str:
 class _Candidate:
     __slots__ = ("passage", "texts", "scores", "spans", "best")
 
-    def __init__(self, passage: Passage, texts: list[str], scores: list[float], spans: list[Span | None]):
+    def __init__(self, passage: Passage, texts: list[str], scores: list[float], spans: list[Span | None],
+                 best: int | None = None):
         self.passage, self.texts, self.scores, self.spans = passage, texts, scores, spans
-        self.best = int(np.argmax(scores)) if scores else -1
+        self.best = best if best is not None else (int(np.argmax(scores)) if scores else -1)
 
 
 @dataclass(frozen=True)
@@ -232,7 +233,7 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer,
                       understood_as=understood)
     ask = _Ask(result, index, q.text, question_type(q.text), tokenizer, rules)
     candidates = ask.candidates()
-    best = max(candidates, key=lambda c: c.scores[c.best])
+    best = _answering_candidate(candidates, rules)
     chosen = [best]
     # Other speakers who answered the same question about as well (several secretaries said it);
     # for 哪些/哪几 questions, a wider margin: the question asks for all of them.
@@ -282,6 +283,22 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer,
     lines += [f"{s.render()}[{s.source}]" for s in sentences]
     return Answer("\n".join(lines), passages, True, sentences, question=q.text, notice=notice, short=short,
                   missing=missing, cited=len(cited), understood_as=understood, reason=result.reason)
+
+
+def _answering_candidate(candidates: list[_Candidate], rules: Answering) -> _Candidate:
+    """The passage and sentence to lead with: the best-scoring sentence, unless a sentence that
+    holds a certain direct answer scores within ``span_margin`` of it (the list the question asks
+    for is often the sentence right after the one that matches best)."""
+    best = max(candidates, key=lambda c: c.scores[c.best])
+    top = best.scores[best.best]
+    holding = [(c.scores[i], c, i) for c in candidates for i, span in enumerate(c.spans)
+               if span is not None and span.fit >= rules.bold_fit]
+    if not holding:
+        return best
+    score, c, i = max(holding, key=lambda t: t[0])
+    if score < top - rules.span_margin or (c is best and i == best.best):
+        return best
+    return _Candidate(c.passage, c.texts, c.scores, c.spans, best=i)
 
 
 def _lead(result: SearchResult, best: Passage) -> float:

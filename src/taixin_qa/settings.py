@@ -60,6 +60,16 @@ class Scope:
     min_sparse: float = 20.5
     # The same test for a model without a sparse channel: best passage cosine.
     min_cosine_without_sparse: float = 0.86
+    # A follow-up that leans on the conversation ("他还提到了哪些景区？") needs this share of its
+    # own words (two characters or more) on the page ...
+    follow_up_coverage: float = 0.66
+    # ... or this learned-sparse match within its subject's interview (paraphrases: 考核官员).
+    # Scratch probes: off-page follow-ups (老家, 孩子, 房价, 美食) <= 12.2, paraphrases >= 14.1.
+    follow_up_subject_sparse: float = 13.0
+    # An English follow-up ("What did he say about investment?"): best sparse or cosine.
+    # Probes: off-page ones (his age, salary, phone) stayed below 7.3 / 0.735.
+    follow_up_english_sparse: float = 8.0
+    follow_up_english_cosine: float = 0.737
 
 
 @dataclass(frozen=True)
@@ -99,6 +109,8 @@ class Answering:
     # Without a direct answer, the best sentence of another top passage is quoted too
     # when it scores this close to the best sentence.
     runner_up_margin: float = 0.02
+    # A sentence holding a certain direct answer leads when it scores within this of the best sentence.
+    span_margin: float = 0.04
 
 
 @dataclass(frozen=True)

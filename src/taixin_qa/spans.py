@@ -54,6 +54,7 @@ _EVENT_PLACE = re.compile(r"(?:在(?=[\u4e00-\u9fff]{2,6}?(?:召开|举行|举�
 _HEAD = re.compile(r"(?:哪个|哪一个|什么|啥|哪些|哪几个|哪)([\u4e00-\u9fff]{2,8})")
 _GENERIC_HEADS = {"地方", "东西", "事情", "方面", "内容", "区域", "工作", "时候", "问题", "情况", "意思", "样子", "书记",
                   "领导", "位置", "打算", "举措", "措施", "项目", "产业", "阶段", "企业"}
+_COMMON_CHARS = set("的和与及等区县市些个大了是在有")
 _MEASURE = set("座支个家项所条处栋期次届倍人名位种批")
 
 
@@ -209,8 +210,19 @@ def _list(question: str, sentence: str) -> Span | None:
             candidates.append(Span(inner, m.start(1), "list"))
     for m in re.finditer(r"(?:[“‘][^“”‘’]{1,20}[”’]){3,}", sentence):  # “一个总体规划”“一个启动区建设”…
         candidates.append(Span(m.group(0), m.start(), "list"))
+    previous_end = -1
     for m in _RUN.finditer(sentence):
         text, start = m.group(0), m.start()
+        if start == previous_end:
+            previous_end = m.end()
+            continue  # the rest of an item that ran on, not a list of its own
+        previous_end = m.end()
+        if m.end() < len(sentence) and re.match(_ITEM, sentence[m.end()]):
+            # The last item runs on past what an item can be ("太原工业学院以及正在建设的国科大太原…"):
+            # end the list before its 等/以及/及/和, or drop the unfinished item.
+            last = text.rsplit("、", 1)[-1]
+            joint = re.search(r"等|以及|及|和", last)
+            text = text[:len(text) - len(last) + joint.start()] if joint else text[:len(text) - len(last) - 1]
         first = text.split("、", 1)[0]
         cut = _lead_end(first)
         if cut:
@@ -223,6 +235,8 @@ def _list(question: str, sentence: str) -> Span | None:
         return None
     asked = _bigrams(question)
     head = list_head(question)
+    whole = _HEAD.search(question)
+    phrase = whole.group(1) if whole else ""  # "高校和科研院所", not cut at 和
 
     counted = re.search(rf"([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|步|支)", question)
 
@@ -235,6 +249,8 @@ def _list(question: str, sentence: str) -> Span | None:
             return True
         if len(asked & _bigrams(after)) >= 2:
             return True
+        if phrase and len((set(phrase) - _COMMON_CHARS) & set(span.text)) >= 2:
+            return True  # "高校和科研院所" listed as "中北大学、太原工业学院…"
         items = span.text.count("、") + 1
         said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
         if counted and _count_value(counted.group(1)) == items:

@@ -106,8 +106,9 @@ def _article_passage(article: Article, part: str) -> Passage | None:
     text = getattr(article, part)
     if not text:
         return None
-    return Passage(id=f"{article.id}:{part}", text=text, speaker="", role="", district="", headline=None,
-                   interview_id="", kind="header")
+    # Printed above all six interviews: attributed to the page itself.
+    return Passage(id=f"{article.id}:{part}", text=text, speaker="版面", role="总标题" if part == "title" else "副题",
+                   district="", headline=None, interview_id="", kind="header")
 
 
 def _paragraph_passage(interview: Interview, needle: str) -> Passage | None:
