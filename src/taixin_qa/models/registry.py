@@ -83,6 +83,21 @@ def spec_for(model: str | None) -> ModelSpec:
     return ModelSpec(name, name, 0, load, "sentence-transformers model")
 
 
+def check_model(model: str | None, *, allow_downloads: bool | None = None) -> None:
+    """Raise :class:`TaixinError` at once when ``model`` cannot be loaded offline; no model is loaded.
+
+    Registered names always pass; any other name must be a model folder or in
+    the local Hugging Face cache, unless downloads are allowed. Call it before
+    planning a rebuild, so a typo is one clear error rather than a build that fails.
+    """
+    name = model or DEFAULT_MODEL
+    if name in REGISTRY:
+        return
+    from taixin_qa.models.st import locate_model
+
+    locate_model(name, downloads_allowed() if allow_downloads is None else allow_downloads)
+
+
 def model_id_for(model: str | None) -> str:
     """The id an index records for a model name, without loading the model."""
     return spec_for(model).model_id
