@@ -13,10 +13,10 @@ import socket
 import time
 
 import pytest
-from _web_server import FakeEngine, found_answer
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from _web_server import FakeEngine, found_answer
 from taixin_qa.errors import TaixinError
 from taixin_qa.web.api import add_api
 from taixin_qa.web.asgi import RequestGuard
@@ -44,16 +44,24 @@ def test_ask_returns_answer_to_dict(client, engine):
     r = client.post("/api/ask", json={"question": "阳曲县的发展目标是什么？", "k": 3, "speaker": "裴耀军"})
     assert r.status_code == 200
     assert r.json() == found_answer().to_dict()
-    assert engine.calls[0] == dict(question="阳曲县的发展目标是什么？", history=[], k=3, speaker="裴耀军", district=None)
+    assert engine.calls[0] == dict(
+        question="阳曲县的发展目标是什么？", history=[], k=3, speaker="裴耀军", district=None
+    )
 
 
 def test_ask_takes_history_as_strings_or_role_content_turns(client, engine):
-    history = ["万柏林区第一年计划完成多少投资？", {"role": "assistant", "content": "300亿元（杨俊民）"},
-               {"role": "system", "content": "ignored"}, {"role": "user", "content": [{"type": "text", "text": "q"}]}]
+    history = [
+        "万柏林区第一年计划完成多少投资？",
+        {"role": "assistant", "content": "300亿元（杨俊民）"},
+        {"role": "system", "content": "ignored"},
+        {"role": "user", "content": [{"type": "text", "text": "q"}]},
+    ]
     assert client.post("/api/ask", json={"question": "那古交呢？", "history": history}).status_code == 200
-    assert engine.calls[0]["history"] == ["万柏林区第一年计划完成多少投资？",
-                                          {"role": "assistant", "content": "300亿元（杨俊民）"},
-                                          {"role": "user", "content": "q"}]
+    assert engine.calls[0]["history"] == [
+        "万柏林区第一年计划完成多少投资？",
+        {"role": "assistant", "content": "300亿元（杨俊民）"},
+        {"role": "user", "content": "q"},
+    ]
 
 
 def test_search_returns_passages(client):
@@ -63,17 +71,20 @@ def test_search_returns_passages(client):
     assert body["found"] is True and body["passages"][0]["id"] == "pei-yaojun-p06" and body["question"] == "阳曲"
 
 
-@pytest.mark.parametrize("body, field, zh, en", [
-    ({}, "question", "缺少字段 question", None),
-    ({"question": "阳曲？", "k": "abc"}, "k", "字段 k 应为整数，收到 \"abc\"", None),
-    ({"question": "What about Gujiao?", "k": "abc"}, "k", None, "Field 'k' must be an integer; got \"abc\""),
-    ({"question": 5}, "question", "字段 question 应为字符串", None),
-    ({"question": "阳曲？", "k": 0}, "k", "字段 k 不能小于 1", None),
-    ({"question": "Yangqu?", "k": 99}, "k", None, "Field 'k' must be at most 10"),
-    ({"question": "阳曲？", "kk": 3}, "kk", "不认识的字段 kk", None),
-    ({"question": "阳曲？", "history": "x"}, "history", "字段 history 应为列表", None),
-    ({"question": "阳" * 20_001}, "question", "字段 question 太长", None),
-])
+@pytest.mark.parametrize(
+    "body, field, zh, en",
+    [
+        ({}, "question", "缺少字段 question", None),
+        ({"question": "阳曲？", "k": "abc"}, "k", '字段 k 应为整数，收到 "abc"', None),
+        ({"question": "What about Gujiao?", "k": "abc"}, "k", None, "Field 'k' must be an integer; got \"abc\""),
+        ({"question": 5}, "question", "字段 question 应为字符串", None),
+        ({"question": "阳曲？", "k": 0}, "k", "字段 k 不能小于 1", None),
+        ({"question": "Yangqu?", "k": 99}, "k", None, "Field 'k' must be at most 10"),
+        ({"question": "阳曲？", "kk": 3}, "kk", "不认识的字段 kk", None),
+        ({"question": "阳曲？", "history": "x"}, "history", "字段 history 应为列表", None),
+        ({"question": "阳" * 20_001}, "question", "字段 question 太长", None),
+    ],
+)
 def test_schema_errors_are_422_json_in_the_language_of_the_question(client, body, field, zh, en):
     r = client.post("/api/ask", json=body)
     assert r.status_code == 422
@@ -107,18 +118,25 @@ def test_openapi_lists_only_the_intended_endpoints(client):
     ask = schema["components"]["schemas"]["AskRequest"]["properties"]
     assert set(ask) == {"question", "history", "k", "speaker", "district"}
     assert {"text", "short", "missing", "cited", "understood_as", "sentences", "passages"} <= set(
-        schema["components"]["schemas"]["AnswerOut"]["properties"])
+        schema["components"]["schemas"]["AnswerOut"]["properties"]
+    )
 
 
 def test_chat_completion_uses_the_messages_as_the_conversation(client, engine):
-    messages = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "万柏林区第一年计划完成多少投资？"},
-                {"role": "assistant", "content": "300亿元"}, {"role": "user", "content": "那古交呢？"}]
+    messages = [
+        {"role": "system", "content": "be brief"},
+        {"role": "user", "content": "万柏林区第一年计划完成多少投资？"},
+        {"role": "assistant", "content": "300亿元"},
+        {"role": "user", "content": "那古交呢？"},
+    ]
     r = client.post("/v1/chat/completions", json={"model": "taixin-qa", "messages": messages, "temperature": 0})
     assert r.status_code == 200
     body = r.json()
     assert engine.calls[0]["question"] == "那古交呢？"
-    assert engine.calls[0]["history"] == [{"role": "user", "content": "万柏林区第一年计划完成多少投资？"},
-                                          {"role": "assistant", "content": "300亿元"}]
+    assert engine.calls[0]["history"] == [
+        {"role": "user", "content": "万柏林区第一年计划完成多少投资？"},
+        {"role": "assistant", "content": "300亿元"},
+    ]
     content = body["choices"][0]["message"]["content"]
     assert "[1]" in content and "裴耀军专访 第6段" in content and body["choices"][0]["finish_reason"] == "stop"
     assert body["citations"][0]["passage_id"] == "pei-yaojun-p06" and body["answer"]["found"] is True
@@ -134,18 +152,20 @@ def test_chat_completion_errors(client):
 
 
 def test_chat_completion_streams_server_sent_events(client):
-    with client.stream("POST", "/v1/chat/completions",
-                       json={"messages": [{"role": "user", "content": "阳曲？"}], "stream": True}) as r:
+    with client.stream(
+        "POST", "/v1/chat/completions", json={"messages": [{"role": "user", "content": "阳曲？"}], "stream": True}
+    ) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
         lines = [line for line in r.iter_lines() if line]
     assert lines[-1] == "data: [DONE]"
-    chunks = [json.loads(line[len("data: "):]) for line in lines[:-1]]
+    chunks = [json.loads(line[len("data: ") :]) for line in lines[:-1]]
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks)
     assert "（裴耀军，阳曲县委书记）" in text and chunks[-1]["choices"][0]["finish_reason"] == "stop"
     assert chunks[-1]["citations"][0]["source"] == 1
 
 
 # -- the real server -------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def server():
@@ -164,8 +184,11 @@ def test_api_ask_answers_with_the_speaker(server):
     assert r.status_code == 200
     body = r.json()
     assert body["found"] and body["sentences"][0]["speaker"] == "裴耀军" and body["text"]
-    r = httpx.post(server.url + "api/ask", json={"question": "那古交呢？", "history": ["万柏林区第一年计划完成多少投资？"]},
-                   timeout=60)
+    r = httpx.post(
+        server.url + "api/ask",
+        json={"question": "那古交呢？", "history": ["万柏林区第一年计划完成多少投资？"]},
+        timeout=60,
+    )
     assert r.json()["sentences"][0]["speaker"] == "李卫平"
 
 
@@ -184,15 +207,21 @@ def test_openai_client_round_trip_and_streaming(server):
 
     client = OpenAI(base_url=server.url + "v1", api_key="not-needed", max_retries=0, timeout=60)
     assert [m.id for m in client.models.list()] == ["taixin-qa"]
-    reply = client.chat.completions.create(model="taixin-qa", messages=[
-        {"role": "user", "content": "万柏林区第一年计划完成多少投资？"}])
-    content = reply.choices[0].message.content
+    reply = client.chat.completions.create(
+        model="taixin-qa", messages=[{"role": "user", "content": "万柏林区第一年计划完成多少投资？"}]
+    )
+    content = reply.choices[0].message.content or ""
     assert "杨俊民" in content and "[1]" in content
     assert (reply.model_extra or {})["citations"][0]["speaker"] == "杨俊民"
-    stream = client.chat.completions.create(model="taixin-qa", stream=True, messages=[
-        {"role": "user", "content": "万柏林区第一年计划完成多少投资？"},
-        {"role": "assistant", "content": content},
-        {"role": "user", "content": "那古交呢？"}])
+    stream = client.chat.completions.create(
+        model="taixin-qa",
+        stream=True,
+        messages=[
+            {"role": "user", "content": "万柏林区第一年计划完成多少投资？"},
+            {"role": "assistant", "content": content},
+            {"role": "user", "content": "那古交呢？"},
+        ],
+    )
     pieces = [chunk.choices[0].delta.content or "" for chunk in stream if chunk.choices]
     assert len(pieces) > 2 and "李卫平" in "".join(pieces)
 

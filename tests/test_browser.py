@@ -17,8 +17,15 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOT = ROOT / "docs" / "screenshot.png"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ANSWER_TIMEOUT_MS = 120_000
 DONE = "#tx-chat .tx-reply:not(.tx-pending)"
 
@@ -55,8 +62,8 @@ def app_url():
 def open_page(browser, url, width=1280, height=900, **kw):
     context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US", **kw)
     pg = context.new_page()
-    pg.dialogs = []  # type: ignore[attr-defined]
-    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))  # type: ignore[attr-defined]
+    pg.dialogs = []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
     pg.goto(url, wait_until="domcontentloaded")
     pg.wait_for_selector("#tx-question textarea", timeout=60_000)
     return context, pg
@@ -96,8 +103,9 @@ def test_page_is_chinese_for_people_and_screen_readers(page):
     assert page.evaluate("document.documentElement.lang") == "zh-CN"
     assert page.title() == "太忻经济区 · 书记访谈问答"
     ask(page, "谁说要当排头兵？")
-    labels = page.evaluate("Array.from(document.querySelectorAll('#tx-chat [aria-label]'))"
-                           ".map(e => e.getAttribute('aria-label'))")
+    labels = page.evaluate(
+        "Array.from(document.querySelectorAll('#tx-chat [aria-label]')).map(e => e.getAttribute('aria-label'))"
+    )
     assert any(label.startswith("回答：") for label in labels)
     assert not any("<div" in label or "message:" in label for label in labels), labels
 
@@ -164,7 +172,7 @@ def test_user_html_is_shown_as_text_and_never_runs(page):
     ask(page, "<script>window.__pwned=2; alert(1)</script>")
     page.wait_for_timeout(500)
     assert page.evaluate("typeof window.__pwned") == "undefined"
-    assert page.dialogs == []  # type: ignore[attr-defined]
+    assert page.dialogs == []
     chat = page.locator("#tx-chat")
     assert chat.locator("img[onerror], img[src='x'], script").count() == 0
     assert evil in chat.inner_text()

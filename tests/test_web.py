@@ -15,22 +15,32 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any, cast
 
+import gradio as gr
 import pytest
 
 from _web_server import EVIL, QUOTE, FakeEngine, found_answer, passage
-from taixin_qa.chunking import Passage
 from taixin_qa.errors import TaixinError
 from taixin_qa.results import Answer, AnswerSentence
 from taixin_qa.web.app import EXAMPLES, FRIENDLY_ERROR, Chat, build_app
 from taixin_qa.web.asgi import MAX_JSON_DEPTH, PageHead, RequestGuard, json_depth, replace_lone_surrogates
 from taixin_qa.web.feedback import FeedbackLog, read_feedback
-from taixin_qa.web.render import (PENDING, answer_markdown, answer_plain, highlight, highlight_terms, passage_label,
-                                  render_answer, render_message)
+from taixin_qa.web.render import (
+    PENDING,
+    answer_markdown,
+    answer_plain,
+    highlight,
+    highlight_terms,
+    passage_label,
+    render_answer,
+    render_message,
+)
 from taixin_qa.web.server import listen, parse_port
 
 ROOT = Path(__file__).resolve().parents[1]
 # -- rendering -------------------------------------------------------------------
+
 
 def test_highlight_escapes_text_and_marks_terms():
     assert highlight("<b>阳曲</b>&", ["阳曲"]) == "&lt;b&gt;<mark>阳曲</mark>&lt;/b&gt;&amp;"
@@ -72,7 +82,8 @@ def test_direct_answer_comes_first_in_bold_then_attribution():
 def test_understood_as_offers_to_ask_on_its_own():
     out = render_answer(found_answer(understood_as="古交市第一年计划完成多少投资？"))
     assert "按上一问理解为：古交市第一年计划完成多少投资？" in out
-    assert '<button type="button" class="tx-alone">改为单独提问</button><span class="tx-alone-text">阳曲县的发展目标是什么?' in out
+    button = '<button type="button" class="tx-alone">改为单独提问</button>'
+    assert button + '<span class="tx-alone-text">阳曲县的发展目标是什么?' in out
 
 
 def test_sources_link_to_the_original_page_and_the_whole_interview():
@@ -82,8 +93,9 @@ def test_sources_link_to_the_original_page_and_the_whole_interview():
 
 def test_corpus_and_user_text_is_escaped_everywhere():
     evil = passage(text=EVIL, speaker="<b>x</b>", role="<i>r</i>", district="<u>d</u>", headline="<s>h</s>")
-    ans = Answer("x", [evil], True, [AnswerSentence(EVIL, evil, 1, 0)], question=EVIL, cited=1,
-                 understood_as=EVIL, short=EVIL)
+    ans = Answer(
+        "x", [evil], True, [AnswerSentence(EVIL, evil, 1, 0)], question=EVIL, cited=1, understood_as=EVIL, short=EVIL
+    )
     out = render_answer(ans, ["img", "script", "onerror"], asked=EVIL)
     for tag in ("<img", "<script", "<b>x", "<i>", "<u>", "<s>"):
         assert tag not in out, tag
@@ -113,6 +125,7 @@ def test_markdown_export_has_question_answer_and_citations():
 
 # -- the chat handlers, with a fake engine --------------------------------------------
 
+
 def run(chat: Chat, question: str, stored=None, speaker="全部", district="全部", k=5, **kw):
     return list(chat.ask(question, stored or {"v": 1, "turns": []}, speaker, district, k, **kw))
 
@@ -135,8 +148,10 @@ def test_follow_up_sends_earlier_questions_and_answers_as_history():
     chat = Chat(engine)
     stored = run(chat, "万柏林区第一年计划完成多少投资？")[-1][2]
     run(chat, EVIL, stored, speaker="裴耀军", k=3)
-    assert engine.calls[1]["history"] == [{"role": "user", "content": "万柏林区第一年计划完成多少投资？"},
-                                          {"role": "assistant", "content": found_answer().text}]
+    assert engine.calls[1]["history"] == [
+        {"role": "user", "content": "万柏林区第一年计划完成多少投资？"},
+        {"role": "assistant", "content": found_answer().text},
+    ]
     assert engine.calls[1]["k"] == 3 and engine.calls[1]["speaker"] == "裴耀军"
     messages = run(chat, "x", stored)[-1][1]
     assert "<img" not in json.dumps(messages, ensure_ascii=False).replace("&lt;img", "")
@@ -170,7 +185,7 @@ def test_chat_turns_errors_into_friendly_messages(caplog):
         messages = run(chat, "阳曲？" + "x" * 1000)[-1][1]
     assert FRIENDLY_ERROR in messages[-1]["content"] and "secret" not in messages[-1]["content"]
     assert "secret internals" in caplog.text  # the traceback stays in the server log...
-    assert "x" * 250 not in caplog.text       # ...with the question cut short
+    assert "x" * 250 not in caplog.text  # ...with the question cut short
     messages = run(Chat(FakeEngine(error=TaixinError("Unknown speaker 'x'."))), "阳曲？")[-1][1]
     assert "Unknown speaker &#x27;x&#x27;." in messages[-1]["content"]
 
@@ -186,13 +201,17 @@ def test_empty_question_is_ignored():
     assert len(steps) == 1 and steps[0][1] == []
 
 
+def like(index, liked: bool) -> gr.LikeData:
+    return gr.LikeData(None, {"index": index, "value": "", "liked": liked})
+
+
 def test_feedback_vote_appends_one_line(tmp_path):
     log = FeedbackLog(tmp_path / "votes.jsonl")
     chat = Chat(FakeEngine(found_answer(understood_as="阳曲县的发展目标是什么？")), feedback=log)
     stored = run(chat, "那阳曲呢？")[-1][2]
-    chat.vote(SimpleNamespace(index=1, liked=False), stored)
-    chat.vote(SimpleNamespace(index=[1, 0], liked=True), stored)
-    chat.vote(SimpleNamespace(index=99, liked=True), stored)  # no such answer: ignored
+    chat.vote(like(1, False), stored)
+    chat.vote(like([1, 0], True), stored)
+    chat.vote(like(99, True), stored)  # no such answer: ignored
     lines = [json.loads(x) for x in (tmp_path / "votes.jsonl").read_text(encoding="utf-8").splitlines()]
     assert [x["vote"] for x in lines] == ["down", "up"]
     assert lines[0]["question"] == "那阳曲呢？" and lines[0]["understood_as"] == "阳曲县的发展目标是什么？"
@@ -207,7 +226,7 @@ def test_feedback_is_off_unless_a_file_is_named(tmp_path, monkeypatch):
     demo = build_app(FakeEngine())
     assert not any(getattr(d, "targets", None) and any(t[1] == "like" for t in d.targets) for d in demo.fns.values())
     chat = Chat(FakeEngine())
-    chat.vote(SimpleNamespace(index=1, liked=True), run(chat, "阳曲？")[-1][2])
+    chat.vote(like(1, True), run(chat, "阳曲？")[-1][2])
     assert list(tmp_path.iterdir()) == []
     demo = build_app(FakeEngine(), feedback=FeedbackLog(tmp_path / "v.jsonl"))
     assert any(any(t[1] == "like" for t in d.targets) for d in demo.fns.values())
@@ -241,22 +260,30 @@ def test_gradio_ask_returns_the_answer_dict():
     assert out == found_answer().to_dict()
     Chat(engine).api_ask("那古交呢？", '["万柏林区第一年计划完成多少投资？"]')
     assert engine.calls[-1]["history"] == ["万柏林区第一年计划完成多少投资？"]
-    assert Chat(engine).api_ask("x", {"q": 1})["error"].startswith("history must be a list")
+    assert Chat(engine).api_ask("x", cast(Any, {"q": 1}))["error"].startswith("history must be a list")
     out = Chat(FakeEngine(error=TaixinError("bad"))).api_ask("x", k="abc")
     assert out["found"] is False and out["error"]
 
 
 # -- request guards (ASGI, no server) ---------------------------------------------------
 
-def call(app, method: str, path: str, body: bytes = b"", content_type: str = "application/json",
-         chunks: int = 1, declare_length: bool = True) -> tuple[int, bytes, bytes]:
+
+def call(
+    app,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    content_type: str = "application/json",
+    chunks: int = 1,
+    declare_length: bool = True,
+) -> tuple[int, bytes, bytes]:
     """One request through an ASGI app; returns (status, response body, request body the app saw)."""
     headers = [(b"content-type", content_type.encode())]
     if declare_length:
         headers.append((b"content-length", str(len(body)).encode()))
     scope = {"type": "http", "method": method, "path": path, "headers": headers}
     size = max(1, len(body) // chunks)
-    parts = [body[i:i + size] for i in range(0, len(body), size)] or [b""]
+    parts = [body[i : i + size] for i in range(0, len(body), size)] or [b""]
     messages = [{"type": "http.request", "body": p, "more_body": i < len(parts) - 1} for i, p in enumerate(parts)]
     sent: list[dict] = []
     seen = bytearray()
@@ -285,8 +312,18 @@ def guard(limit: int = 1000):
     return lambda inner: RequestGuard(inner, max_body=limit)
 
 
-@pytest.mark.parametrize("path", ["/gradio_api/upload", "/gradio_api/process_recording", "/gradio_api/run/predict",
-                                  "/gradio_api/stream/1", "/login", "/nowhere", "/gradio_api/vibe-edit"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/gradio_api/upload",
+        "/gradio_api/process_recording",
+        "/gradio_api/run/predict",
+        "/gradio_api/stream/1",
+        "/login",
+        "/nowhere",
+        "/gradio_api/vibe-edit",
+    ],
+)
 def test_posts_outside_the_allowlist_are_refused_unread(path):
     status, body, seen = call(guard(), "POST", path, b"x" * 100, content_type="multipart/form-data; boundary=x")
     assert status == 403 and seen == b"" and json.loads(body)["error"]["type"] == "forbidden"
@@ -321,8 +358,8 @@ def test_deep_nesting_is_refused_without_recursion():
 
 def test_lone_surrogates_are_replaced_and_pairs_kept():
     assert replace_lone_surrogates(rb'{"q": "\ud800x\udfff"}') == rb'{"q": "\ufffdx\ufffd"}'
-    assert replace_lone_surrogates(rb'"\ud83d\ude00"') == rb'"\ud83d\ude00"'   # a real pair: an emoji
-    assert replace_lone_surrogates(rb'"\\ud800"') == rb'"\\ud800"'             # a literal backslash, not an escape
+    assert replace_lone_surrogates(rb'"\ud83d\ude00"') == rb'"\ud83d\ude00"'  # a real pair: an emoji
+    assert replace_lone_surrogates(rb'"\\ud800"') == rb'"\\ud800"'  # a literal backslash, not an escape
     assert replace_lone_surrogates(rb'"\\\ud800"') == rb'"\\\ufffd"'
     _, _, seen = call(guard(), "POST", "/api/ask", rb'{"question": "\udc00"}')
     assert json.loads(seen) == {"question": "\ufffd"}
@@ -330,10 +367,17 @@ def test_lone_surrogates_are_replaced_and_pairs_kept():
 
 def test_page_shell_says_chinese_and_previews_as_this_app():
     async def page(scope, receive, send):
-        body = b'<html lang="en"><meta property="og:title" content="Gradio" />' \
-               b'<meta property="og:description" content="Click to try out the app!" />'
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", b"1")]})
+        body = (
+            b'<html lang="en"><meta property="og:title" content="Gradio" />'
+            b'<meta property="og:description" content="Click to try out the app!" />'
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", b"1")],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
     sent: list[dict] = []
@@ -347,12 +391,15 @@ def test_page_shell_says_chinese_and_previews_as_this_app():
     scope = {"type": "http", "method": "GET", "path": "/", "headers": [(b"accept-encoding", b"br")]}
     asyncio.run(PageHead(page, "标题", "说明<")(scope, receive, send))
     html = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body").decode("utf-8")
-    assert html == ('<html lang="zh-CN"><meta property="og:title" content="标题" />'
-                    '<meta property="og:description" content="说明&lt;" />')
+    assert html == (
+        '<html lang="zh-CN"><meta property="og:title" content="标题" />'
+        '<meta property="og:description" content="说明&lt;" />'
+    )
     assert dict(sent[0]["headers"])[b"content-length"] == str(len(html.encode())).encode()
 
 
 # -- start-up checks ------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("value", ["abc", "99999", "0", "-1", "", "80.5"])
 def test_bad_ports_are_named(value):
@@ -374,25 +421,31 @@ def test_port_in_use_and_unknown_hosts_are_one_line_errors():
         listen("no-such-host.invalid", 0)
 
 
-@pytest.mark.parametrize("args, env, message", [
-    (["--port", "99999"], {}, "--port='99999' is not a port number"),
-    ([], {"TAIXIN_QA_PORT": "abc"}, "TAIXIN_QA_PORT='abc' is not a port number"),
-    (["--host", "10.255.255.1", "--port", "7999"], {}, "this machine has no such address"),
-    (["--feedback", "/no/such/folder/votes.jsonl"], {}, "does not exist"),
-])
+@pytest.mark.parametrize(
+    "args, env, message",
+    [
+        (["--port", "99999"], {}, "--port='99999' is not a port number"),
+        ([], {"TAIXIN_QA_PORT": "abc"}, "TAIXIN_QA_PORT='abc' is not a port number"),
+        (["--host", "10.255.255.1", "--port", "7999"], {}, "this machine has no such address"),
+        (["--feedback", "/no/such/folder/votes.jsonl"], {}, "does not exist"),
+    ],
+)
 def test_start_up_faults_print_one_line_and_exit_2_before_loading_the_model(args, env, message):
     import os
 
     environ = {**os.environ, **env, "TAIXIN_QA_MODEL": "no-such-model-would-be-slow"}
-    proc = subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, env=environ, capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "app.py", *args], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().count("\n") == 0 and message in proc.stderr and "Traceback" not in proc.stderr
 
 
 def test_serve_subcommand_and_python_dash_m_share_the_checks():
-    for cmd in ([sys.executable, "-m", "taixin_qa", "serve", "--port", "abc"],
-                [sys.executable, "-m", "taixin_qa.cli", "serve", "--port", "70000"]):
+    for cmd in (
+        [sys.executable, "-m", "taixin_qa", "serve", "--port", "abc"],
+        [sys.executable, "-m", "taixin_qa.cli", "serve", "--port", "70000"],
+    ):
         proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert proc.returncode == 2 and "not a port number" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -400,8 +453,13 @@ def test_serve_subcommand_and_python_dash_m_share_the_checks():
 def test_a_port_in_use_is_found_before_the_model_loads():
     taken = listen("127.0.0.1", 0)
     try:
-        proc = subprocess.run([sys.executable, "app.py", "--port", str(taken.getsockname()[1])], cwd=ROOT,
-                              capture_output=True, text=True, timeout=60)
+        proc = subprocess.run(
+            [sys.executable, "app.py", "--port", str(taken.getsockname()[1])],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
     finally:
         taken.close()
     assert proc.returncode == 2 and "already in use" in proc.stderr and "Traceback" not in proc.stderr
@@ -409,6 +467,7 @@ def test_a_port_in_use_is_found_before_the_model_loads():
 
 
 # -- the real app over HTTP ----------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def gradio_temp(tmp_path_factory):
@@ -438,8 +497,11 @@ def test_app_py_serves_on_localhost_only(app_server):
     import psutil
 
     assert f"http://127.0.0.1:{app_server.port}" in app_server.log
-    listening = {c.laddr.ip for c in psutil.Process(app_server.proc.pid).net_connections(kind="inet")
-                 if c.status == psutil.CONN_LISTEN and c.laddr.port == app_server.port}
+    listening = {
+        c.laddr.ip
+        for c in psutil.Process(app_server.proc.pid).net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN and c.laddr.port == app_server.port
+    }
     assert listening == {"127.0.0.1"}
 
 

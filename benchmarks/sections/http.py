@@ -25,8 +25,14 @@ READY = "Running on local URL:"
 def _start() -> tuple[subprocess.Popen[str], str]:
     port = free_port()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen([PY, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [PY, "app.py", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
 
     def drain() -> None:
@@ -75,8 +81,7 @@ def _load(call: Any, questions: list[str], clients: int, total: int) -> dict[str
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(one, work))
     wall = pc() - start
-    return {**summarize(latencies), "clients": clients, "requests": total,
-            "answers_per_s": round(total / wall, 1)}
+    return {**summarize(latencies), "clients": clients, "requests": total, "answers_per_s": round(total / wall, 1)}
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -97,8 +102,12 @@ def run(ctx: Context) -> dict[str, Any]:
         http.post("api/ask", json={"question": "warm-up"}).raise_for_status()
         per_level = 16 if ctx.quick else 64
         for clients in CLIENTS:
-            r = _load(lambda q: http.post("api/ask", json={"question": q}).raise_for_status(),
-                      questions, clients, max(per_level, clients))
+            r = _load(
+                lambda q: http.post("api/ask", json={"question": q}).raise_for_status(),
+                questions,
+                clients,
+                max(per_level, clients),
+            )
             out["api_ask"].append(r)
             log(f"http: /api/ask x{clients}: {r['answers_per_s']} answers/s, p50 {r['p50_ms']:.0f} ms")
         gradio = [Client(url, verbose=False) for _ in range(max(CLIENTS))]
@@ -124,8 +133,9 @@ def report(result: dict[str, Any]) -> str:
     rows = ["| route | clients | answers/s | p50 | p95 |", "|---|---:|---:|---:|---:|"]
     for route, key in (("`POST /api/ask`", "api_ask"), ("Gradio `/ask` via gradio_client", "gradio_ask")):
         for r in result[key]:
-            rows.append(f"| {route} | {r['clients']} | {r['answers_per_s']} | {r['p50_ms']:.0f} ms | "
-                        f"{r['p95_ms']:.0f} ms |")
+            rows.append(
+                f"| {route} | {r['clients']} | {r['answers_per_s']} | {r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms |"
+            )
     rows.append(f"\nThe engine's own time for the same questions: p50 {result['engine']['p50_ms']:.0f} ms.")
     return "\n".join(rows)
 
@@ -134,9 +144,14 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     api = {r["clients"]: r for r in result["api_ask"]}
     over = api[1]["p50_ms"] - result["engine"]["p50_ms"]
     return [
-        {"target": "/api/ask with 8 clients ≥ 25 answers/s", "measured": f"{api[8]['answers_per_s']} answers/s",
-         "met": api[8]["answers_per_s"] >= 25},
-        {"target": "/api/ask p50 with 1 client within 10 ms of the engine's", "measured": f"+{over:.1f} ms",
-         "met": over <= 10},
+        {
+            "target": "/api/ask with 8 clients ≥ 25 answers/s",
+            "measured": f"{api[8]['answers_per_s']} answers/s",
+            "met": api[8]["answers_per_s"] >= 25,
+        },
+        {
+            "target": "/api/ask p50 with 1 client within 10 ms of the engine's",
+            "measured": f"+{over:.1f} ms",
+            "met": over <= 10,
+        },
     ]
-

@@ -46,8 +46,10 @@ MAX_MESSAGES = 100
 # Raw text is cut to this before anything reads it (tokenizing a 10 MB question
 # for highlighting took 51 s); the engine cuts the cleaned text again, to 500.
 MAX_RAW_QUESTION = 2_000
-INTERNAL_ERROR = {"zh": "抱歉，这个问题暂时没能回答，请稍后再试。",
-                  "en": "Sorry, this question could not be answered; please try again later."}
+INTERNAL_ERROR = {
+    "zh": "抱歉，这个问题暂时没能回答，请稍后再试。",
+    "en": "Sorry, this question could not be answered; please try again later.",
+}
 
 
 def bounded(text: object, limit: int = MAX_RAW_QUESTION) -> str:
@@ -64,14 +66,27 @@ def short(text: object, limit: int = 200) -> str:
 
 
 class Engine(Protocol):
-    def answer(self, question: object, history: Any = None, k: int | None = None, speaker: str | None = None,
-               district: str | None = None) -> Answer: ...
+    def answer(
+        self,
+        question: object,
+        history: Any = None,
+        k: int | None = None,
+        speaker: str | None = None,
+        district: str | None = None,
+    ) -> Answer: ...
 
-    def search(self, question: object, k: int | None = None, speaker: str | None = None,
-               district: str | None = None, history: Any = None) -> SearchResult: ...
+    def search(
+        self,
+        question: object,
+        k: int | None = None,
+        speaker: str | None = None,
+        district: str | None = None,
+        history: Any = None,
+    ) -> SearchResult: ...
 
 
 # -- request and response models ------------------------------------------------------
+
 
 class ContentPart(BaseModel):
     type: str = "text"
@@ -92,14 +107,24 @@ class Turn(BaseModel):
         return self.content or ""
 
 
-Question = Annotated[str, Field(max_length=MAX_API_QUESTION, description="The question, in Chinese or English.",
-                                examples=["阳曲县的发展目标是什么？"])]
+Question = Annotated[
+    str,
+    Field(
+        max_length=MAX_API_QUESTION,
+        description="The question, in Chinese or English.",
+        examples=["阳曲县的发展目标是什么？"],
+    ),
+]
 Filter = Annotated[str | None, Field(max_length=100)]
-History = Annotated[list[str | Turn], Field(
-    max_length=MAX_HISTORY,
-    description="The conversation so far: earlier questions as strings, or {role, content} turns including "
-                "the assistant's answers.",
-    examples=[["万柏林区第一年计划完成多少投资？"]])]
+History = Annotated[
+    list[str | Turn],
+    Field(
+        max_length=MAX_HISTORY,
+        description="The conversation so far: earlier questions as strings, or {role, content} turns including "
+        "the assistant's answers.",
+        examples=[["万柏林区第一年计划完成多少投资？"]],
+    ),
+]
 
 
 class AskRequest(BaseModel):
@@ -200,20 +225,35 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 def search_dict(result: SearchResult) -> dict[str, Any]:
     """What ``taixin-qa search --json`` prints and ``/api/search`` returns."""
-    return {"question": result.question.text, "found": result.answerable, "notice": result.notice,
-            "reason": result.reason, "passages": [p.to_dict() for p in result.passages]}
+    return {
+        "question": result.question.text,
+        "found": result.answerable,
+        "notice": result.notice,
+        "reason": result.reason,
+        "passages": [p.to_dict() for p in result.passages],
+    }
 
 
 def citations(answer: Answer, label: Any = passage_label) -> list[dict[str, Any]]:
     """The cited sources of an answer for API clients: ``[{"source": 1, "passage_id", "label", ...}]``."""
     out = []
-    for n, p in enumerate(answer.passages[:answer.cited], 1):
-        out.append({"source": n, "passage_id": p.id, "label": label(p), "speaker": p.speaker, "role": p.role,
-                    "district": p.district, "text": p.text})
+    for n, p in enumerate(answer.passages[: answer.cited], 1):
+        out.append(
+            {
+                "source": n,
+                "passage_id": p.id,
+                "label": label(p),
+                "speaker": p.speaker,
+                "role": p.role,
+                "district": p.district,
+                "text": p.text,
+            }
+        )
     return out
 
 
 # -- errors in the language of the question ------------------------------------------
+
 
 def _has_chinese(text: object) -> bool:
     return isinstance(text, str) and any("\u3400" <= ch <= "\u9fff" for ch in text)
@@ -246,35 +286,62 @@ def _describe(error: dict[str, Any], lang: str) -> tuple[str, str]:
     if kind == "missing":
         return field, (f"缺少字段 {field}。" if zh else f"Field '{field}' is missing.")
     if kind == "extra_forbidden":
-        return field, (f"不认识的字段 {field}；可用字段：question、history、k、speaker、district。" if zh else
-                       f"Unknown field '{field}'; the fields are question, history, k, speaker, district.")
+        return field, (
+            f"不认识的字段 {field}；可用字段：question、history、k、speaker、district。"
+            if zh
+            else f"Unknown field '{field}'; the fields are question, history, k, speaker, district."
+        )
     if kind in ("json_invalid", "model_attributes_type", "dict_type", "model_type"):
-        return field, ("请求体必须是 JSON 对象，例如 {\"question\": \"阳曲县的发展目标是什么？\"}。" if zh else
-                       "The body must be a JSON object, e.g. {\"question\": \"What does Gujiao plan?\"}.")
+        return field, (
+            '请求体必须是 JSON 对象，例如 {"question": "阳曲县的发展目标是什么？"}。'
+            if zh
+            else 'The body must be a JSON object, e.g. {"question": "What does Gujiao plan?"}.'
+        )
     for suffix, name in (("int", "int"), ("string", "str"), ("list", "list"), ("bool", "bool")):
         if kind.startswith(suffix) and kind.endswith(("_type", "_parsing", "_from_float")):
-            return field, (f"字段 {field} 应为{_KINDS_ZH[name]}，收到 {got}。" if zh else
-                           f"Field '{field}' must be {'an integer' if name == 'int' else 'a ' + name}; got {got}.")
+            return field, (
+                f"字段 {field} 应为{_KINDS_ZH[name]}，收到 {got}。"
+                if zh
+                else f"Field '{field}' must be {'an integer' if name == 'int' else 'a ' + name}; got {got}."
+            )
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         bound = next(v for v in (ctx.get("ge"), ctx.get("le"), ctx.get("gt"), ctx.get("lt")) if v is not None)
-        rel = {"greater_than_equal": ("不能小于", "at least"), "less_than_equal": ("不能大于", "at most"),
-               "greater_than": ("必须大于", "greater than"), "less_than": ("必须小于", "less than")}[kind]
-        return field, (f"字段 {field} {rel[0]} {bound}，收到 {got}。" if zh else
-                       f"Field '{field}' must be {rel[1]} {bound}; got {got}.")
+        rel = {
+            "greater_than_equal": ("不能小于", "at least"),
+            "less_than_equal": ("不能大于", "at most"),
+            "greater_than": ("必须大于", "greater than"),
+            "less_than": ("必须小于", "less than"),
+        }[kind]
+        return field, (
+            f"字段 {field} {rel[0]} {bound}，收到 {got}。"
+            if zh
+            else f"Field '{field}' must be {rel[1]} {bound}; got {got}."
+        )
     if kind in ("string_too_long", "too_long"):
         most = ctx.get("max_length")
-        return field, (f"字段 {field} 太长（最多 {most}）。" if zh else f"Field '{field}' is too long (at most {most}).")
+        return field, (
+            f"字段 {field} 太长（最多 {most}）。" if zh else f"Field '{field}' is too long (at most {most})."
+        )
     if kind == "too_short":
         return field, (f"字段 {field} 不能为空。" if zh else f"Field '{field}' must not be empty.")
     if kind == "literal_error":
         expected = ctx.get("expected", "")
-        return field, (f"字段 {field} 只能是 {expected}，收到 {got}。" if zh else
-                       f"Field '{field}' must be one of {expected}; got {got}.")
-    return field, (f"字段 {field} 无效：{error.get('msg', '')}" if zh else f"Field '{field}' is invalid: {error.get('msg', '')}")
+        return field, (
+            f"字段 {field} 只能是 {expected}，收到 {got}。"
+            if zh
+            else f"Field '{field}' must be one of {expected}; got {got}."
+        )
+    return field, (
+        f"字段 {field} 无效：{error.get('msg', '')}" if zh else f"Field '{field}' is invalid: {error.get('msg', '')}"
+    )
 
 
-def error_response(status: int, message: str, kind: str = "invalid_request_error", param: str | None = None,
-                   ) -> JSONResponse:
+def error_response(
+    status: int,
+    message: str,
+    kind: str = "invalid_request_error",
+    param: str | None = None,
+) -> JSONResponse:
     return JSONResponse({"error": {"message": message, "type": kind, "param": param}}, status_code=status)
 
 
@@ -288,6 +355,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 # -- the routes ---------------------------------------------------------------------------
+
 
 def _history(history: list[str | Turn]) -> list[Any]:
     """The history as the engine takes it: strings, or role/content dicts; each text bounded."""
@@ -321,49 +389,76 @@ def add_api(app: FastAPI, engine: Engine, label: Callable[[Any], str] = passage_
         log.error("failed on %r", short(question), exc_info=exc)
         return error_response(500, INTERNAL_ERROR[lang], kind="server_error")
 
-    @router.post("/api/ask", response_model=AnswerOut, responses=ERRORS, tags=["问答 · Q&A"],
-                 summary="Answer a question with the page's own sentences and who said them")
+    @router.post(
+        "/api/ask",
+        response_model=AnswerOut,
+        responses=ERRORS,
+        tags=["问答 · Q&A"],
+        summary="Answer a question with the page's own sentences and who said them",
+    )
     def api_ask(request: AskRequest) -> Any:
         try:
-            return answer(request.question, _history(request.history), request.k, request.speaker,
-                          request.district).to_dict()
+            return answer(
+                request.question, _history(request.history), request.k, request.speaker, request.district
+            ).to_dict()
         except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON error, never a traceback page
             return refused(exc, request.question)
 
-    @router.post("/api/search", response_model=SearchOut, responses=ERRORS, tags=["问答 · Q&A"],
-                 summary="The passages that best answer a question, with who said them")
+    @router.post(
+        "/api/search",
+        response_model=SearchOut,
+        responses=ERRORS,
+        tags=["问答 · Q&A"],
+        summary="The passages that best answer a question, with who said them",
+    )
     def api_search(request: SearchRequest) -> Any:
         log.info("search %r", short(request.question))
         try:
-            result = engine.search(bounded(request.question), k=request.k, speaker=request.speaker,
-                                   district=request.district, history=_history(request.history))
+            result = engine.search(
+                bounded(request.question),
+                k=request.k,
+                speaker=request.speaker,
+                district=request.district,
+                history=_history(request.history),
+            )
         except Exception as exc:  # noqa: BLE001
             return refused(exc, request.question)
         return search_dict(result)
 
     @router.get("/v1/models", tags=["OpenAI-compatible"], summary="The one model this server offers")
     def models() -> dict[str, Any]:
-        return {"object": "list", "data": [{"id": MODEL_NAME, "object": "model", "created": 0,
-                                            "owned_by": "taixin-qa"}]}
+        return {
+            "object": "list",
+            "data": [{"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "taixin-qa"}],
+        }
 
-    @router.post("/v1/chat/completions", responses=ERRORS, tags=["OpenAI-compatible"],
-                 summary="OpenAI-compatible chat completion (streaming with stream=true)")
+    @router.post(
+        "/v1/chat/completions",
+        responses=ERRORS,
+        tags=["OpenAI-compatible"],
+        summary="OpenAI-compatible chat completion (streaming with stream=true)",
+    )
     async def chat_completions(request: ChatRequest) -> Any:
         last = request.messages[-1]
         english = not _has_chinese(last.text())
         if last.role != "user":
-            return error_response(422, "The last message must be the user's question (role \"user\")." if english
-                                  else "最后一条消息必须是用户的问题（role 为 \"user\"）。", param="messages")
+            return error_response(
+                422,
+                'The last message must be the user\'s question (role "user").'
+                if english
+                else '最后一条消息必须是用户的问题（role 为 "user"）。',
+                param="messages",
+            )
         history = _history(list(request.messages[:-1]))
         try:
-            ans = await run_in_threadpool(answer, last.text(), history, request.k, request.speaker,
-                                          request.district)
+            ans = await run_in_threadpool(answer, last.text(), history, request.k, request.speaker, request.district)
         except Exception as exc:  # noqa: BLE001
             return refused(exc, last.text())
         completion = _Completion(request.model, ans, label)
         if request.stream:
-            return StreamingResponse(completion.chunks(), media_type="text/event-stream",
-                                     headers={"Cache-Control": "no-cache"})
+            return StreamingResponse(
+                completion.chunks(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+            )
         return completion.whole()
 
     app.include_router(router)
@@ -387,16 +482,22 @@ class _Completion:
         return {"citations": citations(self.answer, self.label), "answer": self.answer.to_dict()}
 
     def whole(self) -> dict[str, Any]:
-        return {**self._base("chat.completion"),
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": self.content},
-                             "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-                **self._extra()}
+        return {
+            **self._base("chat.completion"),
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": self.content}, "finish_reason": "stop"}
+            ],
+            "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+            **self._extra(),
+        }
 
     def chunks(self) -> Iterator[str]:
         def event(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
-            data = {**self._base("chat.completion.chunk"),
-                    "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], **extra}
+            data = {
+                **self._base("chat.completion.chunk"),
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+                **extra,
+            }
             return f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
 
         yield event({"role": "assistant", "content": ""})
@@ -404,4 +505,3 @@ class _Completion:
             yield event({"content": line})
         yield event({}, "stop", **self._extra())
         yield "data: [DONE]\n\n"
-

@@ -15,8 +15,8 @@ import html
 import json
 import logging
 import uuid
-from functools import partial
 from collections.abc import Callable, Iterator
+from functools import partial
 from importlib import resources
 from typing import Any
 
@@ -26,11 +26,16 @@ from taixin_qa.errors import TaixinError
 from taixin_qa.results import Answer
 from taixin_qa.web.api import bounded, short
 from taixin_qa.web.feedback import FeedbackLog
-from taixin_qa.web.render import (highlight_terms, passage_label, render_answer, render_error, render_message,
-                                  render_pending)
+from taixin_qa.web.render import (
+    highlight_terms,
+    passage_label,
+    render_answer,
+    render_error,
+    render_message,
+    render_pending,
+)
 
-__all__ = ["ALL", "EXAMPLES", "FRIENDLY_ERROR", "STORAGE_KEY", "TITLE", "build_app", "head_html", "page_css",
-           "theme"]
+__all__ = ["ALL", "EXAMPLES", "FRIENDLY_ERROR", "STORAGE_KEY", "TITLE", "build_app", "head_html", "page_css", "theme"]
 
 log = logging.getLogger(__name__)
 
@@ -77,21 +82,32 @@ def page_css() -> str:
 def head_html() -> str:
     """Extra <head>: a description for link previews, and the page's script (scrolling, copy, export)."""
     e = html.escape
-    return (f'<meta name="description" content="{e(DESCRIPTION)}">'
-            f'<meta name="color-scheme" content="light dark">'
-            f"<script>{_asset('chat.js')}</script>")
+    return (
+        f'<meta name="description" content="{e(DESCRIPTION)}">'
+        f'<meta name="color-scheme" content="light dark">'
+        f"<script>{_asset('chat.js')}</script>"
+    )
 
 
 def theme() -> gr.themes.Base:
     """Calm, paper-like; only local fonts, so the page loads nothing from the internet."""
     sans = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "system-ui", "sans-serif"]
     return gr.themes.Default(
-        primary_hue=gr.themes.colors.red, neutral_hue=gr.themes.colors.stone, font=sans,
-        font_mono=["ui-monospace", "monospace"], radius_size=gr.themes.sizes.radius_sm,
-    ).set(body_background_fill="#fbf8f1", body_background_fill_dark="#1b1a18",
-          block_background_fill="#ffffff", block_background_fill_dark="#24221f",
-          button_primary_background_fill="#9e1b1b", button_primary_background_fill_hover="#7f1414",
-          button_primary_background_fill_dark="#b3261e", button_primary_text_color="#ffffff")
+        primary_hue=gr.themes.colors.red,
+        neutral_hue=gr.themes.colors.stone,
+        font=sans,
+        font_mono=["ui-monospace", "monospace"],
+        radius_size=gr.themes.sizes.radius_sm,
+    ).set(
+        body_background_fill="#fbf8f1",
+        body_background_fill_dark="#1b1a18",
+        block_background_fill="#ffffff",
+        block_background_fill_dark="#24221f",
+        button_primary_background_fill="#9e1b1b",
+        button_primary_background_fill_hover="#7f1414",
+        button_primary_background_fill_dark="#b3261e",
+        button_primary_text_color="#ffffff",
+    )
 
 
 def _filter_value(value: Any) -> str | None:
@@ -103,8 +119,11 @@ def _turns(stored: Any) -> list[dict[str, Any]]:
     """The conversation as the browser stored it; anything malformed is dropped, not trusted."""
     if not isinstance(stored, dict) or not isinstance(stored.get("turns"), list):
         return []
-    return [t for t in stored["turns"][-MAX_TURNS:]
-            if isinstance(t, dict) and isinstance(t.get("q"), str) and isinstance(t.get("html"), str)]
+    return [
+        t
+        for t in stored["turns"][-MAX_TURNS:]
+        if isinstance(t, dict) and isinstance(t.get("q"), str) and isinstance(t.get("html"), str)
+    ]
 
 
 def _messages(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
@@ -142,8 +161,15 @@ class Chat:
             return False
         return not (self.engine.resolve("speaker", speaker) & self.engine.resolve("district", district))
 
-    def reply(self, question: str, turns: list[dict[str, Any]], k: int, speaker: str | None,
-              district: str | None, standalone: bool = False) -> dict[str, Any]:
+    def reply(
+        self,
+        question: str,
+        turns: list[dict[str, Any]],
+        k: int,
+        speaker: str | None,
+        district: str | None,
+        standalone: bool = False,
+    ) -> dict[str, Any]:
         """One turn: the question, the reply's HTML and what later turns and votes need."""
         turn_id = f"t{len(turns) + 1}-{uuid.uuid4().hex[:6]}"
         turn: dict[str, Any] = {"q": question, "a": "", "understood_as": None, "ids": [], "found": False}
@@ -151,8 +177,9 @@ class Chat:
             if self.filters_clash(speaker, district):
                 text = f"所选受访者“{speaker}”不负责“{district}”。请把其中一个筛选改为“{ALL}”。"
                 return {**turn, "a": text, "html": render_error(text, question)}
-            ans = self.engine.answer(question, history=[] if standalone else _history(turns), k=k,
-                                     speaker=speaker, district=district)
+            ans = self.engine.answer(
+                question, history=[] if standalone else _history(turns), k=k, speaker=speaker, district=district
+            )
         except TaixinError as exc:
             log.info("question refused %r: %s", short(question), short(exc, 300))
             return {**turn, "a": str(exc), "html": render_error(str(exc), question)}
@@ -163,12 +190,18 @@ class Chat:
         if not ans.found and (speaker or district):
             hint = f"（当前只在“{speaker or district}”的访谈中查找；可把筛选改为“{ALL}”再试。）"
         terms = highlight_terms(self.engine.tokenizer, question, ans.question)
-        return {**turn, "a": ans.text, "understood_as": ans.understood_as, "found": ans.found,
-                "ids": [p.id for p in ans.passages[:ans.cited]] if ans.found else [],
-                "html": render_answer(ans, terms, hint, turn=turn_id, label=self.label, asked=question)}
+        return {
+            **turn,
+            "a": ans.text,
+            "understood_as": ans.understood_as,
+            "found": ans.found,
+            "ids": [p.id for p in ans.passages[: ans.cited]] if ans.found else [],
+            "html": render_answer(ans, terms, hint, turn=turn_id, label=self.label, asked=question),
+        }
 
-    def ask(self, message: Any, stored: Any, speaker: Any, district: Any, k: Any,
-            standalone: bool = False) -> Iterator[tuple[Any, Any, Any]]:
+    def ask(
+        self, message: Any, stored: Any, speaker: Any, district: Any, k: Any, standalone: bool = False
+    ) -> Iterator[tuple[Any, Any, Any]]:
         """Show the question with "查找中…" at once, then the reply. Yields (box, chatbot, stored).
 
         The box is cleared when the question is taken and left alone after, so
@@ -179,19 +212,30 @@ class Chat:
         if not question:
             yield gr.skip(), _messages(turns), gr.skip()
             return
-        pending = [*_messages(turns), {"role": "user", "content": render_message(question)},
-                   {"role": "assistant", "content": render_pending()}]
+        pending = [
+            *_messages(turns),
+            {"role": "user", "content": render_message(question)},
+            {"role": "assistant", "content": render_pending()},
+        ]
         yield "", pending, gr.skip()
         try:
             depth = max(1, min(int(k or DEFAULT_K), MAX_K))
         except (TypeError, ValueError):
             depth = DEFAULT_K
-        turns = [*turns, self.reply(question, turns, depth, _filter_value(speaker), _filter_value(district),
-                                    standalone)][-MAX_TURNS:]
+        turns = [
+            *turns,
+            self.reply(question, turns, depth, _filter_value(speaker), _filter_value(district), standalone),
+        ][-MAX_TURNS:]
         yield gr.skip(), _messages(turns), _store(turns)
 
-    def ask_alone(self, message: Any, stored: Any, speaker: Any, district: Any, k: Any,
-                  ) -> Iterator[tuple[Any, Any, Any]]:
+    def ask_alone(
+        self,
+        message: Any,
+        stored: Any,
+        speaker: Any,
+        district: Any,
+        k: Any,
+    ) -> Iterator[tuple[Any, Any, Any]]:
         """The same question without the conversation ("改为单独提问")."""
         yield from self.ask(message, stored, speaker, district, k, standalone=True)
 
@@ -207,21 +251,37 @@ class Chat:
         if not isinstance(index, int) or not 0 <= index // 2 < len(turns):
             return
         turn = turns[index // 2]
-        self.feedback.record("up" if data.liked is True else "down", turn.get("q"), turn.get("understood_as"),
-                             turn.get("ids"), turn.get("found"))
+        self.feedback.record(
+            "up" if data.liked is True else "down",
+            turn.get("q"),
+            turn.get("understood_as"),
+            turn.get("ids"),
+            turn.get("found"),
+        )
 
-    def api_ask(self, question: str, history: list | None = None, k: int = DEFAULT_K,
-                speaker: str | None = None, district: str | None = None) -> dict[str, Any]:
+    def api_ask(
+        self,
+        question: str,
+        history: list[Any] | str | None = None,
+        k: int | str = DEFAULT_K,
+        speaker: str | None = None,
+        district: str | None = None,
+    ) -> dict[str, Any]:
         """Answer a question about the page (``Answer.to_dict()``). Prefer ``POST /api/ask``."""
         try:
             depth = max(1, min(int(k or DEFAULT_K), MAX_K))
             if isinstance(history, str) and history.strip():
                 history = json.loads(history)  # a client that can only send strings sends the list as JSON
             if history and not isinstance(history, list):
-                raise TypeError("history must be a list of earlier turns, e.g. [\"万柏林区第一年计划完成多少投资？\"].")
+                raise TypeError('history must be a list of earlier turns, e.g. ["万柏林区第一年计划完成多少投资？"].')
             hist = [bounded(h) if isinstance(h, str) else h for h in (history or [])][-50:]
-            ans: Answer = self.engine.answer(bounded(question), history=hist, k=depth,
-                                             speaker=_filter_value(speaker), district=_filter_value(district))
+            ans: Answer = self.engine.answer(
+                bounded(question),
+                history=hist,
+                k=depth,
+                speaker=_filter_value(speaker),
+                district=_filter_value(district),
+            )
         except (TaixinError, TypeError, ValueError) as exc:
             return {"text": str(exc), "found": False, "sentences": [], "passages": [], "error": str(exc)}
         except Exception:
@@ -238,8 +298,11 @@ def _chips(speaker: Any, district: Any) -> str:
     return f'<div class="tx-chips" aria-label="当前筛选">{chips}</div>'
 
 
-def build_app(engine: Any, feedback: FeedbackLog | None = None, label: Callable[[Any], str] = passage_label,
-              ) -> gr.Blocks:
+def build_app(
+    engine: Any,
+    feedback: FeedbackLog | None = None,
+    label: Callable[[Any], str] = passage_label,
+) -> gr.Blocks:
     """The chat page over an opened engine. ``feedback`` turns the 👍/👎 buttons on."""
     chat = Chat(engine, feedback, label)
     interviews = list(engine.corpus.interviews)
@@ -248,22 +311,46 @@ def build_app(engine: Any, feedback: FeedbackLog | None = None, label: Callable[
     names = "、".join(f"{iv.speaker}（{iv.district}）" for iv in interviews)
 
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=False) as demo:
-        gr.HTML(f'<header id="tx-masthead"><h1>{html.escape(TITLE)}</h1>'
-                f'<p class="tx-lede">问答对象：本版<b>六位太原市县（市、区）委书记</b>谈太忻经济区建设的专访'
-                f'<span class="tx-names">——{html.escape(names)}</span>。每个回答都摘自版面原文，并注明是谁说的。</p>'
-                f"</header>", padding=False)
+        gr.HTML(
+            f'<header id="tx-masthead"><h1>{html.escape(TITLE)}</h1>'
+            f'<p class="tx-lede">问答对象：本版<b>六位太原市县（市、区）委书记</b>谈太忻经济区建设的专访'
+            f'<span class="tx-names">——{html.escape(names)}</span>。每个回答都摘自版面原文，并注明是谁说的。</p>'
+            f"</header>",
+            padding=False,
+        )
         stored = gr.BrowserState({"v": 1, "turns": []}, storage_key=STORAGE_KEY, secret=_STORAGE_SECRET)
         chatbot = gr.Chatbot(
-            label="问答记录", show_label=False, elem_id="tx-chat", height="62vh", min_height=320,
-            sanitize_html=True, render_markdown=False, allow_tags=False, latex_delimiters=[], buttons=[],
-            feedback_options=("Like", "Dislike") if feedback else None, layout="bubble", autoscroll=False,
-            placeholder=("<div class='tx-empty'><b>请提一个关于太忻经济区的问题</b><br>"
-                         "例如：阳曲县的发展目标是什么？（中文或英文均可）</div>"),
+            label="问答记录",
+            show_label=False,
+            elem_id="tx-chat",
+            height="62vh",
+            min_height=320,
+            sanitize_html=True,
+            render_markdown=False,
+            allow_tags=False,
+            latex_delimiters=[],
+            buttons=[],
+            feedback_options=("Like", "Dislike") if feedback else None,
+            layout="bubble",
+            autoscroll=False,
+            placeholder=(
+                "<div class='tx-empty'><b>请提一个关于太忻经济区的问题</b><br>"
+                "例如：阳曲县的发展目标是什么？（中文或英文均可）</div>"
+            ),
         )
         with gr.Row(elem_id="tx-ask-row", equal_height=True):
-            box = gr.Textbox(placeholder="输入问题，按回车提问", label="问题", show_label=False, lines=1,
-                             max_lines=4, max_length=2000, scale=5, elem_id="tx-question", autofocus=True,
-                             submit_btn=False)
+            box = gr.Textbox(
+                placeholder="输入问题，按回车提问",
+                label="问题",
+                show_label=False,
+                lines=1,
+                max_lines=4,
+                max_length=2000,
+                scale=5,
+                elem_id="tx-question",
+                autofocus=True,
+                submit_btn=False,
+            )
             send = gr.Button("提问", variant="primary", scale=1, min_width=72, elem_id="tx-send")
         with gr.Row(elem_id="tx-filter-row"):
             chips = gr.HTML(_chips(None, None), elem_id="tx-chips", padding=False)
@@ -279,9 +366,11 @@ def build_app(engine: Any, feedback: FeedbackLog | None = None, label: Callable[
             clear = gr.Button("清空对话", size="sm", variant="secondary", elem_id="tx-clear")
         alone_box = gr.Textbox(visible="hidden", elem_id="tx-alone-q", label="单独提问")
         alone_go = gr.Button("单独提问", visible="hidden", elem_id="tx-alone-go")
-        gr.HTML('<footer id="tx-footer">回答为版面原句摘录，不作改写或推测；版面没有谈到的问题会直接说明。'
-                '对话只保存在你的浏览器里。接口说明：<a href="docs" target="_blank">/docs</a></footer>',
-                padding=False)
+        gr.HTML(
+            '<footer id="tx-footer">回答为版面原句摘录，不作改写或推测；版面没有谈到的问题会直接说明。'
+            '对话只保存在你的浏览器里。接口说明：<a href="docs" target="_blank">/docs</a></footer>',
+            padding=False,
+        )
 
         # First, so the public endpoint keeps its name; the chat's own events are private.
         gr.api(chat.api_ask, api_name="ask")
@@ -293,14 +382,14 @@ def build_app(engine: Any, feedback: FeedbackLog | None = None, label: Callable[
         for button, q in zip(example_buttons, EXAMPLES, strict=True):
             button.click(partial(chat.ask, q), inputs[1:], outputs, **quiet)
         alone_go.click(chat.ask_alone, [alone_box, *inputs[1:]], [alone_box, chatbot, stored], **quiet)
-        export.click(None, None, None, js="() => window.taixinExport && window.taixinExport()",
-                     api_visibility="private")
+        export.click(
+            None, None, None, js="() => window.taixinExport && window.taixinExport()", api_visibility="private"
+        )
         empty = _store([])
         clear.click(lambda: ([], empty), None, [chatbot, stored], api_visibility="private")
         chatbot.clear(lambda: empty, None, stored, api_visibility="private")
         for dropdown in (speaker, district):
-            dropdown.change(_chips, [speaker, district], chips, api_visibility="private",
-                            show_progress="hidden")
+            dropdown.change(_chips, [speaker, district], chips, api_visibility="private", show_progress="hidden")
         demo.load(chat.restore, stored, [chatbot, stored], api_visibility="private")
         if feedback is not None:
             chatbot.like(chat.vote, stored, None, api_visibility="private")

@@ -26,20 +26,29 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-__all__ = ["MAX_BODY_BYTES", "MAX_JSON_DEPTH", "POST_ROUTES", "PageHead", "RequestGuard", "json_depth",
-           "replace_lone_surrogates"]
+__all__ = [
+    "MAX_BODY_BYTES",
+    "MAX_JSON_DEPTH",
+    "POST_ROUTES",
+    "PageHead",
+    "RequestGuard",
+    "json_depth",
+    "replace_lone_surrogates",
+]
 
 # The routes a browser on the chat page and an API client need. Gradio's page
 # joins its queue and may cancel; gradio_client's /ask goes through the queue
 # or /call; the JSON API and the OpenAI-compatible route are ours.
-POST_ROUTES: frozenset[str] = frozenset({
-    "/gradio_api/queue/join",
-    "/gradio_api/cancel",
-    "/gradio_api/call/ask",
-    "/api/ask",
-    "/api/search",
-    "/v1/chat/completions",
-})
+POST_ROUTES: frozenset[str] = frozenset(
+    {
+        "/gradio_api/queue/join",
+        "/gradio_api/cancel",
+        "/gradio_api/call/ask",
+        "/api/ask",
+        "/api/search",
+        "/v1/chat/completions",
+    }
+)
 # A chat request carries the conversation shown so far (rendered replies); 40
 # turns of it stay well under this. An API question is at most a few kB.
 MAX_BODY_BYTES = 2 * 1024 * 1024
@@ -48,7 +57,9 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 # An escaped backslash, or a \uD800-\uDFFF escape optionally followed by a
 # second one: scanning left to right keeps "\\ud800" (a literal backslash) intact.
-_ESCAPES = re.compile(rb"\\\\|\\u[dD]([89abAB])[0-9a-fA-F]{2}(\\u[dD][c-fC-F][0-9a-fA-F]{2})?|\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+_ESCAPES = re.compile(
+    rb"\\\\|\\u[dD]([89abAB])[0-9a-fA-F]{2}(\\u[dD][c-fC-F][0-9a-fA-F]{2})?|\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
 
 
 def replace_lone_surrogates(body: bytes) -> bytes:
@@ -83,12 +94,26 @@ def json_depth(body: bytes, stop_at: int = MAX_JSON_DEPTH) -> int:
     return deepest
 
 
-async def _send_error(send: Send, status: int, message: str, kind: str, headers: Iterable[tuple[bytes, bytes]] = (),
-                      ) -> None:
+async def _send_error(
+    send: Send,
+    status: int,
+    message: str,
+    kind: str,
+    headers: Iterable[tuple[bytes, bytes]] = (),
+) -> None:
     body = json.dumps({"error": {"message": message, "type": kind}}, ensure_ascii=False).encode("utf-8")
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json; charset=utf-8"),
-                            (b"content-length", str(len(body)).encode()), (b"connection", b"close"), *headers]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json; charset=utf-8"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+                *headers,
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -116,22 +141,33 @@ class RequestGuard:
             await self.app(scope, receive, send)
             return
         if scope.get("method") != "POST" or _route(scope.get("path", "")) not in self.routes:
-            await _send_error(send, 403, f"{scope.get('method')} {scope.get('path', '')[:200]} is not accepted "
-                              "here; this server writes nothing and takes JSON only on its API routes.", "forbidden")
+            await _send_error(
+                send,
+                403,
+                f"{scope.get('method')} {scope.get('path', '')[:200]} is not accepted "
+                "here; this server writes nothing and takes JSON only on its API routes.",
+                "forbidden",
+            )
             return
         if _header(scope, b"content-type").split(";")[0].strip().lower() != "application/json":
-            await _send_error(send, 415, "The request body must be JSON (Content-Type: application/json).",
-                              "unsupported_media_type")
+            await _send_error(
+                send, 415, "The request body must be JSON (Content-Type: application/json).", "unsupported_media_type"
+            )
             return
         declared = _header(scope, b"content-length")
         if declared.isdigit() and int(declared) > self.max_body:
-            await _send_error(send, 413, f"The request body is {int(declared)} bytes; the limit is {self.max_body}.",
-                              "request_too_large")
+            await _send_error(
+                send,
+                413,
+                f"The request body is {int(declared)} bytes; the limit is {self.max_body}.",
+                "request_too_large",
+            )
             return
         body = await self._read(receive)
         if body is None:
-            await _send_error(send, 413, f"The request body is larger than the limit of {self.max_body} bytes.",
-                              "request_too_large")
+            await _send_error(
+                send, 413, f"The request body is larger than the limit of {self.max_body} bytes.", "request_too_large"
+            )
             return
         # Few brackets cannot nest deeply: the exact count runs only when there are many.
         if body.count(b"[") + body.count(b"{") > MAX_JSON_DEPTH and json_depth(body) > MAX_JSON_DEPTH:
@@ -157,8 +193,9 @@ class RequestGuard:
 
     @staticmethod
     def _with_length(scope: Scope, length: int) -> Scope:
-        headers = [(k, v) for k, v in scope.get("headers", [])
-                   if k.lower() not in (b"content-length", b"transfer-encoding")]
+        headers = [
+            (k, v) for k, v in scope.get("headers", []) if k.lower() not in (b"content-length", b"transfer-encoding")
+        ]
         headers.append((b"content-length", str(length).encode()))
         return {**scope, "headers": headers}
 
@@ -226,4 +263,4 @@ class PageHead:
 def _attr(text: str) -> bytes:
     from html import escape
 
-    return f'content="{escape(text)}"'.encode("utf-8")
+    return f'content="{escape(text)}"'.encode()

@@ -14,7 +14,7 @@ import json
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,9 +57,14 @@ class FeedbackLog:
         if vote not in ("up", "down"):
             raise ValueError(f"vote must be 'up' or 'down', not {vote!r}")
         ids = [str(i)[:100] for i in (answer_ids or [])][:_MAX_IDS] if isinstance(answer_ids, list) else []
-        line = {"time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "vote": vote,
-                "question": _text(question) or "", "understood_as": _text(understood_as), "answer_ids": ids,
-                "found": bool(found) if found is not None else None}
+        line = {
+            "time": datetime.now(UTC).isoformat(timespec="seconds"),
+            "vote": vote,
+            "question": _text(question) or "",
+            "understood_as": _text(understood_as),
+            "answer_ids": ids,
+            "found": bool(found) if found is not None else None,
+        }
         data = json.dumps(line, ensure_ascii=False) + "\n"
         with self._lock, self.path.open("a", encoding="utf-8") as f:
             f.write(data)
@@ -81,8 +86,7 @@ class FeedbackReport:
     def summary(self, top: int = 10) -> str:
         if not self.votes:
             return "no votes yet."
-        lines = [f"{self.votes} votes: {self.up} up, {self.down} down "
-                 f"({100 * self.up / self.votes:.0f}% up)."]
+        lines = [f"{self.votes} votes: {self.up} up, {self.down} down ({100 * self.up / self.votes:.0f}% up)."]
         if self.bad_lines:
             lines.append(f"{self.bad_lines} unreadable line(s) skipped.")
         if self.down_questions:

@@ -50,9 +50,11 @@ a { color: var(--red); }
 
 def _page(title: str, body: str) -> str:
     e = html.escape
-    return (f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{e(title)}</title>'
-            f"<style>{_STYLE}</style></head><body>{body}</body></html>")
+    return (
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{e(title)}</title>'
+        f"<style>{_STYLE}</style></head><body>{body}</body></html>"
+    )
 
 
 def render_page_location(loc: PageLocation) -> str:
@@ -70,12 +72,14 @@ def render_page_location(loc: PageLocation) -> str:
     notes = "".join(f"<p>{e(n)}</p>" for n in (*loc.notes, *loc.interview_notes))
     notes_html = f'<div class="notes"><p><b>整理说明</b></p>{notes}</div>' if notes else ""
     first = loc.first_line
-    body = (f"<header><h1>原版面 · {e(loc.label)}</h1><p class=\"sub\">{e(loc.source)}，第 {e(where)} 行{rejoined}。"
-            f' <a href="../interview/{e(loc.interview_id)}#{e(loc.passage_id)}">整篇专访</a></p></header>'
-            f'{notes_html}<ol class="lines">{"".join(items)}</ol>'
-            # Scroll the first highlighted line to the middle of the window, not to its top edge.
-            f"<script>(function(){{var el=document.getElementById('L{first}');"
-            f"if(el)el.scrollIntoView({{block:'center'}});}})();</script>")
+    body = (
+        f'<header><h1>原版面 · {e(loc.label)}</h1><p class="sub">{e(loc.source)}，第 {e(where)} 行{rejoined}。'
+        f' <a href="../interview/{e(loc.interview_id)}#{e(loc.passage_id)}">整篇专访</a></p></header>'
+        f'{notes_html}<ol class="lines">{"".join(items)}</ol>'
+        # Scroll the first highlighted line to the middle of the window, not to its top edge.
+        f"<script>(function(){{var el=document.getElementById('L{first}');"
+        f"if(el)el.scrollIntoView({{block:'center'}});}})();</script>"
+    )
     return _page(f"原版面 · {loc.label}", body)
 
 
@@ -85,9 +89,13 @@ def render_interview(corpus: Corpus, interview_id: str) -> str:
     iv = corpus.interview(interview_id)
     paragraphs = "".join(
         f'<p id="{e(p.id)}"><span class="label">{e(paragraph_label(iv, p))}</span>{e(p.text)}'
-        f' <a href="../page/{e(p.id)}" aria-label="原版面位置">原版面</a></p>' for p in iv.paragraphs)
-    parts = [f"<header><h1>{e(iv.headline or iv.speaker)}</h1>"
-             f'<p class="sub">{e(iv.speaker)}，{e(iv.role)}{" · " + e(iv.byline) if iv.byline else ""}</p></header>']
+        f' <a href="../page/{e(p.id)}" aria-label="原版面位置">原版面</a></p>'
+        for p in iv.paragraphs
+    )
+    parts = [
+        f"<header><h1>{e(iv.headline or iv.speaker)}</h1>"
+        f'<p class="sub">{e(iv.speaker)}，{e(iv.role)}{" · " + e(iv.byline) if iv.byline else ""}</p></header>'
+    ]
     if iv.subtitle:
         parts.append(f'<p class="sub">{e(iv.subtitle)}</p>')
     parts.append(f"<article>{paragraphs}</article>")

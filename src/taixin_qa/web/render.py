@@ -15,8 +15,19 @@ from typing import Any, Protocol
 from taixin_qa.chunking import Passage
 from taixin_qa.results import Answer
 
-__all__ = ["PENDING", "answer_markdown", "answer_plain", "highlight", "highlight_terms", "passage_label",
-           "render_answer", "render_error", "render_message", "render_pending", "sources_markdown"]
+__all__ = [
+    "PENDING",
+    "answer_markdown",
+    "answer_plain",
+    "highlight",
+    "highlight_terms",
+    "passage_label",
+    "render_answer",
+    "render_error",
+    "render_message",
+    "render_pending",
+    "sources_markdown",
+]
 
 PENDING = "查找中…"
 OTHER_SOURCES = "其他相关段落"
@@ -65,7 +76,7 @@ def highlight(text: str, terms: Iterable[str]) -> str:
     pattern = re.compile("|".join(re.escape(t) for t in ordered), re.IGNORECASE)
     out, pos = [], 0
     for m in pattern.finditer(text):
-        out.append(html.escape(text[pos:m.start()]))
+        out.append(html.escape(text[pos : m.start()]))
         out.append(f"<mark>{html.escape(m.group(0))}</mark>")
         pos = m.end()
     out.append(html.escape(text[pos:]))
@@ -99,22 +110,33 @@ def _source_html(turn: str, n: int, passage: Passage, answer: Answer, terms: Seq
     headline = f" · 《{e(passage.headline)}》" if passage.headline else ""
     interview = f"interview/{e(passage.interview_id)}#{e(passage.id)}"
     page = f"page/{e(passage.id)}"
-    return (f'<details class="tx-source" id="{turn}-s{n}" data-n="{n}"><summary>'
-            f'<span class="tx-n">[{n}]</span><b>{e(label(passage))}</b> '
-            f'<span class="tx-meta">{e(passage.role)} · {e(passage.district)}{headline}</span></summary>'
-            f'<p class="tx-text">{_paragraph_html(passage.text, _quoted_spans(answer, n), terms)}</p>'
-            f'<p class="tx-links"><a href="{page}" target="_blank" rel="noopener">原版面位置</a>'
-            f'<a href="{interview}" target="_blank" rel="noopener">整篇专访</a></p></details>')
+    return (
+        f'<details class="tx-source" id="{turn}-s{n}" data-n="{n}"><summary>'
+        f'<span class="tx-n">[{n}]</span><b>{e(label(passage))}</b> '
+        f'<span class="tx-meta">{e(passage.role)} · {e(passage.district)}{headline}</span></summary>'
+        f'<p class="tx-text">{_paragraph_html(passage.text, _quoted_spans(answer, n), terms)}</p>'
+        f'<p class="tx-links"><a href="{page}" target="_blank" rel="noopener">原版面位置</a>'
+        f'<a href="{interview}" target="_blank" rel="noopener">整篇专访</a></p></details>'
+    )
 
 
 def _sentence_html(turn: str, text: str, source: int, attribution: str) -> str:
     e = html.escape
-    return (f'<p class="tx-sentence">{e(text)}<a class="tx-cite" href="#{turn}-s{source}" data-n="{source}" '
-            f'aria-label="出处 {source}">[{source}]</a><span class="tx-who">（{e(attribution)}）</span></p>')
+    return (
+        f'<p class="tx-sentence">{e(text)}<a class="tx-cite" href="#{turn}-s{source}" data-n="{source}" '
+        f'aria-label="出处 {source}">[{source}]</a><span class="tx-who">（{e(attribution)}）</span></p>'
+    )
 
 
-def render_answer(answer: Answer, terms: Sequence[str] = (), hint: str = "", *, turn: str = "tx",
-                  label: Label = passage_label, asked: str | None = None) -> str:
+def render_answer(
+    answer: Answer,
+    terms: Sequence[str] = (),
+    hint: str = "",
+    *,
+    turn: str = "tx",
+    label: Label = passage_label,
+    asked: str | None = None,
+) -> str:
     """One chat reply as HTML.
 
     The direct answer in bold first (when there is one), then each quoted
@@ -127,9 +149,11 @@ def render_answer(answer: Answer, terms: Sequence[str] = (), hint: str = "", *, 
     e = html.escape
     parts = [f'<div class="tx-reply{"" if answer.found else " tx-not-found"}" data-turn="{e(turn)}">', COPY_BUTTON]
     if answer.understood_as:
-        parts.append(f'<p class="tx-understood">按上一问理解为：{e(answer.understood_as)}'
-                     f'<button type="button" class="tx-alone">改为单独提问</button>'
-                     f'<span class="tx-alone-text">{e(answer.question if asked is None else asked)}</span></p>')
+        parts.append(
+            f'<p class="tx-understood">按上一问理解为：{e(answer.understood_as)}'
+            f'<button type="button" class="tx-alone">改为单独提问</button>'
+            f'<span class="tx-alone-text">{e(answer.question if asked is None else asked)}</span></p>'
+        )
     if answer.notice and answer.notice not in answer.text.splitlines()[:1]:
         parts.append(f'<p class="tx-notice">{e(answer.notice)}</p>')
     if not answer.found:
@@ -177,7 +201,7 @@ def _source_line(n: int, passage: Passage, label: Label) -> str:
 def answer_plain(answer: Answer, label: Label = passage_label) -> str:
     """What "复制" puts on the clipboard: the answer with its speakers, then the cited sources."""
     lines = [answer.text.strip()]
-    cited = answer.passages[:answer.cited] if answer.found else []
+    cited = answer.passages[: answer.cited] if answer.found else []
     if cited:
         lines.append("")
         lines.append("出处：")
@@ -193,7 +217,7 @@ def _md(text: str) -> str:
 def sources_markdown(answer: Answer, label: Label = passage_label) -> list[str]:
     """The cited sources as Markdown footnote lines: ``[1]: 裴耀军专访 第6段（…）：“…”``."""
     out = []
-    for n, p in enumerate(answer.passages[:answer.cited], 1):
+    for n, p in enumerate(answer.passages[: answer.cited], 1):
         out.append(f"[{n}] {_md(label(p))}（{_md(p.speaker)}，{_md(p.role)}）：“{_md(p.text)}”")
     return out
 
@@ -238,5 +262,7 @@ def render_error(text: str, asked: str | None = None) -> str:
     """A refusal or error as a reply: escaped, with plain text for copy and Markdown for export."""
     e = html.escape
     md = f"**问：** {_md(asked)}\n\n{_md(text)}" if asked is not None else _md(text)
-    return (f'<div class="tx-reply tx-error">{COPY_BUTTON}<p class="tx-plain">{render_message(text)}</p>'
-            f'<pre class="tx-copytext" hidden>{e(text)}</pre><pre class="tx-md" hidden>{e(md)}</pre></div>')
+    return (
+        f'<div class="tx-reply tx-error">{COPY_BUTTON}<p class="tx-plain">{render_message(text)}</p>'
+        f'<pre class="tx-copytext" hidden>{e(text)}</pre><pre class="tx-md" hidden>{e(md)}</pre></div>'
+    )

@@ -38,8 +38,9 @@ def parse_port(value: object, source: str = "--port") -> int:
     """A TCP port from user input, or a :class:`TaixinError` that says what is wrong."""
     text = str(value).strip()
     if not text.isdigit() or not 1 <= int(text) <= 65535:
-        raise TaixinError(f"{source}={text[:40]!r} is not a port number; use a whole number from 1 to 65535, "
-                          "e.g. 7860.")
+        raise TaixinError(
+            f"{source}={text[:40]!r} is not a port number; use a whole number from 1 to 65535, e.g. 7860."
+        )
     return int(text)
 
 
@@ -49,8 +50,10 @@ def listen(host: str, port: int) -> socket.socket:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
     except (socket.gaierror, UnicodeError):
-        raise TaixinError(f"cannot listen on host {host[:100]!r}: no such host name or address. Use 127.0.0.1 "
-                          "(this machine only) or 0.0.0.0 (every network interface).") from None
+        raise TaixinError(
+            f"cannot listen on host {host[:100]!r}: no such host name or address. Use 127.0.0.1 "
+            "(this machine only) or 0.0.0.0 (every network interface)."
+        ) from None
     family, kind, proto, _, address = infos[0]
     sock = socket.socket(family, kind, proto)
     try:
@@ -60,14 +63,20 @@ def listen(host: str, port: int) -> socket.socket:
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise TaixinError(f"port {port} on {host} is already in use. Stop the other server, or choose another "
-                              "port with --port or TAIXIN_QA_PORT.") from None
+            raise TaixinError(
+                f"port {port} on {host} is already in use. Stop the other server, or choose another "
+                "port with --port or TAIXIN_QA_PORT."
+            ) from None
         if exc.errno == errno.EADDRNOTAVAIL:
-            raise TaixinError(f"cannot listen on {host}: this machine has no such address. Use 127.0.0.1 "
-                              "(this machine only) or 0.0.0.0 (every network interface).") from None
+            raise TaixinError(
+                f"cannot listen on {host}: this machine has no such address. Use 127.0.0.1 "
+                "(this machine only) or 0.0.0.0 (every network interface)."
+            ) from None
         if exc.errno == errno.EACCES:
-            raise TaixinError(f"not allowed to listen on port {port}; ports below 1024 need administrator "
-                              "rights. Choose another with --port.") from None
+            raise TaixinError(
+                f"not allowed to listen on port {port}; ports below 1024 need administrator "
+                "rights. Choose another with --port."
+            ) from None
         raise TaixinError(f"cannot listen on {host}:{port} ({exc.strerror}).") from None
     sock.set_inheritable(True)
     return sock
@@ -85,22 +94,47 @@ def create_app(engine: Any, feedback: Any = None, *, host: str = "127.0.0.1", po
     from taixin_qa.web.pages import add_pages, corpus_labels
 
     label = corpus_labels(engine)
-    api = FastAPI(title="taixin-qa API", version=__version__, docs_url="/docs", redoc_url=None,
-                  description="Answers, with who said them, from the newspaper page on the Taiyuan–Xinzhou "
-                              "Economic Zone (太忻经济区). The same fields as the Python API and "
-                              "`taixin-qa ask/search --json`.")
+    api = FastAPI(
+        title="taixin-qa API",
+        version=__version__,
+        docs_url="/docs",
+        redoc_url=None,
+        description="Answers, with who said them, from the newspaper page on the Taiyuan–Xinzhou "
+        "Economic Zone (太忻经济区). The same fields as the Python API and "
+        "`taixin-qa ask/search --json`.",
+    )
     add_api(api, engine, label)
     add_pages(api, engine)
     demo = build_app(engine, feedback, label)
-    gr.mount_gradio_app(api, demo, path="/", server_name=host, server_port=port, footer_links=[],
-                        run_history=False, show_error=False, max_file_size=1, ssr_mode=False, pwa=False,
-                        mcp_server=False, enable_monitoring=False, theme=theme(), css=page_css(),
-                        head=head_html())
+    gr.mount_gradio_app(
+        api,
+        demo,
+        path="/",
+        server_name=host,
+        server_port=port,
+        footer_links=[],
+        run_history=False,
+        show_error=False,
+        max_file_size=1,
+        ssr_mode=False,
+        pwa=False,
+        mcp_server=False,
+        enable_monitoring=False,
+        theme=theme(),
+        css=page_css(),
+        head=head_html(),
+    )
     return PageHead(RequestGuard(api), TITLE, DESCRIPTION)
 
 
-def serve(host: str | None = None, port: object = None, feedback: Path | str | None = None, *,
-          engine_factory: Callable[[], Any] | None = None, port_source: str = "--port") -> None:
+def serve(
+    host: str | None = None,
+    port: object = None,
+    feedback: Path | str | None = None,
+    *,
+    engine_factory: Callable[[], Any] | None = None,
+    port_source: str = "--port",
+) -> None:
     """Validate, bind, load the engine, then serve until interrupted. Faults raise :class:`TaixinError`."""
     from taixin_qa.settings import Runtime
 
@@ -134,8 +168,14 @@ def _run(app: Any, sock: socket.socket, host: str, port: int, feedback: Path | s
     shown = f"[{host}]" if ":" in host else host
     if host in ("0.0.0.0", "::"):
         shown = "127.0.0.1"
-    config = uvicorn.Config(app, log_level="warning", access_log=False, timeout_graceful_shutdown=3,
-                            limit_concurrency=1000, h11_max_incomplete_event_size=64 * 1024)
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=3,
+        limit_concurrency=1000,
+        h11_max_incomplete_event_size=64 * 1024,
+    )
     server = uvicorn.Server(config)
     print(f"{READY}  http://{shown}:{port}", flush=True)
     print(f"API docs:  http://{shown}:{port}/docs", flush=True)
@@ -151,8 +191,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="app.py", description="太忻经济区 · 书记访谈问答: the chat and the JSON API.")
     parser.add_argument("--host", default=None, help="Address to listen on (default: $TAIXIN_QA_HOST or 127.0.0.1).")
     parser.add_argument("--port", default=None, help="Port (default: $TAIXIN_QA_PORT or 7860).")
-    parser.add_argument("--feedback", default=None, metavar="FILE",
-                        help="Turn on 👍/👎 under answers and append each vote to FILE (JSON lines).")
+    parser.add_argument(
+        "--feedback",
+        default=None,
+        metavar="FILE",
+        help="Turn on 👍/👎 under answers and append each vote to FILE (JSON lines).",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
