@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-SECTIONS = ("quality", "latency", "coldstart", "rebuild", "memory", "scale", "http")
+SECTIONS = ("quality", "latency", "coldstart", "rebuild", "memory", "scale", "http", "milvus")
 
 
 def load(name: str) -> ModuleType:
