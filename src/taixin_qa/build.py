@@ -103,16 +103,18 @@ def build_lock(index_dir: Path) -> Iterator[None]:
     try:
         lock.__enter__()
     except OSError as exc:
-        raise _not_writable(index_dir, exc) from None
+        # Whatever the cause (permissions, a read-only mount, something else in the
+        # lock's place), this folder cannot take a build.
+        raise _not_writable(index_dir, exc, lock_failed=True) from None
     try:
         yield
     finally:
         lock.__exit__(None, None, None)
 
 
-def _not_writable(index_dir: Path, exc: OSError) -> TaixinError:
+def _not_writable(index_dir: Path, exc: OSError, lock_failed: bool = False) -> TaixinError:
     reason = exc.strerror or type(exc).__name__
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+    if lock_failed or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return ReadOnlyIndexError(f"{index_dir} is not writable ({reason}), so the index cannot be rebuilt. "
                                   "Make it writable, or give another folder with --index or TAIXIN_QA_INDEX.")
     return TaixinError(f"Could not write the index to {index_dir} ({reason}).")

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from taixin_qa.answering import compose_answer, compose_structure_answer
-from taixin_qa.build import build_index, plan
+from taixin_qa.build import ReadOnlyIndexError, build_index, plan
 from taixin_qa.chunking import Passage
 from taixin_qa.corpus import Corpus, load_corpus
 from taixin_qa.dialogue import focus
@@ -33,7 +33,7 @@ from taixin_qa.query import QueryParser
 from taixin_qa.results import Answer, SearchResult
 from taixin_qa.scope import ScopeJudge
 from taixin_qa.settings import SETTINGS, Paths, Runtime, Settings
-from taixin_qa.store import MANIFEST
+from taixin_qa.store import MANIFEST, manifest_stamp
 from taixin_qa.structure import PageStructure
 from taixin_qa.tokenization import Tokenizer
 
@@ -91,6 +91,7 @@ class Engine:
         self.settings = settings
         self._encoder = encoder
         self._index: Index | None = None
+        self._rejected: tuple[int, int, int] | None = None  # stamp of a manifest that failed to load
         self._judge: tuple[Index, ScopeJudge] | None = None
         self._open_lock = threading.Lock()
         self._cache: OrderedDict[str, QueryVectors] = OrderedDict()
@@ -150,13 +151,22 @@ class Engine:
 
     def _load(self) -> Index:
         spec = self.model if self._encoder is None else self.model_id
-        _, _, reason = plan(self.corpus, self.index_dir, spec, self.sparse_dim)
+        dim = int(self._encoder.dim) if self._encoder is not None else None
+        _, old, reason = plan(self.corpus, self.index_dir, spec, self.sparse_dim, dim)
         if reason:
             if not self.auto_build:
                 raise TaixinError(f"The index at {self.index_dir} cannot be used: {reason}. Run `taixin-qa build`.")
             print(f"taixin-qa: building the index ({reason}) ...", file=sys.stderr, flush=True)
-            report = build_index(self.corpus_dir, self.index_dir, self.model, encoder=self._encoder,
-                                 progress=self.progress)
+            try:
+                report = build_index(self.corpus_dir, self.index_dir, self.model, encoder=self._encoder,
+                                     progress=self.progress)
+            except ReadOnlyIndexError as exc:
+                if old is None:
+                    raise
+                # The folder cannot be written but holds a verified index: serve it, and say so.
+                print(f"taixin-qa: warning: {exc} Serving the index as it is ({reason}).", file=sys.stderr,
+                      flush=True)
+                return Index(old, self.settings)
             print(f"taixin-qa: {report.summary()}", file=sys.stderr, flush=True)
         return Index.load(self.index_dir, self.settings)
 
@@ -169,17 +179,22 @@ class Engine:
             mtime = (self.index_dir / MANIFEST).stat().st_mtime
         except OSError:
             return False
-        if mtime == index.manifest_mtime:
+        stamp = manifest_stamp(self.index_dir)
+        if mtime == index.manifest_mtime or stamp is None or stamp == self._rejected:
             return False
         try:
             new = Index.load(self.index_dir, self.settings)
             knowledge = Knowledge.load(self.corpus_dir)
         except TaixinError as exc:
+            # Remembered until the manifest changes again: no re-reading and no warning per query.
+            self._rejected = stamp
             log.warning("new index not loaded, still serving the old one: %s", exc)
             return False
-        if new.manifest.model_id != self.model_id:
-            log.warning("new index was built with %s, not %s; still serving the old one",
-                        new.manifest.model_id, self.model_id)
+        dim = int(self._encoder.dim) if self._encoder is not None else new.manifest.dim
+        if new.manifest.model_id != self.model_id or new.manifest.dim != dim:
+            self._rejected = stamp
+            log.warning("new index was built with %s (%d dimensions), not %s; still serving the old one",
+                        new.manifest.model_id, new.manifest.dim, self.model_id)
             return False
         self._knowledge, self._index = knowledge, new
         self.clear_cache()
@@ -259,6 +274,9 @@ class Engine:
         strategy = strategy or self.strategy
         # Only the hybrid ranking reads the learned-sparse channel.
         vectors = self.encode_question(q.text, sparse=strategy == "hybrid" and index.has_sparse)
+        if vectors.dense.shape[-1] != index.manifest.dim:
+            raise TaixinError(f"The index holds {index.manifest.dim}-dimensional vectors; the model gives "
+                              f"{vectors.dense.shape[-1]}. Run `taixin-qa build`.")
         signals = index.signals(q, vectors.dense, vectors.sparse)
         scores = fuse(signals, strategy, self.settings)
         # Where to look: the conversation's subject, the user's filter, or (when the filter

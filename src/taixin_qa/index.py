@@ -19,7 +19,7 @@ from taixin_qa.chunking import Passage
 from taixin_qa.fusion import Signals
 from taixin_qa.keywords import KeywordIndex
 from taixin_qa.settings import SETTINGS, Settings
-from taixin_qa.store import MANIFEST, IndexData, Manifest, read_index
+from taixin_qa.store import MANIFEST, IndexData, Manifest, load_faiss, read_index
 
 if TYPE_CHECKING:
     from taixin_qa.query import Question
@@ -50,11 +50,9 @@ class Index:
         self.sentence_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         prior = {"caption": settings.fusion.caption_prior}
         self.kind_prior = np.array([prior.get(p.kind, 0.0) for p in self.passages], dtype=np.float32)
-        self.faiss_index: Any = None  # exact search is a numpy mat-vec over data.vectors
-        if data.faiss_bytes is not None:
-            import faiss
-
-            self.faiss_index = faiss.deserialize_index(data.faiss_bytes)
+        # Exact search is a numpy mat-vec over data.vectors; an HNSW graph is checked against the passages.
+        self.faiss_index: Any = load_faiss(data)
+        if self.faiss_index is not None:
             self.faiss_index.hnsw.efSearch = settings.ann.ef_search
         self.sparse_rows: Any = None     # passages x latent terms, for scoring a few candidates
         self.sparse_columns: Any = None  # the same by column, for per-term lookups over all passages

@@ -396,9 +396,9 @@ def load_faiss(data: IndexData) -> Any:
     try:
         index = faiss.deserialize_index(np.ascontiguousarray(data.faiss_bytes, dtype=np.uint8))
     except (RuntimeError, ValueError, TypeError):
-        raise _damaged(MANIFEST, "its approximate index cannot be read") from None
+        raise _damaged(data.manifest.bundle or "the index", "its approximate index cannot be read") from None
     if index.ntotal != len(data.passages) or index.d != data.manifest.dim or not hasattr(index, "hnsw"):
-        raise _damaged(MANIFEST, "its approximate index does not match the passages")
+        raise _damaged(data.manifest.bundle or "the index", "its approximate index does not match the passages")
     return index
 
 
