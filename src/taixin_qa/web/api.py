@@ -19,6 +19,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from enum import Enum
 from typing import Annotated, Any, Literal, Protocol
 
 from fastapi import APIRouter, FastAPI, Request
@@ -271,69 +272,74 @@ def _language(request_body: Any, accept: str) -> str:
     return "en" if accept.lower().startswith("en") else "zh"
 
 
-_KINDS_ZH = {"int": "整数", "str": "字符串", "list": "列表", "bool": "布尔值（true/false）", "dict": "JSON 对象"}
+# Messages per kind of schema error: (Chinese, English), filled in by _describe.
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "missing": ("缺少字段 {field}。", "Field '{field}' is missing."),
+    "extra": (
+        "不认识的字段 {field}；可用字段：question、history、k、speaker、district。",
+        "Unknown field '{field}'; the fields are question, history, k, speaker, district.",
+    ),
+    "body": (
+        '请求体必须是 JSON 对象，例如 {{"question": "阳曲县的发展目标是什么？"}}。',
+        'The body must be a JSON object, e.g. {{"question": "What does Gujiao plan?"}}.',
+    ),
+    "type": ("字段 {field} 应为{kind_zh}，收到 {got}。", "Field '{field}' must be {kind_en}; got {got}."),
+    "ge": ("字段 {field} 不能小于 {bound}，收到 {got}。", "Field '{field}' must be at least {bound}; got {got}."),
+    "le": ("字段 {field} 不能大于 {bound}，收到 {got}。", "Field '{field}' must be at most {bound}; got {got}."),
+    "long": ("字段 {field} 太长（最多 {most}）。", "Field '{field}' is too long (at most {most})."),
+    "short": ("字段 {field} 不能为空。", "Field '{field}' must not be empty."),
+    "literal": (
+        "字段 {field} 只能是 {expected}，收到 {got}。",
+        "Field '{field}' must be one of {expected}; got {got}.",
+    ),
+    "other": ("字段 {field} 无效：{msg}", "Field '{field}' is invalid: {msg}"),
+}
+_TYPES = {
+    "int": ("整数", "an integer"),
+    "string": ("字符串", "a string"),
+    "list": ("列表", "a list"),
+    "bool": ("布尔值（true/false）", "true or false"),
+}
+_KIND = {
+    "missing": "missing",
+    "extra_forbidden": "extra",
+    "json_invalid": "body",
+    "model_attributes_type": "body",
+    "dict_type": "body",
+    "model_type": "body",
+    "greater_than_equal": "ge",
+    "greater_than": "ge",
+    "less_than_equal": "le",
+    "less_than": "le",
+    "string_too_long": "long",
+    "too_long": "long",
+    "too_short": "short",
+    "literal_error": "literal",
+}
 
 
 def _describe(error: dict[str, Any], lang: str) -> tuple[str, str]:
-    """(field, message) for one pydantic error."""
+    """(field, message) for one pydantic error, in Chinese (``lang="zh"``) or English."""
     loc = [str(x) for x in error.get("loc", ()) if x != "body"]
-    loc = [x for x in loc if not x.startswith(("str", "list[", "function-", "tagged-union"))]
-    field = ".".join(loc) or "body"
-    kind = error.get("type", "")
-    got = json.dumps(error.get("input"), ensure_ascii=False)[:60] if "input" in error else ""
+    field = ".".join(x for x in loc if not x.startswith(("str", "list[", "function-", "tagged-union"))) or "body"
+    kind = str(error.get("type", ""))
     ctx = error.get("ctx") or {}
-    zh = lang == "zh"
-    if kind == "missing":
-        return field, (f"缺少字段 {field}。" if zh else f"Field '{field}' is missing.")
-    if kind == "extra_forbidden":
-        return field, (
-            f"不认识的字段 {field}；可用字段：question、history、k、speaker、district。"
-            if zh
-            else f"Unknown field '{field}'; the fields are question, history, k, speaker, district."
-        )
-    if kind in ("json_invalid", "model_attributes_type", "dict_type", "model_type"):
-        return field, (
-            '请求体必须是 JSON 对象，例如 {"question": "阳曲县的发展目标是什么？"}。'
-            if zh
-            else 'The body must be a JSON object, e.g. {"question": "What does Gujiao plan?"}.'
-        )
-    for suffix, name in (("int", "int"), ("string", "str"), ("list", "list"), ("bool", "bool")):
-        if kind.startswith(suffix) and kind.endswith(("_type", "_parsing", "_from_float")):
-            return field, (
-                f"字段 {field} 应为{_KINDS_ZH[name]}，收到 {got}。"
-                if zh
-                else f"Field '{field}' must be {'an integer' if name == 'int' else 'a ' + name}; got {got}."
-            )
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        bound = next(v for v in (ctx.get("ge"), ctx.get("le"), ctx.get("gt"), ctx.get("lt")) if v is not None)
-        rel = {
-            "greater_than_equal": ("不能小于", "at least"),
-            "less_than_equal": ("不能大于", "at most"),
-            "greater_than": ("必须大于", "greater than"),
-            "less_than": ("必须小于", "less than"),
-        }[kind]
-        return field, (
-            f"字段 {field} {rel[0]} {bound}，收到 {got}。"
-            if zh
-            else f"Field '{field}' must be {rel[1]} {bound}; got {got}."
-        )
-    if kind in ("string_too_long", "too_long"):
-        most = ctx.get("max_length")
-        return field, (
-            f"字段 {field} 太长（最多 {most}）。" if zh else f"Field '{field}' is too long (at most {most})."
-        )
-    if kind == "too_short":
-        return field, (f"字段 {field} 不能为空。" if zh else f"Field '{field}' must not be empty.")
-    if kind == "literal_error":
-        expected = ctx.get("expected", "")
-        return field, (
-            f"字段 {field} 只能是 {expected}，收到 {got}。"
-            if zh
-            else f"Field '{field}' must be one of {expected}; got {got}."
-        )
-    return field, (
-        f"字段 {field} 无效：{error.get('msg', '')}" if zh else f"Field '{field}' is invalid: {error.get('msg', '')}"
-    )
+    values = {
+        "field": field,
+        "msg": error.get("msg", ""),
+        "most": ctx.get("max_length"),
+        "expected": ctx.get("expected", ""),
+        "kind_zh": "",
+        "kind_en": "",
+        "got": json.dumps(error.get("input"), ensure_ascii=False)[:60] if "input" in error else "",
+        "bound": next((v for v in (ctx.get(n) for n in ("ge", "le", "gt", "lt")) if v is not None), ""),
+    }
+    key = _KIND.get(kind, "other")
+    base = kind.split("_")[0]
+    if key == "other" and base in _TYPES and kind.endswith(("_type", "_parsing", "_from_float")):
+        key, (values["kind_zh"], values["kind_en"]) = "type", _TYPES[base]
+    zh, en = _MESSAGES[key]
+    return field, (zh if lang == "zh" else en).format(**values)
 
 
 def error_response(
@@ -369,52 +375,37 @@ def _history(history: list[str | Turn]) -> list[Any]:
     return out
 
 
-def add_api(app: FastAPI, engine: Engine, label: Callable[[Any], str] = passage_label) -> None:
-    """Add the JSON routes over ``engine`` to ``app`` (and its 4xx error shape).
+class _Routes:
+    """The handlers of the JSON routes over one engine."""
 
-    ``label`` names a source in the chat completion text ("裴耀军专访 第3段").
-    """
-    app.add_exception_handler(RequestValidationError, _validation_error)
-    router = APIRouter()
+    def __init__(self, engine: Engine, label: Callable[[Any], str]):
+        self.engine = engine
+        self.label = label
 
-    def answer(question: str, history: list[Any], k: int, speaker: str | None, district: str | None) -> Answer:
+    def answer(self, question: str, history: list[Any], k: int, speaker: str | None, district: str | None) -> Answer:
         log.info("ask %r", short(question))
-        return engine.answer(bounded(question), history=history, k=k, speaker=speaker, district=district)
+        return self.engine.answer(bounded(question), history=history, k=k, speaker=speaker, district=district)
 
+    @staticmethod
     def refused(exc: Exception, question: str) -> JSONResponse:
-        lang = "zh" if _has_chinese(question) else "en"
+        """A refusal the user can fix is 422 with the engine's words; anything else is 500, logged, said politely."""
         if isinstance(exc, TaixinError):
             log.info("refused %r: %s", short(question), short(exc, 300))
             return error_response(422, str(exc))
         log.error("failed on %r", short(question), exc_info=exc)
-        return error_response(500, INTERNAL_ERROR[lang], kind="server_error")
+        return error_response(500, INTERNAL_ERROR["zh" if _has_chinese(question) else "en"], kind="server_error")
 
-    @router.post(
-        "/api/ask",
-        response_model=AnswerOut,
-        responses=ERRORS,
-        tags=["问答 · Q&A"],
-        summary="Answer a question with the page's own sentences and who said them",
-    )
-    def api_ask(request: AskRequest) -> Any:
+    def ask(self, request: AskRequest) -> Any:
         try:
-            return answer(
-                request.question, _history(request.history), request.k, request.speaker, request.district
-            ).to_dict()
+            ans = self.answer(request.question, _history(request.history), request.k, request.speaker, request.district)
         except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON error, never a traceback page
-            return refused(exc, request.question)
+            return self.refused(exc, request.question)
+        return ans.to_dict()
 
-    @router.post(
-        "/api/search",
-        response_model=SearchOut,
-        responses=ERRORS,
-        tags=["问答 · Q&A"],
-        summary="The passages that best answer a question, with who said them",
-    )
-    def api_search(request: SearchRequest) -> Any:
+    def search(self, request: SearchRequest) -> Any:
         log.info("search %r", short(request.question))
         try:
-            result = engine.search(
+            result = self.engine.search(
                 bounded(request.question),
                 k=request.k,
                 speaker=request.speaker,
@@ -422,26 +413,20 @@ def add_api(app: FastAPI, engine: Engine, label: Callable[[Any], str] = passage_
                 history=_history(request.history),
             )
         except Exception as exc:  # noqa: BLE001
-            return refused(exc, request.question)
+            return self.refused(exc, request.question)
         return search_dict(result)
 
-    @router.get("/v1/models", tags=["OpenAI-compatible"], summary="The one model this server offers")
+    @staticmethod
     def models() -> dict[str, Any]:
         return {
             "object": "list",
             "data": [{"id": MODEL_NAME, "object": "model", "created": 0, "owned_by": "taixin-qa"}],
         }
 
-    @router.post(
-        "/v1/chat/completions",
-        responses=ERRORS,
-        tags=["OpenAI-compatible"],
-        summary="OpenAI-compatible chat completion (streaming with stream=true)",
-    )
-    async def chat_completions(request: ChatRequest) -> Any:
+    async def chat_completions(self, request: ChatRequest) -> Any:
         last = request.messages[-1]
-        english = not _has_chinese(last.text())
         if last.role != "user":
+            english = not _has_chinese(last.text())
             return error_response(
                 422,
                 'The last message must be the user\'s question (role "user").'
@@ -451,16 +436,58 @@ def add_api(app: FastAPI, engine: Engine, label: Callable[[Any], str] = passage_
             )
         history = _history(list(request.messages[:-1]))
         try:
-            ans = await run_in_threadpool(answer, last.text(), history, request.k, request.speaker, request.district)
+            ans = await run_in_threadpool(
+                self.answer, last.text(), history, request.k, request.speaker, request.district
+            )
         except Exception as exc:  # noqa: BLE001
-            return refused(exc, last.text())
-        completion = _Completion(request.model, ans, label)
+            return self.refused(exc, last.text())
+        completion = _Completion(request.model, ans, self.label)
         if request.stream:
             return StreamingResponse(
                 completion.chunks(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
             )
         return completion.whole()
 
+
+def add_api(app: FastAPI, engine: Engine, label: Callable[[Any], str] = passage_label) -> None:
+    """Add the JSON routes over ``engine`` to ``app`` (and its 4xx error shape).
+
+    ``label`` names a source in the chat completion text ("裴耀军专访 第3段").
+    """
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    routes = _Routes(engine, label)
+    qa: list[str | Enum] = ["问答 · Q&A"]
+    openai: list[str | Enum] = ["OpenAI-compatible"]
+    router = APIRouter()
+    router.add_api_route(
+        "/api/ask",
+        routes.ask,
+        methods=["POST"],
+        response_model=AnswerOut,
+        responses=ERRORS,
+        tags=qa,
+        summary="Answer a question with the page's own sentences and who said them",
+    )
+    router.add_api_route(
+        "/api/search",
+        routes.search,
+        methods=["POST"],
+        response_model=SearchOut,
+        responses=ERRORS,
+        tags=qa,
+        summary="The passages that best answer a question, with who said them",
+    )
+    router.add_api_route(
+        "/v1/models", routes.models, methods=["GET"], tags=openai, summary="The one model this server offers"
+    )
+    router.add_api_route(
+        "/v1/chat/completions",
+        routes.chat_completions,
+        methods=["POST"],
+        responses=ERRORS,
+        tags=openai,
+        summary="OpenAI-compatible chat completion (streaming with stream=true)",
+    )
     app.include_router(router)
 
 

@@ -16,6 +16,7 @@ import json
 import logging
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import partial
 from importlib import resources
 from typing import Any
@@ -298,6 +299,129 @@ def _chips(speaker: Any, district: Any) -> str:
     return f'<div class="tx-chips" aria-label="当前筛选">{chips}</div>'
 
 
+@dataclass
+class _Page:
+    """The page's components that events read or write."""
+
+    stored: Any
+    chatbot: Any
+    box: Any
+    send: Any
+    chips: Any
+    speaker: Any
+    district: Any
+    k: Any
+    examples: list[Any]
+    export: Any
+    clear: Any
+    alone_box: Any
+    alone_go: Any
+
+
+def _masthead(engine: Any) -> None:
+    names = "、".join(f"{iv.speaker}（{iv.district}）" for iv in engine.corpus.interviews)
+    gr.HTML(
+        f'<header id="tx-masthead"><h1>{html.escape(TITLE)}</h1>'
+        f'<p class="tx-lede">问答对象：本版<b>六位太原市县（市、区）委书记</b>谈太忻经济区建设的专访'
+        f'<span class="tx-names">——{html.escape(names)}</span>。每个回答都摘自版面原文，并注明是谁说的。</p>'
+        f"</header>",
+        padding=False,
+    )
+
+
+def _chatbot(feedback: bool) -> Any:
+    return gr.Chatbot(
+        label="问答记录",
+        show_label=False,
+        elem_id="tx-chat",
+        height="62vh",
+        min_height=320,
+        # The replies are our own escaped HTML; Gradio's sanitizer stays on as a second wall.
+        sanitize_html=True,
+        render_markdown=False,
+        allow_tags=False,
+        latex_delimiters=[],
+        buttons=[],  # each reply has its own plain-text copy button
+        feedback_options=("Like", "Dislike") if feedback else None,
+        layout="bubble",
+        autoscroll=False,  # the page script brings the newest question and reply into view instead
+        placeholder=(
+            "<div class='tx-empty'><b>请提一个关于太忻经济区的问题</b><br>"
+            "例如：阳曲县的发展目标是什么？（中文或英文均可）</div>"
+        ),
+    )
+
+
+def _layout(engine: Any, feedback: bool) -> _Page:
+    interviews = list(engine.corpus.interviews)
+    speakers = [(ALL, ALL)] + [(f"{iv.speaker}（{iv.district}）", iv.speaker) for iv in interviews]
+    districts = [ALL] + list(dict.fromkeys(d for iv in interviews for d in iv.districts))
+    _masthead(engine)
+    stored = gr.BrowserState({"v": 1, "turns": []}, storage_key=STORAGE_KEY, secret=_STORAGE_SECRET)
+    chatbot = _chatbot(feedback)
+    with gr.Row(elem_id="tx-ask-row", equal_height=True):
+        box = gr.Textbox(
+            placeholder="输入问题，按回车提问",
+            label="问题",
+            show_label=False,
+            lines=1,
+            max_lines=4,
+            max_length=2000,
+            scale=5,
+            elem_id="tx-question",
+            autofocus=True,
+            submit_btn=False,
+        )
+        send = gr.Button("提问", variant="primary", scale=1, min_width=72, elem_id="tx-send")
+    with gr.Row(elem_id="tx-filter-row"):
+        chips = gr.HTML(_chips(None, None), elem_id="tx-chips", padding=False)
+        with gr.Accordion("筛选", open=False, elem_id="tx-filters"):
+            speaker = gr.Dropdown(speakers, value=ALL, label="受访者", interactive=True, elem_id="tx-speaker")
+            district = gr.Dropdown(districts, value=ALL, label="区县", interactive=True, elem_id="tx-district")
+            k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="出处段落数", interactive=True)
+    with gr.Row(elem_id="tx-examples"):
+        gr.HTML('<span class="tx-side-note">试试：</span>', padding=False)
+        examples = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
+    with gr.Row(elem_id="tx-tools"):
+        export = gr.Button("导出对话（Markdown）", size="sm", variant="secondary", elem_id="tx-export")
+        clear = gr.Button("清空对话", size="sm", variant="secondary", elem_id="tx-clear")
+    alone_box = gr.Textbox(visible="hidden", elem_id="tx-alone-q", label="单独提问")
+    alone_go = gr.Button("单独提问", visible="hidden", elem_id="tx-alone-go")
+    gr.HTML(
+        '<footer id="tx-footer">回答为版面原句摘录，不作改写或推测；版面没有谈到的问题会直接说明。'
+        '对话只保存在你的浏览器里。接口说明：<a href="docs" target="_blank">/docs</a></footer>',
+        padding=False,
+    )
+    return _Page(stored, chatbot, box, send, chips, speaker, district, k, examples, export, clear, alone_box, alone_go)
+
+
+def _wire(page: _Page, chat: Chat) -> None:
+    """The page's events; all private except the ``ask`` endpoint, which is registered first to keep its name."""
+    gr.api(chat.api_ask, api_name="ask")
+    inputs = [page.box, page.stored, page.speaker, page.district, page.k]
+    outputs = [page.box, page.chatbot, page.stored]
+    quiet: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
+    page.box.submit(chat.ask, inputs, outputs, **quiet)
+    page.send.click(chat.ask, inputs, outputs, **quiet)
+    for button, q in zip(page.examples, EXAMPLES, strict=True):
+        button.click(partial(chat.ask, q), inputs[1:], outputs, **quiet)
+    page.alone_go.click(
+        chat.ask_alone, [page.alone_box, *inputs[1:]], [page.alone_box, page.chatbot, page.stored], **quiet
+    )
+    page.export.click(
+        None, None, None, js="() => window.taixinExport && window.taixinExport()", api_visibility="private"
+    )
+    empty = _store([])
+    page.clear.click(lambda: ([], empty), None, [page.chatbot, page.stored], api_visibility="private")
+    page.chatbot.clear(lambda: empty, None, page.stored, api_visibility="private")
+    for dropdown in (page.speaker, page.district):
+        dropdown.change(
+            _chips, [page.speaker, page.district], page.chips, api_visibility="private", show_progress="hidden"
+        )
+    if chat.feedback is not None:
+        page.chatbot.like(chat.vote, page.stored, None, api_visibility="private")
+
+
 def build_app(
     engine: Any,
     feedback: FeedbackLog | None = None,
@@ -305,94 +429,9 @@ def build_app(
 ) -> gr.Blocks:
     """The chat page over an opened engine. ``feedback`` turns the 👍/👎 buttons on."""
     chat = Chat(engine, feedback, label)
-    interviews = list(engine.corpus.interviews)
-    speakers = [(ALL, ALL)] + [(f"{iv.speaker}（{iv.district}）", iv.speaker) for iv in interviews]
-    districts = [ALL] + list(dict.fromkeys(d for iv in interviews for d in iv.districts))
-    names = "、".join(f"{iv.speaker}（{iv.district}）" for iv in interviews)
-
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=False) as demo:
-        gr.HTML(
-            f'<header id="tx-masthead"><h1>{html.escape(TITLE)}</h1>'
-            f'<p class="tx-lede">问答对象：本版<b>六位太原市县（市、区）委书记</b>谈太忻经济区建设的专访'
-            f'<span class="tx-names">——{html.escape(names)}</span>。每个回答都摘自版面原文，并注明是谁说的。</p>'
-            f"</header>",
-            padding=False,
-        )
-        stored = gr.BrowserState({"v": 1, "turns": []}, storage_key=STORAGE_KEY, secret=_STORAGE_SECRET)
-        chatbot = gr.Chatbot(
-            label="问答记录",
-            show_label=False,
-            elem_id="tx-chat",
-            height="62vh",
-            min_height=320,
-            sanitize_html=True,
-            render_markdown=False,
-            allow_tags=False,
-            latex_delimiters=[],
-            buttons=[],
-            feedback_options=("Like", "Dislike") if feedback else None,
-            layout="bubble",
-            autoscroll=False,
-            placeholder=(
-                "<div class='tx-empty'><b>请提一个关于太忻经济区的问题</b><br>"
-                "例如：阳曲县的发展目标是什么？（中文或英文均可）</div>"
-            ),
-        )
-        with gr.Row(elem_id="tx-ask-row", equal_height=True):
-            box = gr.Textbox(
-                placeholder="输入问题，按回车提问",
-                label="问题",
-                show_label=False,
-                lines=1,
-                max_lines=4,
-                max_length=2000,
-                scale=5,
-                elem_id="tx-question",
-                autofocus=True,
-                submit_btn=False,
-            )
-            send = gr.Button("提问", variant="primary", scale=1, min_width=72, elem_id="tx-send")
-        with gr.Row(elem_id="tx-filter-row"):
-            chips = gr.HTML(_chips(None, None), elem_id="tx-chips", padding=False)
-            with gr.Accordion("筛选", open=False, elem_id="tx-filters"):
-                speaker = gr.Dropdown(speakers, value=ALL, label="受访者", interactive=True, elem_id="tx-speaker")
-                district = gr.Dropdown(districts, value=ALL, label="区县", interactive=True, elem_id="tx-district")
-                k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="出处段落数", interactive=True)
-        with gr.Row(elem_id="tx-examples"):
-            gr.HTML('<span class="tx-side-note">试试：</span>', padding=False)
-            example_buttons = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
-        with gr.Row(elem_id="tx-tools"):
-            export = gr.Button("导出对话（Markdown）", size="sm", variant="secondary", elem_id="tx-export")
-            clear = gr.Button("清空对话", size="sm", variant="secondary", elem_id="tx-clear")
-        alone_box = gr.Textbox(visible="hidden", elem_id="tx-alone-q", label="单独提问")
-        alone_go = gr.Button("单独提问", visible="hidden", elem_id="tx-alone-go")
-        gr.HTML(
-            '<footer id="tx-footer">回答为版面原句摘录，不作改写或推测；版面没有谈到的问题会直接说明。'
-            '对话只保存在你的浏览器里。接口说明：<a href="docs" target="_blank">/docs</a></footer>',
-            padding=False,
-        )
-
-        # First, so the public endpoint keeps its name; the chat's own events are private.
-        gr.api(chat.api_ask, api_name="ask")
-        inputs = [box, stored, speaker, district, k]
-        outputs = [box, chatbot, stored]
-        quiet: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
-        box.submit(chat.ask, inputs, outputs, **quiet)
-        send.click(chat.ask, inputs, outputs, **quiet)
-        for button, q in zip(example_buttons, EXAMPLES, strict=True):
-            button.click(partial(chat.ask, q), inputs[1:], outputs, **quiet)
-        alone_go.click(chat.ask_alone, [alone_box, *inputs[1:]], [alone_box, chatbot, stored], **quiet)
-        export.click(
-            None, None, None, js="() => window.taixinExport && window.taixinExport()", api_visibility="private"
-        )
-        empty = _store([])
-        clear.click(lambda: ([], empty), None, [chatbot, stored], api_visibility="private")
-        chatbot.clear(lambda: empty, None, stored, api_visibility="private")
-        for dropdown in (speaker, district):
-            dropdown.change(_chips, [speaker, district], chips, api_visibility="private", show_progress="hidden")
-        demo.load(chat.restore, stored, [chatbot, stored], api_visibility="private")
-        if feedback is not None:
-            chatbot.like(chat.vote, stored, None, api_visibility="private")
-
+        page = _layout(engine, feedback is not None)
+        _wire(page, chat)
+        demo.load(chat.restore, page.stored, [page.chatbot, page.stored], api_visibility="private")
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_MAX_SIZE)
     return demo
