@@ -67,12 +67,26 @@ def main(verbose: bool) -> None:
 @_paths
 @click.option("--force", is_flag=True, help="Embed every chunk again.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def build(corpus_dir: Path | None, index_dir: Path | None, model: str | None, force: bool, quiet: bool) -> None:
+@click.option("--store", default=None,
+              help="Where to keep the index: faiss (default, the --index folder), milvus:./file.db (embedded "
+                   "Milvus) or milvus://host:19530 (a Milvus server). Default: $TAIXIN_QA_STORE, else faiss.")
+def build(corpus_dir: Path | None, index_dir: Path | None, model: str | None, force: bool, quiet: bool,
+          store: str | None) -> None:
     """Check the corpus and bring the index up to date, embedding only what changed."""
     from taixin_qa.build import build_index
-    from taixin_qa.engine import DEFAULT_CORPUS, DEFAULT_INDEX
+    from taixin_qa.settings import Paths, Runtime
+    from taixin_qa.stores import open_store
 
-    report = build_index(corpus_dir or DEFAULT_CORPUS, index_dir or DEFAULT_INDEX, model,
+    paths = Paths.from_env()
+    target = open_store(store if store is not None else Runtime.from_env().store)
+    if target is not None:
+        from taixin_qa.stores.sync import sync_store
+
+        if force:
+            target.drop()
+        click.echo(sync_store(corpus_dir or paths.corpus, target, model, progress=not quiet).summary())
+        return
+    report = build_index(corpus_dir or paths.corpus, index_dir or paths.index, model,
                          progress=not quiet, force=force)
     click.echo(report.summary())
 
@@ -159,10 +173,10 @@ def corpus() -> None:
 @click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 def corpus_check(corpus_dir: Path | None) -> None:
     """Prove every character of the page is in the corpus exactly once, and nothing else is."""
-    from taixin_qa.engine import DEFAULT_CORPUS
+    from taixin_qa.settings import Paths
     from taixin_qa.integrity import check_corpus
 
-    report = check_corpus(corpus_dir or DEFAULT_CORPUS)
+    report = check_corpus(corpus_dir or Paths.from_env().corpus)
     click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
