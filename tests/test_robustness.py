@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 import taixin_qa
 from helpers import BAD_QUESTIONS, CORPUS, FakeEncoder, edit_everywhere
+from taixin_qa.build import build_index
 from taixin_qa.cli import main
 from taixin_qa.engine import Engine
 from taixin_qa.errors import TaixinError
@@ -22,12 +24,20 @@ from taixin_qa.store import MANIFEST, Manifest, read_index
 MAX_QUESTION_CHARS = SETTINGS.search.max_question_chars
 
 
+@pytest.fixture(scope="module")
+def fake_index(tmp_path_factory):
+    """The shipped corpus indexed once with the fake encoder; tests that change it work on a copy."""
+    index = tmp_path_factory.mktemp("fake") / "index"
+    build_index(CORPUS, index, encoder=FakeEncoder(), progress=False)
+    return index
+
+
 @pytest.fixture(scope="module", params=["fake", pytest.param("real", marks=pytest.mark.slow)])
-def engine(request, tmp_path_factory):
+def engine(request, fake_index):
     """The shipped corpus over a fake-encoder index (fast), and the shipped index with the real model (slow)."""
     if request.param == "real":
         return taixin_qa.Engine().open()
-    return Engine(CORPUS, tmp_path_factory.mktemp("index"), encoder=FakeEncoder(), progress=False).open()
+    return Engine(CORPUS, fake_index, encoder=FakeEncoder(), auto_build=False, progress=False).open()
 
 
 @pytest.mark.parametrize("question", BAD_QUESTIONS, ids=range(len(BAD_QUESTIONS)))
@@ -74,9 +84,10 @@ def test_cli_handles_bad_questions_without_traceback(question):
 
 # ------------------------------------------------------------ damaged files
 @pytest.fixture
-def served(corpus_copy, tmp_path):
+def served(corpus_copy, tmp_path, fake_index):
+    """A corpus copy and a copy of its fake-encoder index, both safe to damage."""
     index = tmp_path / "index"
-    taixin_qa.Engine(corpus_copy, index, encoder=FakeEncoder()).open()
+    shutil.copytree(fake_index, index)
     return corpus_copy, index
 
 
@@ -154,8 +165,6 @@ def test_queries_during_a_rebuild_see_old_or_new_index_never_a_mix(served):
     threads = [threading.Thread(target=ask) for _ in range(4)]
     for t in threads:
         t.start()
-    from taixin_qa.build import build_index
-
     build_index(corpus, index, encoder=FakeEncoder(), progress=False)
     engine.reload_if_changed()
     # The askers must meet the new index; on a loaded machine that can take a while.
