@@ -252,3 +252,16 @@ def test_a_300_mb_post_does_not_grow_the_server(server):
     growth = proc.memory_info().rss - before
     print(f"RSS before {before / 2**20:.0f} MB, growth {growth / 2**20:.1f} MB after {sent / 2**20:.0f} MB sent")
     assert growth < 50 * 2**20
+
+
+def test_docs_page_lists_the_endpoints_and_loads_nothing_from_outside(engine):
+    from taixin_qa.web.pages import add_pages
+
+    app = FastAPI(title="taixin-qa API", version="0", docs_url=None, redoc_url=None)
+    add_api(app, engine)
+    add_pages(app, engine)
+    page = TestClient(app).get("/docs").text
+    for route in ("POST /api/ask", "POST /api/search", "POST /v1/chat/completions", "GET /v1/models"):
+        assert route in page
+    assert "<code>question</code>" in page and "curl -s http://127.0.0.1:7860/api/ask" in page
+    assert "<script src" not in page and "cdn" not in page.lower()

@@ -51,10 +51,15 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def app_url():
+def votes(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("feedback") / "votes.jsonl"
+
+
+@pytest.fixture(scope="module")
+def app_url(votes):
     from _web_server import start_app
 
-    server = start_app()
+    server = start_app("--feedback", str(votes))  # the operator turned votes on
     yield server.url
     server.stop()
 
@@ -223,3 +228,18 @@ def test_a_follow_up_says_how_it_was_understood_and_can_be_asked_alone(page):
     alone = page.locator(DONE).nth(before)
     assert "按上一问理解为" not in alone.inner_text()
     assert page.locator("#tx-chat").inner_text().count("那古交呢？") == 2
+
+
+def test_a_vote_appends_one_line_to_the_operators_file(page, votes):
+    import json
+
+    reply = ask(page, "谁说要当排头兵？")
+    assert reply.is_visible()
+    before = votes.read_text(encoding="utf-8").count("\n") if votes.exists() else 0
+    page.locator("#tx-chat button[aria-label='没用']").last.click()
+    for _ in range(50):
+        if votes.exists() and votes.read_text(encoding="utf-8").count("\n") > before:
+            break
+        page.wait_for_timeout(100)
+    line = json.loads(votes.read_text(encoding="utf-8").splitlines()[-1])
+    assert line["vote"] == "down" and line["question"] == "谁说要当排头兵？" and line["answer_ids"]

@@ -10,6 +10,7 @@ linked paragraph marked. All text is escaped.
 from __future__ import annotations
 
 import html
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ from taixin_qa.errors import TaixinError
 from taixin_qa.provenance import PageLocation, page_location, paragraph_label
 from taixin_qa.web.render import passage_label
 
-__all__ = ["add_pages", "corpus_labels", "render_interview", "render_page_location"]
+__all__ = ["add_pages", "corpus_labels", "render_api_docs", "render_interview", "render_page_location"]
 
 _STYLE = """
 :root { color-scheme: light dark; --ink: #1f1d1a; --muted: #6b645a; --red: #9e1b1b; --paper: #fbf8f1;
@@ -36,6 +37,10 @@ h1 { font-size: 1.3rem; color: var(--red); margin: 8px 0 4px; }
 .sub { color: var(--muted); font-size: .9rem; margin: 0 0 8px; font-family: system-ui, sans-serif; }
 .notes { border-left: 3px solid var(--red); padding: 2px 10px; margin: 10px 0; font-size: .92rem; }
 .notes p { margin: 4px 0; }
+table { border-collapse: collapse; font: .9rem/1.5 system-ui, sans-serif; margin: 6px 0; width: 100%; }
+td, th { border-bottom: 1px solid var(--rule); padding: 3px 8px; text-align: left; vertical-align: top; }
+pre { background: var(--mark); padding: 8px; overflow-x: auto; font-size: .85rem; white-space: pre-wrap; }
+h2 { font-size: 1.1rem; margin: 24px 0 4px; } h3 { font-size: .95rem; margin: 10px 0 2px; color: var(--muted); }
 ol.lines { list-style: none; padding: 0; margin: 0; font-size: .95rem; }
 ol.lines li { display: flex; gap: 10px; padding: 0 4px; }
 ol.lines li .n { color: var(--muted); min-width: 3.2em; text-align: right; font: .8rem/2.2 ui-monospace, monospace; }
@@ -120,6 +125,73 @@ def corpus_labels(engine: Any) -> Callable[[Passage], str]:
     return label
 
 
+_EXAMPLES = {
+    "/api/ask": '{"question": "万柏林区第一年计划完成多少投资？"}',
+    "/api/search": '{"question": "阳曲县的发展目标是什么？", "k": 3}',
+    "/v1/chat/completions": '{"model": "taixin-qa", "messages": [{"role": "user", "content": "谁说要当排头兵？"}]}',
+}
+
+
+def _schema_rows(schema: dict[str, Any], components: dict[str, Any], response: bool = False) -> str:
+    """A table of a JSON schema's fields: name, type, default and description."""
+    e = html.escape
+    if "$ref" in schema:
+        schema = components.get(schema["$ref"].rsplit("/", 1)[-1], {})
+    rows = []
+    required = set(schema.get("required", []))
+    for name, field in schema.get("properties", {}).items():
+        kinds = [x.get("type") or x.get("$ref", "").rsplit("/", 1)[-1] for x in field.get("anyOf", [field])]
+        kind = " | ".join(k for k in kinds if k) or "object"
+        if field.get("type") == "array":
+            items = field.get("items", {})
+            kind = f"array of {items.get('type') or items.get('$ref', '').rsplit('/', 1)[-1] or 'any'}"
+        if response:
+            default = ""
+        elif name in required:
+            default = "必填 required"
+        else:
+            default = e(json.dumps(field.get("default"), ensure_ascii=False))
+        rows.append(
+            f"<tr><td><code>{e(name)}</code></td><td>{e(kind)}</td><td>{default}</td>"
+            f"<td>{e(field.get('description', ''))}</td></tr>"
+        )
+    if not rows:
+        return ""
+    return (
+        "<table><tr><th>字段 field</th><th>类型 type</th><th>默认 default</th><th></th></tr>"
+        + "".join(rows)
+        + "</table>"
+    )
+
+
+def render_api_docs(schema: dict[str, Any]) -> str:
+    """The API reference from the OpenAPI schema, as one page that loads nothing from the internet."""
+    e = html.escape
+    components = schema.get("components", {}).get("schemas", {})
+    parts = [
+        f"<header><h1>{e(schema['info']['title'])} {e(schema['info']['version'])}</h1>"
+        f'<p class="sub">{e(schema["info"].get("description", ""))} '
+        f'机器可读的描述 / machine-readable: <a href="openapi.json">/openapi.json</a></p></header>'
+    ]
+    for path, methods in schema["paths"].items():
+        for method, op in methods.items():
+            parts.append(f"<h2><code>{method.upper()} {e(path)}</code></h2><p>{e(op.get('summary', ''))}</p>")
+            body = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            if body:
+                parts.append("<h3>请求 request</h3>" + _schema_rows(body, components))
+            ok = op.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {})
+            if ok.get("schema"):
+                parts.append("<h3>回答 response</h3>" + _schema_rows(ok["schema"], components, response=True))
+            if path in _EXAMPLES:
+                curl = f"curl -s http://127.0.0.1:7860{path} -H 'Content-Type: application/json' -d '{_EXAMPLES[path]}'"
+                parts.append(f"<pre>{e(curl)}</pre>")
+    parts.append(
+        '<p class="sub">错误 errors: 4xx JSON <code>{"error": {"message", "type", "param"}}</code>, '
+        "in the language of the question.</p>"
+    )
+    return _page(schema["info"]["title"], "".join(parts))
+
+
 def add_pages(app: FastAPI, engine: Any) -> None:
     """``GET /page/{passage_id}`` and ``GET /interview/{interview_id}`` over the engine's corpus."""
     router = APIRouter(include_in_schema=False)
@@ -140,5 +212,9 @@ def add_pages(app: FastAPI, engine: Any) -> None:
             return HTMLResponse(render_interview(engine.corpus, interview_id[:200]))
         except TaixinError as exc:
             return not_found(exc)
+
+    @router.get("/docs", response_class=HTMLResponse)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(render_api_docs(app.openapi()))
 
     app.include_router(router)

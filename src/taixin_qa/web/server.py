@@ -97,7 +97,7 @@ def create_app(engine: Any, feedback: Any = None, *, host: str = "127.0.0.1", po
     api = FastAPI(
         title="taixin-qa API",
         version=__version__,
-        docs_url="/docs",
+        docs_url=None,  # our own /docs (pages.py): Swagger UI would load from a CDN
         redoc_url=None,
         description="Answers, with who said them, from the newspaper page on the Taiyuan–Xinzhou "
         "Economic Zone (太忻经济区). The same fields as the Python API and "
