@@ -473,3 +473,24 @@ def test_engine_rebuilds_an_index_of_another_dimension(pristine, index):
     engine = Engine(pristine[0], index, encoder=WideEncoder(), progress=False)
     assert engine.index.manifest.dim == 32
     assert engine.search("阳曲县的发展目标是什么？").index is not None
+
+
+def test_hot_reload_brings_the_new_word_lists_with_the_index(corpus_copy, tmp_path):
+    """Item 4: an alias added to the lexicon, then `build`: the running engine knows it without a restart."""
+    from taixin_qa.engine import Engine
+
+    index = tmp_path / "index"
+    build_index(corpus_copy, index, encoder=FakeEncoder(), progress=False)
+    engine = Engine(corpus_copy, index, encoder=FakeEncoder(), progress=False)
+    question = "Sunshine Town的发展目标是什么？"
+    engine.search(question)
+    assert not engine.parser.parse(question).interview_ids
+    aliases = corpus_copy / "lexicon" / "aliases.yaml"
+    text = aliases.read_text(encoding="utf-8")
+    assert "pei-yaojun: [Yangqu County]" in text
+    aliases.write_text(text.replace("pei-yaojun: [Yangqu County]", "pei-yaojun: [Yangqu County, Sunshine Town]"),
+                       encoding="utf-8")
+    report = build_index(corpus_copy, index, encoder=FakeEncoder(), progress=False)
+    assert report.embedded == 0 and "word lists" in report.reason
+    result = engine.search(question)  # the search itself swaps in the new index and word lists
+    assert result.question.interview_ids == frozenset({"pei-yaojun"})
