@@ -24,8 +24,8 @@ In a conversation every rule reads what the user typed (``Question.bare``),
 never the question as resolved from earlier turns: a name the user did not
 type is never a pass. A follow-up that leans on the conversation ("他还提到了
 哪些景区？") is in scope when its own words are the page's words
-(``follow_up_coverage`` of them) or match its subject's interview well
-(``follow_up_subject_sparse``; both in :class:`taixin_qa.settings.Scope`), or, when it has none but function words
+(``follow_up_coverage`` of them) or, partly worded so, match its subject's
+interview well (``follow_up_subject_sparse``; knobs in :class:`taixin_qa.settings.Scope`), or, when it has none but function words
 ("还有呢？"), when there is a subject to go on with.
 
 The word lists behind 2 and 4 are data: ``corpus/lexicon/scope.yaml``.
@@ -237,11 +237,13 @@ class ScopeJudge:
                 if rows is not None and sparse.size:
                     sparse = sparse[rows]
                 best = float(np.max(sparse)) if sparse.size else 0.0
-                need_cover, need_sparse = k.follow_up_coverage, k.follow_up_subject_sparse
-                ok = coverage >= need_cover or best >= need_sparse
-                return ScopeDecision(ok, f"follow-up: {coverage:.0%} of its own words are on the page"
-                                         f" (needs {need_cover:.0%}) or sparse match {best:.1f} in"
-                                         f" its subject's interview (needs {need_sparse})")
+                ok = (coverage >= k.follow_up_coverage
+                      or (coverage >= k.follow_up_partial_coverage and best >= k.follow_up_subject_sparse)
+                      or best >= k.follow_up_strong_sparse)
+                return ScopeDecision(ok, f"follow-up: {coverage:.0%} of its own words are on the page, sparse match"
+                                         f" {best:.1f} in its subject's interview (needs {k.follow_up_coverage:.0%};"
+                                         f" or {k.follow_up_partial_coverage:.0%} and {k.follow_up_subject_sparse};"
+                                         f" or {k.follow_up_strong_sparse})")
             if not any(w.isascii() for w in question.content):
                 return ScopeDecision(True, "follow-up with no words of its own: goes on with the conversation")
             # English words: the page is Chinese, so ask the multilingual channels, in the subject's passages.

@@ -63,9 +63,14 @@ class Scope:
     # A follow-up that leans on the conversation ("他还提到了哪些景区？") needs this share of its
     # own words (two characters or more) on the page ...
     follow_up_coverage: float = 0.66
-    # ... or this learned-sparse match within its subject's interview (paraphrases: 考核官员).
-    # Scratch probes: off-page follow-ups (老家, 孩子, 房价, 美食) <= 12.2, paraphrases >= 14.1.
+    # ... or, when some of its words are the page's (follow_up_partial_coverage), this
+    # learned-sparse match within its subject's interview (paraphrases: 考核官员, 招揽企业) ...
+    # Scratch probes: off-page follow-ups (老家, 孩子, 房价, 美食, 升职) <= 13.3, all with none
+    # of their words on the page; partly worded paraphrases >= 15.1 (吸引人才 12.6 is refused).
+    follow_up_partial_coverage: float = 0.33
     follow_up_subject_sparse: float = 13.0
+    # ... or, with none of its words on the page, this much (none of the off-page probes).
+    follow_up_strong_sparse: float = 16.0
     # An English follow-up ("What did he say about investment?"): best sparse or cosine.
     # Probes: off-page ones (his age, salary, phone) stayed below 7.3 / 0.735.
     follow_up_english_sparse: float = 8.0
