@@ -52,8 +52,13 @@ def write_folder(e5: E5Bin, source: Path, folder: Path, progress: bool) -> None:
     weights = bert.bert_state_dict(e5, progress)
     save_file(weights, str(folder / "model.safetensors"), metadata={"format": "pt"})
     del weights
+    _write_bert_config(e5, folder)
+    _write_tokenizer_files(e5, folder)
+    _write_sentence_transformers_files(e5, folder)
+    _write_marker(e5, source, folder)
 
-    bos, eos, pad, unk = (e5.pieces[i] for i in (e5.bos, e5.eos, e5.pad, e5.unk))
+
+def _write_bert_config(e5: E5Bin, folder: Path) -> None:
     _write_json(folder / "config.json", {
         "architectures": ["BertModel"],
         "model_type": "bert",
@@ -76,6 +81,9 @@ def write_folder(e5: E5Bin, source: Path, folder: Path, progress: bool) -> None:
         "torch_dtype": "float32",
     })
 
+
+def _write_tokenizer_files(e5: E5Bin, folder: Path) -> None:
+    bos, eos, pad, unk = (e5.pieces[i] for i in (e5.bos, e5.eos, e5.pad, e5.unk))
     build_tokenizer(e5).save(str(folder / "tokenizer.json"))
     specials = {"bos_token": bos, "eos_token": eos, "unk_token": unk, "pad_token": pad,
                 "cls_token": bos, "sep_token": eos}
@@ -92,6 +100,8 @@ def write_folder(e5: E5Bin, source: Path, folder: Path, progress: bool) -> None:
     })
     _write_json(folder / "special_tokens_map.json", specials)
 
+
+def _write_sentence_transformers_files(e5: E5Bin, folder: Path) -> None:
     # sentence-transformers' classic layout, read by every version >= 2.
     _write_json(folder / "modules.json", [
         {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
@@ -118,6 +128,9 @@ def write_folder(e5: E5Bin, source: Path, folder: Path, progress: bool) -> None:
         "similarity_fn_name": "cosine",
     })
 
+
+def _write_marker(e5: E5Bin, source: Path, folder: Path) -> None:
+    """The marker, written last: every file's checksum and size, and the source it was made from."""
     files = {}
     for name in REQUIRED_FILES:
         path = folder / name

