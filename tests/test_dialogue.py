@@ -53,23 +53,39 @@ def user(text: str) -> dict:
 
 # -- reading the history ------------------------------------------------------------
 
+
 def test_history_shapes_all_read_the_same_turns():
     expected = [("user", "阳曲县的发展目标是什么？"), ("assistant", "努力实现……（裴耀军，阳曲县委书记）")]
-    api = {"question": "阳曲县的发展目标是什么？", "text": "努力实现……（裴耀军，阳曲县委书记）", "found": True,
-           "sentences": [{"text": "努力实现……", "speaker": "裴耀军"}], "understood_as": None}
+    api = {
+        "question": "阳曲县的发展目标是什么？",
+        "text": "努力实现……（裴耀军，阳曲县委书记）",
+        "found": True,
+        "sentences": [{"text": "努力实现……", "speaker": "裴耀军"}],
+        "understood_as": None,
+    }
     shapes = [
         [user("阳曲县的发展目标是什么？"), {"role": "assistant", "content": "努力实现……（裴耀军，阳曲县委书记）"}],
         [("阳曲县的发展目标是什么？", "努力实现……（裴耀军，阳曲县委书记）")],
-        [{"role": "user", "content": [{"type": "text", "text": "阳曲县的发展目标是什么？"}]},
-         {"role": "assistant", "content": [{"type": "text", "text": "努力实现……（裴耀军，阳曲县委书记）"}]}],
+        [
+            {"role": "user", "content": [{"type": "text", "text": "阳曲县的发展目标是什么？"}]},
+            {"role": "assistant", "content": [{"type": "text", "text": "努力实现……（裴耀军，阳曲县委书记）"}]},
+        ],
         [api],
         json.dumps([api], ensure_ascii=False),
         json.dumps(api, ensure_ascii=False),
-        "\n".join(json.dumps(m, ensure_ascii=False) for m in
-                  [user("阳曲县的发展目标是什么？"), {"role": "assistant", "content": "努力实现……（裴耀军，阳曲县委书记）"}]),
+        "\n".join(
+            json.dumps(m, ensure_ascii=False)
+            for m in [
+                user("阳曲县的发展目标是什么？"),
+                {"role": "assistant", "content": "努力实现……（裴耀军，阳曲县委书记）"},
+            ]
+        ),
         [user("阳曲县的发展目标是什么？"), {"role": "assistant", "content": json.dumps(api, ensure_ascii=False)}],
-        [{"role": "system", "content": "你是助手"}, user("阳曲县的发展目标是什么？"),
-         {"role": "assistant", "content": "<p>努力实现……<span>（裴耀军，阳曲县委书记）</span></p>"}],
+        [
+            {"role": "system", "content": "你是助手"},
+            user("阳曲县的发展目标是什么？"),
+            {"role": "assistant", "content": "<p>努力实现……<span>（裴耀军，阳曲县委书记）</span></p>"},
+        ],
     ]
     for shape in shapes:
         turns = parse_history(shape)
@@ -90,6 +106,7 @@ def test_history_of_questions_only_and_answers_objects():
 
 # -- when a question continues --------------------------------------------------------
 
+
 def test_elliptical_question_asks_the_last_question_about_the_new_place(parser):
     q = parser.parse("那古交呢？", [INVEST])
     assert q.continued and q.subject == {"li-weiping"}
@@ -98,9 +115,20 @@ def test_elliptical_question_asks_the_last_question_about_the_new_place(parser):
     assert q.bare == "那古交呢?" and q.interview_ids == {"li-weiping"}
 
 
-@pytest.mark.parametrize("question", ["红烧肉怎么做？", "今天天气怎么样？", "北京的房价多少？", "谁说要当排头兵？",
-                                      "忻州市委书记是谁？", "哪位书记提出了“三转三定”？", "李慧担任什么职务？",
-                                      "这版采访了几位书记？", "古交打算怎么发展新能源？"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "红烧肉怎么做？",
+        "今天天气怎么样？",
+        "北京的房价多少？",
+        "谁说要当排头兵？",
+        "忻州市委书记是谁？",
+        "哪位书记提出了“三转三定”？",
+        "李慧担任什么职务？",
+        "这版采访了几位书记？",
+        "古交打算怎么发展新能源？",
+    ],
+)
 def test_questions_that_stand_on_their_own_never_inherit(parser, question):
     history = [user(INVEST), said("杨俊民", "万柏林区委书记"), user("那古交呢？"), said("李卫平", "古交市委书记")]
     q = parser.parse(question, history)
@@ -109,8 +137,12 @@ def test_questions_that_stand_on_their_own_never_inherit(parser, question):
 
 
 def test_he_means_the_person_just_quoted(parser):
-    history = [user("阳曲县的发展目标是什么？"), said("裴耀军", "阳曲县委书记"),
-               user("谁提到了太钢？"), said("卢俊峰", "副市长、尖草坪区委书记、中北高新区党委书记")]
+    history = [
+        user("阳曲县的发展目标是什么？"),
+        said("裴耀军", "阳曲县委书记"),
+        user("谁提到了太钢？"),
+        said("卢俊峰", "副市长、尖草坪区委书记、中北高新区党委书记"),
+    ]
     q = parser.parse("他还说了什么？", history)
     assert q.continued and q.subject == {"lu-junfeng"}
     assert q.understood_as.startswith("卢俊峰")
@@ -118,8 +150,12 @@ def test_he_means_the_person_just_quoted(parser):
 
 
 def test_chained_ellipsis_keeps_what_was_asked(parser):
-    history = [user("阳曲县的发展目标是什么？"), said("裴耀军", "阳曲县委书记"),
-               user("那万柏林呢？"), said("杨俊民", "万柏林区委书记")]
+    history = [
+        user("阳曲县的发展目标是什么？"),
+        said("裴耀军", "阳曲县委书记"),
+        user("那万柏林呢？"),
+        said("杨俊民", "万柏林区委书记"),
+    ]
     q = parser.parse("古交呢？", history)
     assert q.continued and q.subject == {"li-weiping"}
     assert "古交市" in q.understood_as and "发展目标" in q.understood_as
@@ -127,7 +163,9 @@ def test_chained_ellipsis_keeps_what_was_asked(parser):
 
 
 def test_english_follow_up_after_a_chinese_question(parser):
-    q = parser.parse("What about Xinghualing?", [user("万柏林区有哪些传统优势产业？"), said("杨俊民", "万柏林区委书记")])
+    q = parser.parse(
+        "What about Xinghualing?", [user("万柏林区有哪些传统优势产业？"), said("杨俊民", "万柏林区委书记")]
+    )
     assert q.continued and q.subject == {"li-wenquan"}
     assert "杏花岭区" in q.text and "传统优势产业" in q.text
     assert q.bare == "What about Xinghualing?"
@@ -161,16 +199,34 @@ def test_no_history_or_nothing_to_refer_to(parser):
 
 # -- scope on what the user typed ---------------------------------------------------------
 
+
 def _signals(n: int = 41, sparse: float = 0.0, cosine: float = 0.7) -> Signals:
-    return Signals(cosine=np.full(n, cosine, np.float32), bm25=np.zeros(n, np.float32), named=np.zeros(n, np.float32),
-                   kind_prior=np.zeros(n, np.float32), chinese_share=1.0, keyword_coverage=0.0,
-                   sparse=np.full(n, sparse, np.float32), sentence_cosine=np.full(n, cosine, np.float32))
+    return Signals(
+        cosine=np.full(n, cosine, np.float32),
+        bm25=np.zeros(n, np.float32),
+        named=np.zeros(n, np.float32),
+        kind_prior=np.zeros(n, np.float32),
+        chinese_share=1.0,
+        keyword_coverage=0.0,
+        sparse=np.full(n, sparse, np.float32),
+        sentence_cosine=np.full(n, cosine, np.float32),
+    )
 
 
-@pytest.mark.parametrize("text,place", [("忻州市委书记是谁？", "忻州"), ("那忻州市委书记呢？", "忻州"), ("小店区委书记是谁？", "小店"),
-                                        ("那北京的书记呢？", "北京"), ("Who is the party secretary of Datong?", "Datong"),
-                                        ("阳曲县委书记是谁？", None), ("这版采访了几位书记？", None),
-                                        ("卢俊峰是副市长吗？", None), ("Who is the party secretary of Wanbolin District?", None)])
+@pytest.mark.parametrize(
+    "text,place",
+    [
+        ("忻州市委书记是谁？", "忻州"),
+        ("那忻州市委书记呢？", "忻州"),
+        ("小店区委书记是谁？", "小店"),
+        ("那北京的书记呢？", "北京"),
+        ("Who is the party secretary of Datong?", "Datong"),
+        ("阳曲县委书记是谁？", None),
+        ("这版采访了几位书记？", None),
+        ("卢俊峰是副市长吗？", None),
+        ("Who is the party secretary of Wanbolin District?", None),
+    ],
+)
 def test_office_holders_of_other_places(judge, text, place):
     assert judge.foreign_office(text) == place
 
@@ -183,9 +239,18 @@ def test_a_name_the_user_did_not_type_is_never_a_pass(parser, judge):
     assert not judge.judge(q, _signals(sparse=30.0), []).answerable
 
 
-@pytest.mark.parametrize("question,answerable", [("他的老家在哪里？", False), ("他有几个孩子？", False), ("那红烧肉呢？", False),
-                                                 ("他提出了哪些工作抓手？", True), ("还有呢？", True),
-                                                 ("那里还要建哪些基础设施？", True), ("他说的GDP是多少？", False)])
+@pytest.mark.parametrize(
+    "question,answerable",
+    [
+        ("他的老家在哪里？", False),
+        ("他有几个孩子？", False),
+        ("那红烧肉呢？", False),
+        ("他提出了哪些工作抓手？", True),
+        ("还有呢？", True),
+        ("那里还要建哪些基础设施？", True),
+        ("他说的GDP是多少？", False),
+    ],
+)
 def test_a_follow_up_needs_its_own_words_on_the_page(parser, judge, question, answerable):
     q = parser.parse(question, [user("阳曲县提出的“六个一”是什么？"), said("裴耀军", "阳曲县委书记")])
     assert q.continued or not answerable
@@ -203,6 +268,7 @@ def test_focus_follows_the_question_when_the_filter_contradicts_it(parser):
 
 # -- the evaluation sets ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("name", ["conversations.jsonl", "conversations-heldout.jsonl"])
 def test_conversation_sets_are_well_formed(name):
     convs = read_jsonl(EVAL / name)
@@ -217,9 +283,17 @@ def test_conversation_sets_are_well_formed(name):
                 assert pid.rsplit("-p", 1)[0] in turn["interviews"], (conv["id"], pid)
 
 
-@pytest.mark.parametrize("question,answerable", [("谁提到了太钢？", True), ("哪个区有二电厂？", True), ("谁说“功成不必在我”？", True),
-                                                 ("太钢的股价是多少？", False), ("谁发明了风电？", False),
-                                                 ("谁说“明天会下雨”？", False)])
+@pytest.mark.parametrize(
+    "question,answerable",
+    [
+        ("谁提到了太钢？", True),
+        ("哪个区有二电厂？", True),
+        ("谁说“功成不必在我”？", True),
+        ("太钢的股价是多少？", False),
+        ("谁发明了风电？", False),
+        ("谁说“明天会下雨”？", False),
+    ],
+)
 def test_who_said_a_thing_only_one_interview_speaks_of(parser, judge, question, answerable):
     # Weak sparse evidence (12): only the page's own terms and quotes can carry these.
     assert judge.judge(parser.parse(question), _signals(sparse=12.0), []).answerable is answerable
@@ -238,11 +312,15 @@ def test_a_paraphrased_follow_up_passes_on_its_subjects_passages(parser, judge):
 
 
 def test_he_is_the_lead_speaker_of_the_last_answer(parser):
-    history = [user("谁提到了太钢？"), {"role": "assistant", "content": "……（卢俊峰，副市长）\n……（杨俊民，万柏林区委书记）"}]
+    history = [
+        user("谁提到了太钢？"),
+        {"role": "assistant", "content": "……（卢俊峰，副市长）\n……（杨俊民，万柏林区委书记）"},
+    ]
     assert parser.parse("他还说了什么？", history).subject == {"lu-junfeng"}
 
 
 # -- end to end, with the real model ---------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def engine():
@@ -318,7 +396,17 @@ def test_cli_history_takes_earlier_answers_and_says_how_it_read_the_question(tmp
     assert follow.exit_code == 0, follow.output
     assert "按上一问理解为：裴耀军提出了哪些工作抓手？" in follow.output and "（裴耀军，阳曲县委书记）" in follow.output
     lines = tmp_path / "history.jsonl"
-    lines.write_text("\n".join(json.dumps(m, ensure_ascii=False) for m in [
-        user(INVEST), said("杨俊民", "万柏林区委书记"), user("那古交呢？"), said("李卫平", "古交市委书记")]), encoding="utf-8")
+    lines.write_text(
+        "\n".join(
+            json.dumps(m, ensure_ascii=False)
+            for m in [
+                user(INVEST),
+                said("杨俊民", "万柏林区委书记"),
+                user("那古交呢？"),
+                said("李卫平", "古交市委书记"),
+            ]
+        ),
+        encoding="utf-8",
+    )
     off = runner.invoke(main, ["ask", "-v", "红烧肉怎么做？", "--history-file", str(lines)])
     assert off.exit_code == 0 and "本版面没有涉及这个问题" in off.output and "单独理解" in off.output

@@ -26,15 +26,16 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from taixin_qa.corpus import read_text
 from taixin_qa.errors import TaixinError
-from taixin_qa.lexicon import Lexicon, pinyin_key, short_place_names
+from taixin_qa.lexicon import Lexicon, pinyin_key
 from taixin_qa.tokenization import Tokenizer, normalize
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class Turn:
     ``found`` is whether it answered, when the history says so.
     """
 
-    role: str                      # "user" or "assistant"
+    role: str  # "user" or "assistant"
     text: str
     speakers: tuple[str, ...] = ()
     found: bool | None = None
@@ -98,13 +99,18 @@ def _assistant_turn(content: Any) -> Turn:
                 return _assistant_turn(parsed)
     if isinstance(content, dict) and ("sentences" in content or "found" in content):
         text = _plain(_content_text(content))
-        speakers = tuple(str(s["speaker"]) for s in content.get("sentences") or []
-                         if isinstance(s, dict) and s.get("speaker"))
+        speakers = tuple(
+            str(s["speaker"]) for s in content.get("sentences") or [] if isinstance(s, dict) and s.get("speaker")
+        )
         found = content.get("found")
         understood = content.get("understood_as")
-        return Turn("assistant", text, speakers or tuple(_ATTRIBUTION.findall(text)),
-                    bool(found) if isinstance(found, bool) else None,
-                    understood if isinstance(understood, str) and understood else None)
+        return Turn(
+            "assistant",
+            text,
+            speakers or tuple(_ATTRIBUTION.findall(text)),
+            bool(found) if isinstance(found, bool) else None,
+            understood if isinstance(understood, str) and understood else None,
+        )
     text = _plain(_content_text(content))
     speakers = tuple(_ATTRIBUTION.findall(text))
     return Turn("assistant", text, speakers, True if speakers else None)
@@ -139,8 +145,11 @@ def _turns_of(item: Any) -> list[Turn]:
             return [Turn("user", _plain(item["question"])), _assistant_turn(item)]
         return []
     if isinstance(item, (list, tuple)):
-        if len(item) == 2 and (item[0] is None or isinstance(item[0], str)) \
-                and (item[1] is None or isinstance(item[1], (str, dict, list))):
+        if (
+            len(item) == 2
+            and (item[0] is None or isinstance(item[0], str))
+            and (item[1] is None or isinstance(item[1], (str, dict, list)))
+        ):
             # (question, answer) pairs, as older Gradio chat histories hold them.
             out = _turns_of(item[0]) if item[0] else []
             if item[1] is not None:
@@ -179,11 +188,14 @@ def parse_history(history: Any) -> list[Turn]:
         return _turns_of(history)
     if isinstance(history, (list, tuple)):
         return [t for item in history for t in _turns_of(item)]
-    raise TaixinError("history must be a list of earlier turns: questions, {\"role\", \"content\"} messages "
-                      "or the answers the API returned.")
+    raise TaixinError(
+        'history must be a list of earlier turns: questions, {"role", "content"} messages '
+        "or the answers the API returned."
+    )
 
 
 # -- the rules ----------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class FollowUpRules:
@@ -199,7 +211,7 @@ class FollowUpRules:
     function_words: frozenset[str] = frozenset()
 
     @classmethod
-    def from_lexicon(cls, lexicon: Lexicon) -> "FollowUpRules":
+    def from_lexicon(cls, lexicon: Lexicon) -> FollowUpRules:
         path = lexicon.corpus.root / "lexicon" / "followup.yaml"
         if not path.is_file():
             return cls()
@@ -211,9 +223,16 @@ class FollowUpRules:
         def words(key: str) -> tuple[str, ...]:
             return tuple(sorted({str(w).lower() for w in data.get(key) or []}, key=len, reverse=True))
 
-        return cls(words("person_pronouns"), words("place_pronouns"), words("not_pronoun_phrases"),
-                   words("ellipsis_openers"), words("ellipsis_closers"), words("continue_words"),
-                   words("who_words"), frozenset(words("function_words")))
+        return cls(
+            words("person_pronouns"),
+            words("place_pronouns"),
+            words("not_pronoun_phrases"),
+            words("ellipsis_openers"),
+            words("ellipsis_closers"),
+            words("continue_words"),
+            words("who_words"),
+            frozenset(words("function_words")),
+        )
 
 
 def _has_phrase(text: str, phrase: str) -> bool:
@@ -225,11 +244,12 @@ def _has_phrase(text: str, phrase: str) -> bool:
 
 # -- the state and one question's reading -----------------------------------------------
 
+
 @dataclass(frozen=True)
 class DialogueState:
     subject: frozenset[str] = frozenset()  # interview ids the conversation is about
-    question: str | None = None            # what was asked last, resolved, names included
-    intent: str | None = None              # the same without names ("第一年计划完成多少投资")
+    question: str | None = None  # what was asked last, resolved, names included
+    intent: str | None = None  # the same without names ("第一年计划完成多少投资")
 
 
 @dataclass(frozen=True)
@@ -237,11 +257,11 @@ class Reading:
     """How one question is understood in its conversation."""
 
     continued: bool
-    search_text: str                       # what to search for
+    search_text: str  # what to search for
     subject: frozenset[str] = frozenset()  # interviews to search in, when continued
     intent: str | None = None
     understood_as: str | None = None
-    why: str = ""                          # for -v and the API's reason
+    why: str = ""  # for -v and the API's reason
 
 
 _PUNCT = "？?。.!！,，;；:： 　"
@@ -250,8 +270,13 @@ _PUNCT = "？?。.!！,，;；:： 　"
 class Dialogue:
     """Reads a question in the light of its conversation. Pure text work: no model, no index."""
 
-    def __init__(self, lexicon: Lexicon, tokenizer: Tokenizer, rules: FollowUpRules | None = None,
-                 off_page: Callable[[str], str | None] | None = None):
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        tokenizer: Tokenizer,
+        rules: FollowUpRules | None = None,
+        off_page: Callable[[str], str | None] | None = None,
+    ):
         self.lexicon = lexicon
         self.tokenizer = tokenizer
         self.rules = rules or FollowUpRules.from_lexicon(lexicon)
@@ -260,7 +285,7 @@ class Dialogue:
 
     # -- what the page knows --------------------------------------------------------
     @cached_property
-    def _interviews(self) -> dict[str, "Interview"]:
+    def _interviews(self) -> dict[str, Interview]:
         return {iv.id: iv for iv in self.lexicon.corpus.interviews}
 
     @cached_property
@@ -304,8 +329,11 @@ class Dialogue:
                 continue
             if len(w) > 2 and not w.isascii() and w not in self.term_interviews:
                 # "哪些项目" is one word to jieba: keep its meaningful pieces ("项目").
-                pieces = [p for p in self.tokenizer.cut_for_search(w) if p != w and len(p) >= 2
-                          and p not in self.rules.function_words and p not in self.lexicon.stopwords]
+                pieces = [
+                    p
+                    for p in self.tokenizer.cut_for_search(w)
+                    if p != w and len(p) >= 2 and p not in self.rules.function_words and p not in self.lexicon.stopwords
+                ]
                 if pieces:
                     out.extend(pieces)
                     continue
@@ -350,8 +378,10 @@ class Dialogue:
         lower = s.lower()
         opened = closed = False
         for opener in self.rules.ellipsis_openers:
-            if lower.startswith(opener) and (not opener.isascii() or not lower[len(opener):len(opener) + 1].isalpha()):
-                s, lower, opened = s[len(opener):].strip(" ,，"), lower[len(opener):].strip(" ,，"), True
+            if lower.startswith(opener) and (
+                not opener.isascii() or not lower[len(opener) : len(opener) + 1].isalpha()
+            ):
+                s, lower, opened = s[len(opener) :].strip(" ,，"), lower[len(opener) :].strip(" ,，"), True
                 break
         for closer in self.rules.ellipsis_closers:
             if lower.endswith(closer):
@@ -366,7 +396,9 @@ class Dialogue:
         if not lower:
             return True
         for w in self.rules.continue_words:
-            lower = lower.replace(w, " ") if not w.isascii() else re.sub(rf"(?<![a-z]){re.escape(w)}(?![a-z])", " ", lower)
+            lower = (
+                lower.replace(w, " ") if not w.isascii() else re.sub(rf"(?<![a-z]){re.escape(w)}(?![a-z])", " ", lower)
+            )
         return not re.sub(r"[\s的吗呢了吧呀啊?？]+", "", lower)
 
     def _asks_who(self, text: str) -> bool:
@@ -380,14 +412,17 @@ class Dialogue:
     def name_of(self, ids: frozenset[str], kind: str, latin: bool = False) -> str:
         """How to write the subject back into a question: the speaker or the district."""
         names = []
-        for i in sorted(ids, key=lambda x: [iv.id for iv in self.lexicon.corpus.interviews].index(x)
-                        if x in self._interviews else 99):
+        for i in sorted(
+            ids,
+            key=lambda x: [iv.id for iv in self.lexicon.corpus.interviews].index(x) if x in self._interviews else 99,
+        ):
             iv = self._interviews.get(i)
             if iv is None:
                 continue
             if latin:
-                ascii_aliases = [a for a in (iv.speaker_aliases if kind == "person" else iv.district_aliases)
-                                 if a.isascii()]
+                ascii_aliases = [
+                    a for a in (iv.speaker_aliases if kind == "person" else iv.district_aliases) if a.isascii()
+                ]
                 names.append(ascii_aliases[0] if ascii_aliases else (iv.speaker if kind == "person" else iv.district))
             else:
                 names.append(iv.speaker if kind == "person" else iv.district)
@@ -446,8 +481,15 @@ class Dialogue:
         if reading.understood_as and not reading.understood_as.isascii():
             # Shown in Chinese: a Chinese question mark, whatever the normal form made of it.
             shown = reading.understood_as.strip().rstrip("?？")
-            reading = replace(reading, understood_as=shown + ("？" if re.search(r"[?？]\s*$", reading.understood_as)
-                                                               or shown != reading.understood_as.strip() else ""))
+            reading = replace(
+                reading,
+                understood_as=shown
+                + (
+                    "？"
+                    if re.search(r"[?？]\s*$", reading.understood_as) or shown != reading.understood_as.strip()
+                    else ""
+                ),
+            )
         return reading
 
     def _read(self, text: str, state: DialogueState) -> Reading:
@@ -472,22 +514,30 @@ class Dialogue:
                     m = re.search(r"[A-Za-z][A-Za-z\- ']*[A-Za-z]", rest)
                     typed_latin = m.group(0) if m else None
                 resolved = self._substitute(state.question, ids, typed_latin)
-                return Reading(True, resolved, ids, state.intent, resolved,
-                               "elliptical: the last question, asked about the place or person it names")
+                return Reading(
+                    True,
+                    resolved,
+                    ids,
+                    state.intent,
+                    resolved,
+                    "elliptical: the last question, asked about the place or person it names",
+                )
             if not state.subject:
                 return replace(alone, why="elliptical, but the conversation has no subject yet")
             if self._is_continue(rest):
                 question = state.question or text
-                return Reading(True, question, state.subject, state.intent,
-                               question, "asks to go on with the last question")
+                return Reading(
+                    True, question, state.subject, state.intent, question, "asks to go on with the last question"
+                )
             picked = self.picks_out(rest_content)
             if picked and not (picked & state.subject):
                 return replace(alone, why="elliptical, but names a topic of another interview")
             if len(rest_content) > 3:
                 return replace(alone, why="a question of its own")
             name = self.name_of(state.subject, "place")
-            return Reading(True, rest, state.subject, rest, f"{name}：{rest}",
-                           "elliptical: a new topic about the same place")
+            return Reading(
+                True, rest, state.subject, rest, f"{name}：{rest}", "elliptical: a new topic about the same place"
+            )
         if pronoun is None:
             return replace(alone, why="no pronoun or elliptical form: read on its own")
         if not state.subject:
@@ -502,8 +552,9 @@ class Dialogue:
         name = self.name_of(state.subject, kind, latin=form.isascii())
         understood = self._replace_pronoun(text, form, name)
         intent = self._strip_names(understood, self.entity_ids(understood)) or None
-        return Reading(True, text, state.subject, intent, understood,
-                       f"'{form}' refers to {self.name_of(state.subject, kind)}")
+        return Reading(
+            True, text, state.subject, intent, understood, f"'{form}' refers to {self.name_of(state.subject, kind)}"
+        )
 
     def _replace_pronoun(self, text: str, form: str, name: str) -> str:
         if form.isascii():
@@ -524,11 +575,13 @@ class Dialogue:
             reading = self.read(text, state)
             if reply is not None and reply.found is False:
                 continue
-            if reply is None or reply.found is None:
-                if self._looks_off_page(text, reading):
-                    continue
-            subject = reading.subject if reading.continued else \
-                frozenset(i for v in self.entity_ids(text).values() for i in v)
+            if (reply is None or reply.found is None) and self._looks_off_page(text, reading):
+                continue
+            subject = (
+                reading.subject
+                if reading.continued
+                else frozenset(i for v in self.entity_ids(text).values() for i in v)
+            )
             # The person just quoted: the answer's lead speaker (an answer may quote a second one too).
             quoted = self.ids_of_speakers(reply.speakers[:1]) if reply is not None else frozenset()
             if not subject and quoted:
@@ -556,7 +609,6 @@ class Dialogue:
         return known / len(content) < 0.5
 
 
-
 # -- where to search ---------------------------------------------------------------------
 
 UNDERSTOOD_AS = "按上一问理解为：{}"
@@ -567,7 +619,7 @@ class Focus:
     """Which interviews a question is searched in, and what to tell the user about it."""
 
     interviews: frozenset[str] | None  # None: all of them
-    chosen: bool = False               # the user's speaker/district filter decided it
+    chosen: bool = False  # the user's speaker/district filter decided it
     notice: str = ""
     why: str = ""
 
@@ -588,11 +640,16 @@ def focus(question: Any, chosen: frozenset[str] | None, chosen_label: str = "") 
         if typed and not (typed & chosen):
             label = chosen_label or "、".join(sorted(chosen))
             names = "、".join(sorted(question.entities, key=len, reverse=True)[:2])
-            return Focus(frozenset(typed), False,
-                         f"问题问的是“{names}”，与筛选条件“{label}”不符，已按问题查找。",
-                         f"filter {label} contradicts {names} named in the question: followed the question")
+            return Focus(
+                frozenset(typed),
+                False,
+                f"问题问的是“{names}”，与筛选条件“{label}”不符，已按问题查找。",
+                f"filter {label} contradicts {names} named in the question: followed the question",
+            )
         if subject and subject & chosen:
-            return Focus(frozenset(subject & chosen), True, understood, "subject of the conversation, within the filter")
+            return Focus(
+                frozenset(subject & chosen), True, understood, "subject of the conversation, within the filter"
+            )
         return Focus(frozenset(chosen), True, "", "the chosen filter")
     if subject:
         return Focus(frozenset(subject), False, understood, "subject of the conversation")

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from taixin_qa.dialogue import Dialogue, FollowUpRules, parse_history
 from taixin_qa.lexicon import Lexicon
@@ -39,18 +40,18 @@ class Question:
     """
 
     original: str
-    text: str                      # what to search for
+    text: str  # what to search for
     truncated: bool
     entities: dict[str, frozenset[str]]  # surface form typed -> interview ids
     tokens: tuple[str, ...]
     chinese_share: float
-    bare: str = ""                 # as typed: cleaned, simplified, cut to MAX_QUESTION_CHARS
-    continued: bool = False        # read from the conversation
+    bare: str = ""  # as typed: cleaned, simplified, cut to MAX_QUESTION_CHARS
+    continued: bool = False  # read from the conversation
     subject: frozenset[str] = frozenset()  # interviews the conversation points to (when continued)
-    intent: str | None = None      # what is asked, resolved, without names
+    intent: str | None = None  # what is asked, resolved, without names
     understood_as: str | None = None  # the resolved question, to show, when continued
     content: tuple[str, ...] = ()  # the words of ``bare`` that say what it is about
-    why: str = ""                  # how the conversation was (or was not) used
+    why: str = ""  # how the conversation was (or was not) used
 
     @property
     def interview_ids(self) -> frozenset[str]:
@@ -74,11 +75,12 @@ def clean_question(text: Any) -> tuple[str, bool]:
     # Cut first: a 10-million-character question is never scanned whole. The
     # margin leaves room for the whitespace the next steps squeeze out.
     cut_raw = len(text) > 4 * MAX_QUESTION_CHARS
-    text = text[:4 * MAX_QUESTION_CHARS]
+    text = text[: 4 * MAX_QUESTION_CHARS]
     # Lone surrogates cannot be encoded; replace them rather than fail.
     text = text.encode("utf-8", "replace").decode("utf-8")
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in "\n" else ch
-                   for ch in text)
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in "\n" else ch for ch in text
+    )
     text = re.sub(r"\s+", " ", text).strip()
     truncated = cut_raw or len(text) > MAX_QUESTION_CHARS
     if truncated:
@@ -120,19 +122,22 @@ def remove_name(text: str, form: str) -> str:
 class QueryParser:
     """Turns raw text (and chat history) into a :class:`Question`."""
 
-    def __init__(self, lexicon: Lexicon, tokenizer: Tokenizer,
-                 off_page: Callable[[str], str | None] | None = None):
+    def __init__(self, lexicon: Lexicon, tokenizer: Tokenizer, off_page: Callable[[str], str | None] | None = None):
         self.lexicon = lexicon
         self.tokenizer = tokenizer
         self.off_page = off_page
 
     @cached_property
     def dialogue(self) -> Dialogue:
-        return Dialogue(self.lexicon, self.tokenizer, FollowUpRules.from_lexicon(self.lexicon),
-                        self.off_page or self._lexical_off_page)
+        return Dialogue(
+            self.lexicon,
+            self.tokenizer,
+            FollowUpRules.from_lexicon(self.lexicon),
+            self.off_page or self._lexical_off_page,
+        )
 
     @cached_property
-    def _scope_rules(self) -> "ScopeJudge":
+    def _scope_rules(self) -> ScopeJudge:
         from taixin_qa.scope import ScopeJudge
 
         return ScopeJudge(self.lexicon.corpus, set(self.dialogue.term_interviews))
@@ -151,14 +156,31 @@ class QueryParser:
             state = self.dialogue.state_after(parse_history(history))
             reading = self.dialogue.read(text, state)
         if reading is None or not reading.continued:
-            return Question(original=original, text=text, truncated=truncated, entities=entities,
-                            tokens=tuple(self.tokenizer.cut_for_search(text)), chinese_share=cjk_ratio(text),
-                            bare=text, intent=reading.intent if reading else None,
-                            content=tuple(self.dialogue.content_words(text, entities)),
-                            why=reading.why if reading else "")
+            return Question(
+                original=original,
+                text=text,
+                truncated=truncated,
+                entities=entities,
+                tokens=tuple(self.tokenizer.cut_for_search(text)),
+                chinese_share=cjk_ratio(text),
+                bare=text,
+                intent=reading.intent if reading else None,
+                content=tuple(self.dialogue.content_words(text, entities)),
+                why=reading.why if reading else "",
+            )
         search = reading.search_text
-        return Question(original=original, text=search, truncated=truncated, entities=entities,
-                        tokens=tuple(self.tokenizer.cut_for_search(search)), chinese_share=cjk_ratio(search),
-                        bare=text, continued=True, subject=reading.subject, intent=reading.intent,
-                        understood_as=reading.understood_as,
-                        content=tuple(self.dialogue.content_words(text, entities)), why=reading.why)
+        return Question(
+            original=original,
+            text=search,
+            truncated=truncated,
+            entities=entities,
+            tokens=tuple(self.tokenizer.cut_for_search(search)),
+            chinese_share=cjk_ratio(search),
+            bare=text,
+            continued=True,
+            subject=reading.subject,
+            intent=reading.intent,
+            understood_as=reading.understood_as,
+            content=tuple(self.dialogue.content_words(text, entities)),
+            why=reading.why,
+        )

@@ -25,8 +25,9 @@ never the question as resolved from earlier turns: a name the user did not
 type is never a pass. A follow-up that leans on the conversation ("他还提到了
 哪些景区？") is in scope when its own words are the page's words
 (``follow_up_coverage`` of them) or, partly worded so, match its subject's
-interview well (``follow_up_subject_sparse``; knobs in :class:`taixin_qa.settings.Scope`), or, when it has none but function words
-("还有呢？"), when there is a subject to go on with.
+interview well (``follow_up_subject_sparse``; knobs in :class:`taixin_qa.settings.Scope`),
+or, when it has none but function words ("还有呢？"), when there is a subject
+to go on with.
 
 The word lists behind 2 and 4 are data: ``corpus/lexicon/scope.yaml``.
 """
@@ -34,9 +35,10 @@ The word lists behind 2 and 4 are data: ``corpus/lexicon/scope.yaml``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import yaml
@@ -52,11 +54,30 @@ if TYPE_CHECKING:
     from taixin_qa.query import Question
 
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,12})[”\"」]")
-_GENERIC_EN = {"county", "district", "city", "zone", "the", "this", "that", "these", "his", "her", "their", "our",
-               "its", "each", "every", "which", "what", "whose"}
+_GENERIC_EN = {
+    "county",
+    "district",
+    "city",
+    "zone",
+    "the",
+    "this",
+    "that",
+    "these",
+    "his",
+    "her",
+    "their",
+    "our",
+    "its",
+    "each",
+    "every",
+    "which",
+    "what",
+    "whose",
+}
 _WHO = re.compile(r"谁|哪位|哪个区|哪个县|哪个市|哪些区|哪几位|哪个书记|\b(?:who|which)\b", re.IGNORECASE)
-_SAYS = re.compile(r"提|谈|说|讲|表示|要|有|计划|打算|建|在|\b(?:mention\w*|sa(?:y|id|ys)|talk\w*|plan\w*|ha(?:s|ve))\b",
-                   re.IGNORECASE)
+_SAYS = re.compile(
+    r"提|谈|说|讲|表示|要|有|计划|打算|建|在|\b(?:mention\w*|sa(?:y|id|ys)|talk\w*|plan\w*|ha(?:s|ve))\b", re.IGNORECASE
+)
 _LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*")
 
 
@@ -128,9 +149,9 @@ class ScopeJudge:
                 if not any(p in place for p in self._our_names):
                     return place
         for pattern in self.office_patterns_en:
-            m = re.search(pattern, text, flags=re.IGNORECASE)
-            if m:
-                place = m.group("place")
+            found = re.search(pattern, text, flags=re.IGNORECASE)
+            if found:
+                place = found.group("place")
                 key = re.sub(r"[^a-z]", "", place.lower())
                 if key in _GENERIC_EN:
                     continue
@@ -140,7 +161,9 @@ class ScopeJudge:
 
     @cached_property
     def _lead(self) -> str:
-        return "|".join(re.escape(w) for w in ("那么", "那", "还有", "请问", "问一下", "另外", "以及", "和", "与", "跟"))
+        return "|".join(
+            re.escape(w) for w in ("那么", "那", "还有", "请问", "问一下", "另外", "以及", "和", "与", "跟")
+        )
 
     @cached_property
     def _our_latin(self) -> set[str]:
@@ -173,7 +196,7 @@ class ScopeJudge:
                 out.append(w)
         return tuple(sorted(out, key=len, reverse=True))
 
-    def follow_up_coverage(self, question: "Question") -> float | None:
+    def follow_up_coverage(self, question: Question) -> float | None:
         """Share of a follow-up's own content words the page uses; None when it has none of its own."""
         words = [w for w in question.content if not w.isascii()]
         long_words = [w for w in words if len(w) >= 2] or words
@@ -196,8 +219,14 @@ class ScopeJudge:
                     return f"term {term!r} does not occur on the page"
         return None
 
-    def judge(self, question: "Question", signals: "Signals", ranked: Sequence["Passage"],
-              filtered: bool = False, rows: np.ndarray | None = None) -> ScopeDecision:
+    def judge(
+        self,
+        question: Question,
+        signals: Signals,
+        ranked: Sequence[Passage],
+        filtered: bool = False,
+        rows: np.ndarray | None = None,
+    ) -> ScopeDecision:
         """``filtered``: the user chose a speaker or district, which counts as naming one;
         ``rows``: the passages searched, when the search was restricted to some interviews.
 
@@ -214,9 +243,8 @@ class ScopeJudge:
         if refusal:
             return ScopeDecision(False, refusal)
         lower = text.lower()
-        if any(w in lower for w in self.date_words):
-            if not any(self.date_pattern.search(p.text) for p in ranked[:3]):
-                return ScopeDecision(False, "asks for a date; the passages that match hold none")
+        if any(w in lower for w in self.date_words) and not any(self.date_pattern.search(p.text) for p in ranked[:3]):
+            return ScopeDecision(False, "asks for a date; the passages that match hold none")
         unit = next((u for u in self.units if u in text), None)
         if unit and not any(unit in p.text for p in ranked[:3]):
             return ScopeDecision(False, f"asks for a figure in {unit}; the matching passages give none")
@@ -225,11 +253,11 @@ class ScopeJudge:
         quoted = next((m for m in _QUOTED.findall(text) if len(m) >= 3 and m in self._page_text), None)
         if quoted:
             return ScopeDecision(True, f"quotes the page: “{quoted}”")
-        term = next((t for t in self._one_interview_terms if t in text), None)
-        if term and not question.continued and _WHO.search(text) and _SAYS.search(text):
+        one_term = next((t for t in self._one_interview_terms if t in text), None)
+        if one_term and not question.continued and _WHO.search(text) and _SAYS.search(text):
             # "谁提到了太钢？": who/which said or has a thing only one interview speaks of; the answer
             # is that interview's speaker. ("太钢的股价是多少？", "谁发明了风电？" ask something else.)
-            return ScopeDecision(True, f"asks who/which about {term}, which only one interview speaks of")
+            return ScopeDecision(True, f"asks who/which about {one_term}, which only one interview speaks of")
         if question.continued and question.subject:
             coverage = self.follow_up_coverage(question)
             if coverage is not None:
@@ -237,21 +265,29 @@ class ScopeJudge:
                 if rows is not None and sparse.size:
                     sparse = sparse[rows]
                 best = float(np.max(sparse)) if sparse.size else 0.0
-                ok = (coverage >= k.follow_up_coverage
-                      or (coverage >= k.follow_up_partial_coverage and best >= k.follow_up_subject_sparse)
-                      or best >= k.follow_up_strong_sparse)
-                return ScopeDecision(ok, f"follow-up: {coverage:.0%} of its own words are on the page, sparse match"
-                                         f" {best:.1f} in its subject's interview (needs {k.follow_up_coverage:.0%};"
-                                         f" or {k.follow_up_partial_coverage:.0%} and {k.follow_up_subject_sparse};"
-                                         f" or {k.follow_up_strong_sparse})")
+                ok = (
+                    coverage >= k.follow_up_coverage
+                    or (coverage >= k.follow_up_partial_coverage and best >= k.follow_up_subject_sparse)
+                    or best >= k.follow_up_strong_sparse
+                )
+                return ScopeDecision(
+                    ok,
+                    f"follow-up: {coverage:.0%} of its own words are on the page, sparse match"
+                    f" {best:.1f} in its subject's interview (needs {k.follow_up_coverage:.0%};"
+                    f" or {k.follow_up_partial_coverage:.0%} and {k.follow_up_subject_sparse};"
+                    f" or {k.follow_up_strong_sparse})",
+                )
             if not any(w.isascii() for w in question.content):
                 return ScopeDecision(True, "follow-up with no words of its own: goes on with the conversation")
             # English words: the page is Chinese, so ask the multilingual channels, in the subject's passages.
             best_sparse = float(np.max(signals.sparse)) if signals.sparse is not None and signals.sparse.size else 0.0
             best_cos = float(np.max(signals.cosine)) if signals.cosine.size else 0.0
             ok = best_sparse >= k.follow_up_english_sparse or best_cos >= k.follow_up_english_cosine
-            return ScopeDecision(ok, f"English follow-up: sparse {best_sparse:.1f} (needs {k.follow_up_english_sparse}) "
-                                     f"or cosine {best_cos:.3f} (needs {k.follow_up_english_cosine})")
+            return ScopeDecision(
+                ok,
+                f"English follow-up: sparse {best_sparse:.1f} (needs {k.follow_up_english_sparse}) "
+                f"or cosine {best_cos:.3f} (needs {k.follow_up_english_cosine})",
+            )
         if filtered:
             return ScopeDecision(True, "a speaker or district was chosen")
         if signals.sparse is not None and signals.sparse.size and float(np.max(signals.sparse)) > 0:
