@@ -21,8 +21,17 @@ PARAGRAPHS = {p.id: (iv, p) for iv in CORPUS_DATA.interviews for p in iv.paragra
 
 def passage(pid: str, score: float) -> Passage:
     iv, p = PARAGRAPHS[pid]
-    return Passage(id=p.id, text=p.text, speaker=iv.speaker, role=iv.role, district=iv.district,
-                   headline=iv.headline, interview_id=iv.id, kind=p.kind, score=score)
+    return Passage(
+        id=p.id,
+        text=p.text,
+        speaker=iv.speaker,
+        role=iv.role,
+        district=iv.district,
+        headline=iv.headline,
+        interview_id=iv.id,
+        kind=p.kind,
+        score=score,
+    )
 
 
 class PageIndex:
@@ -60,33 +69,47 @@ class PageIndex:
 
 class CharTokenizer:
     def cut_for_search(self, text: str) -> list[str]:
-        return [text[i:i + 2] for i in range(len(text) - 1)]
+        return [text[i : i + 2] for i in range(len(text) - 1)]
 
 
 def ask(text: str, passages: list[Passage], close: dict[str, float] | None = None, **question) -> object:
-    q = Question(original=text, text=text, truncated=False, entities=question.pop("entities", {}),
-                 tokens=tuple(CharTokenizer().cut_for_search(text)), chinese_share=1.0, bare=text, **question)
+    q = Question(
+        original=text,
+        text=text,
+        truncated=False,
+        entities=question.pop("entities", {}),
+        tokens=tuple(CharTokenizer().cut_for_search(text)),
+        chinese_share=1.0,
+        bare=text,
+        **question,
+    )
     index = PageIndex(passages, close)
     result = SearchResult(q, passages, True, np.array([0.0, 1.0], dtype=np.float32))
     return compose_answer(result, index, CharTokenizer())
 
 
 def test_number_question_leads_with_the_amount_in_bold_and_cites_the_sentence_it_came_from():
-    ans = ask("万柏林区第一年计划完成多少投资？", [passage("yang-junmin-p08", 2.0), passage("yang-junmin-p04", 1.95)],
-              close={"300亿元": 0.9})
+    ans = ask(
+        "万柏林区第一年计划完成多少投资？",
+        [passage("yang-junmin-p08", 2.0), passage("yang-junmin-p04", 1.95)],
+        close={"300亿元": 0.9},
+    )
     assert ans.short == "300亿元投资"
     assert ans.text.startswith("**300亿元投资**（杨俊民，万柏林区委书记）")
     first = ans.sentences[0]
     assert "300亿元" in first.text and first.source == 1 and ans.passages[0].id == "yang-junmin-p08"
-    assert first.passage.text[first.start:first.start + len(first.text)] == first.text
+    assert first.passage.text[first.start : first.start + len(first.text)] == first.text
     assert ans.text.splitlines()[1].endswith("[1]")
     assert ans.cited == 1 and len(ans.passages) == 2
 
 
 def test_list_question_takes_the_enumerating_sentence_from_a_lower_passage_and_cites_it_first():
     # The top passage only names the first carrier; the one that lists all five ranks second.
-    ans = ask("迎泽区要打造哪五大融合载体？", [passage("li-hui-p02", 2.0), passage("li-hui-p01", 1.98)],
-              close={"首个载体": 0.8, "五大融合载体，": 0.78})
+    ans = ask(
+        "迎泽区要打造哪五大融合载体？",
+        [passage("li-hui-p02", 2.0), passage("li-hui-p01", 1.98)],
+        close={"首个载体": 0.8, "五大融合载体，": 0.78},
+    )
     assert ans.short == "核心区、承载区、集聚区、引领区、休闲区"
     assert ans.passages[0].id == "li-hui-p01" and ans.sentences[0].source == 1
     assert ans.cited == len({s.passage.id for s in ans.sentences})
@@ -108,9 +131,14 @@ def test_who_said_it_is_answered_with_the_speaker_only_when_one_interview_clearl
 
 
 def test_follow_up_about_a_speaker_without_the_fact_says_what_is_missing_then_what_they_said():
-    ans = ask("古交市第一年计划完成多少投资？", [passage("li-weiping-p02", 2.0), passage("li-weiping-p04", 1.9)],
-              continued=True, subject=frozenset({"li-weiping"}), intent="第一年计划完成多少投资",
-              understood_as="古交市第一年计划完成多少投资？")
+    ans = ask(
+        "古交市第一年计划完成多少投资？",
+        [passage("li-weiping-p02", 2.0), passage("li-weiping-p04", 1.9)],
+        continued=True,
+        subject=frozenset({"li-weiping"}),
+        intent="第一年计划完成多少投资",
+        understood_as="古交市第一年计划完成多少投资？",
+    )
     assert ans.missing == "版面没有给出古交市的投资额"
     assert ans.short is None
     assert ans.text.startswith("版面没有给出古交市的投资额。李卫平谈到的相关内容：")
@@ -118,16 +146,24 @@ def test_follow_up_about_a_speaker_without_the_fact_says_what_is_missing_then_wh
 
 
 def test_follow_up_whose_subject_has_the_fact_is_not_called_missing():
-    ans = ask("万柏林区第一年计划完成多少投资？", [passage("yang-junmin-p08", 2.0)], close={"300亿元": 0.9},
-              continued=True, subject=frozenset({"yang-junmin"}), intent="第一年计划完成多少投资")
+    ans = ask(
+        "万柏林区第一年计划完成多少投资？",
+        [passage("yang-junmin-p08", 2.0)],
+        close={"300亿元": 0.9},
+        continued=True,
+        subject=frozenset({"yang-junmin"}),
+        intent="第一年计划完成多少投资",
+    )
     assert ans.missing is None and ans.short == "300亿元投资"
 
 
 def test_refused_question_has_no_sources_and_says_so():
-    q = Question(original="红烧肉怎么做？", text="红烧肉怎么做？", truncated=False, entities={}, tokens=(),
-                 chinese_share=1.0)
-    ans = compose_answer(SearchResult(q, [], False, reason="off the page"), PageIndex([passage("li-hui-p01", 1.0)]),
-                         CharTokenizer())
+    q = Question(
+        original="红烧肉怎么做？", text="红烧肉怎么做？", truncated=False, entities={}, tokens=(), chinese_share=1.0
+    )
+    ans = compose_answer(
+        SearchResult(q, [], False, reason="off the page"), PageIndex([passage("li-hui-p01", 1.0)]), CharTokenizer()
+    )
     assert not ans.found and ans.passages == [] and ans.short is None and ans.reason == "off the page"
 
 
@@ -145,44 +181,82 @@ def test_source_labels_count_paragraphs_as_a_reader_does():
     assert source_label(passage("lu-junfeng-p04", 1.0), index) == "卢俊峰专访 第3段"
 
 
-@pytest.mark.parametrize("question, qtype", [
-    ("万柏林区第一年计划完成多少投资？", "number"), ("杏花岭区要培育几大商圈？", "count"),
-    ("尖草坪区有哪些高校？", "list"), ("迎泽区要打造哪五大融合载体？", "list"), ("谁说要当排头兵？", "name"),
-    ("哪些书记提到了“六个一”？", "name"), ("哪个区想成为全省的购物消费中心？", "place"),
-    ("杨俊民是哪天接受专访的？", "date"), ("李卫平讲了古交哪几方面的产业打算？", "how"),
-    ("万柏林区的商圈怎么规划的？", "how"), ("Which universities are located in Jiancaoping?", "list"),
-    ("What investment does Wanbolin plan in its first year?", "number"),
-])
+@pytest.mark.parametrize(
+    "question, qtype",
+    [
+        ("万柏林区第一年计划完成多少投资？", "number"),
+        ("杏花岭区要培育几大商圈？", "count"),
+        ("尖草坪区有哪些高校？", "list"),
+        ("迎泽区要打造哪五大融合载体？", "list"),
+        ("谁说要当排头兵？", "name"),
+        ("哪些书记提到了“六个一”？", "name"),
+        ("哪个区想成为全省的购物消费中心？", "place"),
+        ("杨俊民是哪天接受专访的？", "date"),
+        ("李卫平讲了古交哪几方面的产业打算？", "how"),
+        ("万柏林区的商圈怎么规划的？", "how"),
+        ("Which universities are located in Jiancaoping?", "list"),
+        ("What investment does Wanbolin plan in its first year?", "number"),
+    ],
+)
 def test_question_type_from_its_cue_words(question, qtype):
     assert question_type(question) == qtype
 
 
-@pytest.mark.parametrize("question, sentence, expected", [
-    ("杏花岭区要培育几大商圈？", "培育壮大“五大商圈”，打造“两大板块”。", "五大商圈"),
-    ("尖草坪区组建了几支工作队伍？", "组建“征地拆迁、招商引资、要素保障、营商环境、服务企业”5支队伍。", "5支队伍"),
-    ("迎泽区规划的金融核心集聚区占地多少？", "整合10座存量楼宇，加快构建占地约3平方公里的金融核心集聚区。", "约3平方公里"),
-    ("尖草坪区有哪些军工企业？", "辖区有太钢、二电厂以及江阳、兴安、新华三大军企，工业基础雄厚。", "江阳、兴安、新华"),
-    ("迎泽区打算出台哪些政策来承接高端产业转移？",
-     "围绕承接高端产业转移，借助太忻经济区衔接京津冀、服务雄安新区的走廊优势，制定出台人才引进、科技创新、资金奖补等政策。",
-     "人才引进、科技创新、资金奖补"),
-    ("太忻经济区建设启动大会是在哪里开的？", "太忻经济区(太原片区)建设启动大会在阳曲召开，这是市委对阳曲的高度重视。", "阳曲"),
-    ("阳曲在优化营商环境上推的是什么改革？", "推进“承诺制+标准地+代办制”改革，提升涉企服务质量效率。", "“承诺制+标准地+代办制”改革"),
-    ("万柏林区打造高端装备制造产业集群依托哪些企业？",
-     "充分利用太重集团、中车、晋西集团、汾西重工等高端装备制造传统优势产业，打造高端装备制造产业集群。",
-     "太重集团、中车、晋西集团、汾西重工"),
-])
+@pytest.mark.parametrize(
+    "question, sentence, expected",
+    [
+        ("杏花岭区要培育几大商圈？", "培育壮大“五大商圈”，打造“两大板块”。", "五大商圈"),
+        ("尖草坪区组建了几支工作队伍？", "组建“征地拆迁、招商引资、要素保障、营商环境、服务企业”5支队伍。", "5支队伍"),
+        (
+            "迎泽区规划的金融核心集聚区占地多少？",
+            "整合10座存量楼宇，加快构建占地约3平方公里的金融核心集聚区。",
+            "约3平方公里",
+        ),
+        (
+            "尖草坪区有哪些军工企业？",
+            "辖区有太钢、二电厂以及江阳、兴安、新华三大军企，工业基础雄厚。",
+            "江阳、兴安、新华",
+        ),
+        (
+            "迎泽区打算出台哪些政策来承接高端产业转移？",
+            "围绕承接高端产业转移，借助太忻经济区衔接京津冀、服务雄安新区的走廊优势，制定出台人才引进、科技创新、资金奖补等政策。",
+            "人才引进、科技创新、资金奖补",
+        ),
+        (
+            "太忻经济区建设启动大会是在哪里开的？",
+            "太忻经济区(太原片区)建设启动大会在阳曲召开，这是市委对阳曲的高度重视。",
+            "阳曲",
+        ),
+        (
+            "阳曲在优化营商环境上推的是什么改革？",
+            "推进“承诺制+标准地+代办制”改革，提升涉企服务质量效率。",
+            "“承诺制+标准地+代办制”改革",
+        ),
+        (
+            "万柏林区打造高端装备制造产业集群依托哪些企业？",
+            "充分利用太重集团、中车、晋西集团、汾西重工等高端装备制造传统优势产业，打造高端装备制造产业集群。",
+            "太重集团、中车、晋西集团、汾西重工",
+        ),
+    ],
+)
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
     span = find_span(question, sentence)
     assert span is not None and span.text == expected
-    assert sentence[span.start:span.start + len(span.text)] == expected
+    assert sentence[span.start : span.start + len(span.text)] == expected
     assert span.fit >= 0.85
 
 
-@pytest.mark.parametrize("question, sentence", [
-    ("杏花岭区要培育壮大几个商圈？", "形成“一个核心、一体两翼、多方协同”的发展格局。"),  # 一个核心 is not a count of 商圈
-    ("万柏林区第一年计划完成多少投资？", "整合中泰大厦、景峰国际等10座存量楼宇。"),             # 10座 is not money
-    ("迎泽区规划的金融核心集聚区占地多少？", "力争起步第一步一年完成300亿元投资。"),             # money is not an area
-])
+@pytest.mark.parametrize(
+    "question, sentence",
+    [
+        (
+            "杏花岭区要培育壮大几个商圈？",
+            "形成“一个核心、一体两翼、多方协同”的发展格局。",
+        ),  # 一个核心 is not a count of 商圈
+        ("万柏林区第一年计划完成多少投资？", "整合中泰大厦、景峰国际等10座存量楼宇。"),  # 10座 is not money
+        ("迎泽区规划的金融核心集聚区占地多少？", "力争起步第一步一年完成300亿元投资。"),  # money is not an area
+    ],
+)
 def test_no_span_of_the_wrong_kind(question, sentence):
     """Each of these sentences holds something of the asked shape, but not the answer."""
     span = find_span(question, sentence)

@@ -42,10 +42,10 @@ def test_labels_count_paragraphs_as_a_reader_does_captions_apart(corpus):
 
 
 def test_notes_that_touch_a_paragraph_come_with_it(corpus):
-    broken = page_location(corpus, "lu-junfeng-p03")       # ends at "科教"
-    assert any(n.startswith("原文在此中断") for n in broken.notes)   # the @note block after it
-    assert any("第2段在“科教”处中断" in n for n in broken.notes)   # the header note naming 第2段
-    following = page_location(corpus, "lu-junfeng-p04")    # starts without a head
+    broken = page_location(corpus, "lu-junfeng-p03")  # ends at "科教"
+    assert any(n.startswith("原文在此中断") for n in broken.notes)  # the @note block after it
+    assert any("第2段在“科教”处中断" in n for n in broken.notes)  # the header note naming 第2段
+    following = page_location(corpus, "lu-junfeng-p04")  # starts without a head
     assert any(n.startswith("原文在此中断") for n in following.notes)
     lost_word = page_location(corpus, "li-weiping-p07")
     assert any("大干快上" in n for n in lost_word.notes)

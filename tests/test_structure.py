@@ -58,22 +58,38 @@ def test_an_office_not_printed_for_a_place_on_the_page_is_stated_as_missing(page
     assert ans.missing == "版面没有给出阳曲县县长的名字"
 
 
-@pytest.mark.parametrize("question", [
-    "忻州市委书记是谁？", "太原市委书记是谁？", "晋中市委书记是谁？",        # places not on the page
-    "谁说要当排头兵？", "哪些书记提到了“六个一”？", "哪位书记说服务业是本区的基础产业？",  # content questions
-    "万柏林区第一年计划完成多少投资？", "阳曲县推进这项工作由谁挂帅当组长？", "红烧肉怎么做？",
-])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "忻州市委书记是谁？",
+        "太原市委书记是谁？",
+        "晋中市委书记是谁？",  # places not on the page
+        "谁说要当排头兵？",
+        "哪些书记提到了“六个一”？",
+        "哪位书记说服务业是本区的基础产业？",  # content questions
+        "万柏林区第一年计划完成多少投资？",
+        "阳曲县推进这项工作由谁挂帅当组长？",
+        "红烧肉怎么做？",
+    ],
+)
 def test_questions_that_are_not_about_the_page_structure_are_left_to_search(page, question):
     assert page.answer(question) is None
 
 
 def test_every_header_source_opens_on_the_original_page(page):
     corpus = load_corpus(CORPUS)
-    for question in ("阳曲县委书记叫啥", "谁采访了杨俊民？", "阳曲县那篇专访的标题是什么？", "这个版面的总标题是什么？"):
+    for question in (
+        "阳曲县委书记叫啥",
+        "谁采访了杨俊民？",
+        "阳曲县那篇专访的标题是什么？",
+        "这个版面的总标题是什么？",
+    ):
         for source in page.answer(question).sources:
             loc = page_location(corpus, source.id)
             assert loc.highlight, source.id
-            assert source.text.replace(" ", "") in "".join(loc.page_lines[n - 1] for n in loc.highlight).replace(" ", "")
+            assert source.text.replace(" ", "") in "".join(loc.page_lines[n - 1] for n in loc.highlight).replace(
+                " ", ""
+            )
 
 
 def _rows(name):

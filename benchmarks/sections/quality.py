@@ -5,8 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from taixin_qa.evaluation import (AnswerEvaluator, FollowUpEvaluator, MissingEvaluator, RetrievalEvaluator,
-                                  StructureEvaluator)
+from taixin_qa.evaluation import (
+    AnswerEvaluator,
+    FollowUpEvaluator,
+    MissingEvaluator,
+    RetrievalEvaluator,
+    StructureEvaluator,
+)
 
 from common import Context, eval_set, log
 
@@ -31,11 +36,13 @@ def run(ctx: Context) -> dict[str, Any]:
         out["missing"] = MissingEvaluator(eval_set("missing"), ctx.followups)(engine)
     held = [] if ctx.quick else eval_set("heldout")  # never used to tune weights
     if held:
-        h: dict[str, Any] = {"questions": len(held), "answer": AnswerEvaluator(held)(engine),
-                             "strategies": {s: RetrievalEvaluator(held, strategy=s)(engine) for s in STRATEGIES},
-                             "structure": StructureEvaluator(eval_set("structure_heldout"))(engine),
-                             "missing": MissingEvaluator(eval_set("missing_heldout"),
-                                                         eval_set("heldout_followups"))(engine)}
+        h: dict[str, Any] = {
+            "questions": len(held),
+            "answer": AnswerEvaluator(held)(engine),
+            "strategies": {s: RetrievalEvaluator(held, strategy=s)(engine) for s in STRATEGIES},
+            "structure": StructureEvaluator(eval_set("structure_heldout"))(engine),
+            "missing": MissingEvaluator(eval_set("missing_heldout"), eval_set("heldout_followups"))(engine),
+        }
         held_followups = eval_set("heldout_followups")
         if held_followups:
             h["followups"] = len(held_followups)
@@ -45,11 +52,15 @@ def run(ctx: Context) -> dict[str, Any]:
 
 
 def _strategy_table(strategies: dict[str, dict[str, float]]) -> list[str]:
-    lines = ["| strategy | hit@1 | hit@3 | MRR@5 | speaker@1 | OOS rejection | false refusals |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| strategy | hit@1 | hit@3 | MRR@5 | speaker@1 | OOS rejection | false refusals |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for s, m in strategies.items():
-        lines.append(f"| {s} | {m['hit@1']:.3f} | {m['hit@3']:.3f} | {m['mrr@5']:.3f} | {m['speaker@1']:.3f} | "
-                     f"{m['oos_rejection']:.3f} | {m['false_refusals']:.3f} |")
+        lines.append(
+            f"| {s} | {m['hit@1']:.3f} | {m['hit@3']:.3f} | {m['mrr@5']:.3f} | {m['speaker@1']:.3f} | "
+            f"{m['oos_rejection']:.3f} | {m['false_refusals']:.3f} |"
+        )
     return lines
 
 
@@ -58,14 +69,22 @@ def _answer_lines(label: str, result: dict[str, Any]) -> list[str]:
     a = result.get("answer", {})
     if "short_holds_span" not in a:
         return []
-    row = (f"| {label} | {a['short_holds_span']:.3f} ({int(a['fact_questions'])}) | {a['wrong_bold']:.3f} | "
-           f"{a['reply_holds_span']:.3f} | {a['first_cited_gold']:.3f}")
+    row = (
+        f"| {label} | {a['short_holds_span']:.3f} ({int(a['fact_questions'])}) | {a['wrong_bold']:.3f} | "
+        f"{a['reply_holds_span']:.3f} | {a['first_cited_gold']:.3f}"
+    )
     st, mi = result.get("structure"), result.get("missing")
     row += f" | {st['structure_exact']:.3f} ({int(st['structure_questions'])})" if st else " | "
-    row += (f" | {mi['stated_missing']:.3f} ({int(mi['missing_followups'])}), false {mi['false_missing']:.3f} |"
-            if mi else " | |")
-    head = ["| set | direct answer holds gold span (fact qs) | wrong bold | reply holds span | first citation gold "
-            "| structure exact | missing stated |", "|---|---|---|---|---|---|---|"]
+    row += (
+        f" | {mi['stated_missing']:.3f} ({int(mi['missing_followups'])}), false {mi['false_missing']:.3f} |"
+        if mi
+        else " | |"
+    )
+    head = [
+        "| set | direct answer holds gold span (fact qs) | wrong bold | reply holds span | first citation gold "
+        "| structure exact | missing stated |",
+        "|---|---|---|---|---|---|---|",
+    ]
     return [*(head if label == "main" else []), row]
 
 
@@ -73,20 +92,31 @@ def report(result: dict[str, Any]) -> str:
     if "strategies" not in result:
         return ""
     a, f = result["answer"], result["followup"]
-    lines = ["### Quality (same run)", "", *_strategy_table(result["strategies"]), "",
-             f"hybrid answers: answer_contains_gold **{a['answer_contains_gold']:.3f}**, "
-             f"answer_speaker@1 {a['answer_speaker@1']:.3f} ({int(a['answers'])} answers); "
-             f"follow-up speaker@1 **{f['followup_speaker@1']:.3f}** ({int(f['followups'])} follow-ups). "
-             f"{result['questions']} questions.", ""]
+    lines = [
+        "### Quality (same run)",
+        "",
+        *_strategy_table(result["strategies"]),
+        "",
+        f"hybrid answers: answer_contains_gold **{a['answer_contains_gold']:.3f}**, "
+        f"answer_speaker@1 {a['answer_speaker@1']:.3f} ({int(a['answers'])} answers); "
+        f"follow-up speaker@1 **{f['followup_speaker@1']:.3f}** ({int(f['followups'])} follow-ups). "
+        f"{result['questions']} questions.",
+        "",
+    ]
     h = result.get("heldout")
     table = _answer_lines("main", result) + (_answer_lines("held-out", h) if h else [])
     lines += [*table, ""] if table else []
     if h:
         fu = h.get("followup", {})
-        lines += [f"Held-out set ({h['questions']} questions, never used for tuning):", "",
-                  *_strategy_table(h["strategies"]), "",
-                  f"held-out hybrid answers: answer_contains_gold {h['answer']['answer_contains_gold']:.3f}"
-                  + (f"; follow-up speaker@1 {fu['followup_speaker@1']:.3f} ({h['followups']})" if fu else ""), ""]
+        lines += [
+            f"Held-out set ({h['questions']} questions, never used for tuning):",
+            "",
+            *_strategy_table(h["strategies"]),
+            "",
+            f"held-out hybrid answers: answer_contains_gold {h['answer']['answer_contains_gold']:.3f}"
+            + (f"; follow-up speaker@1 {fu['followup_speaker@1']:.3f} ({h['followups']})" if fu else ""),
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -98,19 +128,36 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         if "short_holds_span" not in a:
             continue
         rows += [
-            {"target": f"{label}: direct answer holds gold span ≥ 85% of fact questions, wrong bold ≤ 3%",
-             "measured": f"{a['short_holds_span']:.1%}, wrong bold {a['wrong_bold']:.1%}",
-             "met": a["short_holds_span"] >= 0.85 and a["wrong_bold"] <= 0.03},
-            {"target": f"{label}: reply holds gold span ≥ 97%", "measured": f"{a['reply_holds_span']:.1%}",
-             "met": a["reply_holds_span"] >= 0.97},
-            {"target": f"{label}: first answer sentence cites a gold passage ≥ 95%",
-             "measured": f"{a['first_cited_gold']:.1%}", "met": a["first_cited_gold"] >= 0.95},
+            {
+                "target": f"{label}: direct answer holds gold span ≥ 85% of fact questions, wrong bold ≤ 3%",
+                "measured": f"{a['short_holds_span']:.1%}, wrong bold {a['wrong_bold']:.1%}",
+                "met": a["short_holds_span"] >= 0.85 and a["wrong_bold"] <= 0.03,
+            },
+            {
+                "target": f"{label}: reply holds gold span ≥ 97%",
+                "measured": f"{a['reply_holds_span']:.1%}",
+                "met": a["reply_holds_span"] >= 0.97,
+            },
+            {
+                "target": f"{label}: first answer sentence cites a gold passage ≥ 95%",
+                "measured": f"{a['first_cited_gold']:.1%}",
+                "met": a["first_cited_gold"] >= 0.95,
+            },
         ]
         if st:
-            rows.append({"target": f"{label}: page-structure questions exact 100%",
-                         "measured": f"{st['structure_exact']:.1%}", "met": st["structure_exact"] >= 1.0})
+            rows.append(
+                {
+                    "target": f"{label}: page-structure questions exact 100%",
+                    "measured": f"{st['structure_exact']:.1%}",
+                    "met": st["structure_exact"] >= 1.0,
+                }
+            )
         if mi:
-            rows.append({"target": f"{label}: 'missing' follow-ups stated as missing ≥ 90%",
-                         "measured": f"{mi['stated_missing']:.1%} (false {mi['false_missing']:.1%})",
-                         "met": mi["stated_missing"] >= 0.9})
+            rows.append(
+                {
+                    "target": f"{label}: 'missing' follow-ups stated as missing ≥ 90%",
+                    "measured": f"{mi['stated_missing']:.1%} (false {mi['false_missing']:.1%})",
+                    "met": mi["stated_missing"] >= 0.9,
+                }
+            )
     return rows

@@ -39,16 +39,24 @@ if TYPE_CHECKING:
 
 __all__ = ["Answer", "AnswerSentence", "compose_answer", "compose_structure_answer", "source_label"]
 
-NOT_COVERED = ("本版面没有涉及这个问题。本版面收录的是六位县(市、区)委书记谈太忻经济区建设的专访"
-               "（尖草坪区/中北高新区、迎泽区、杏花岭区、万柏林区、阳曲县、古交市），可以问他们的目标、项目和举措。")
+NOT_COVERED = (
+    "本版面没有涉及这个问题。本版面收录的是六位县(市、区)委书记谈太忻经济区建设的专访"
+    "（尖草坪区/中北高新区、迎泽区、杏花岭区、万柏林区、阳曲县、古交市），可以问他们的目标、项目和举措。"
+)
 EMPTY_QUESTION = "请输入一个问题，例如：阳曲县的发展目标是什么？"
 
 # 哪个区/哪个县/哪里的…: the answer is the speaker's own district, as printed in the header.
-_ASKS_PLACE_OF_SPEAKER = re.compile(r"哪个(?:区|县|城区|市|地方)|哪些(?:区县|地方|区|县)|哪几个(?:区|县)|^哪里|哪里的|"
-                                    r"是哪个区|which (?:district|county|city|place)", re.I)
+_ASKS_PLACE_OF_SPEAKER = re.compile(
+    r"哪个(?:区|县|城区|市|地方)|哪些(?:区县|地方|区|县)|哪几个(?:区|县)|^哪里|哪里的|"
+    r"是哪个区|which (?:district|county|city|place)",
+    re.I,
+)
 # 谁/哪位 (not "由谁挂帅", which asks for a post inside the text): the speaker, as printed.
-_ASKS_SPEAKER = re.compile(r"(?:谁|哪位|哪几位|哪一位|哪些)(?:书记|领导)?(?:说|表示|提出|提到|谈到|谈|要|用|表态|强调|把)|"
-                           r"是谁说|谁说的|的话|说法|接受.{0,4}(?:专访|采访)的是|\bwho (?:said|says|talked|spoke|mentioned)", re.I)
+_ASKS_SPEAKER = re.compile(
+    r"(?:谁|哪位|哪几位|哪一位|哪些)(?:书记|领导)?(?:说|表示|提出|提到|谈到|谈|要|用|表态|强调|把)|"
+    r"是谁说|谁说的|的话|说法|接受.{0,4}(?:专访|采访)的是|\bwho (?:said|says|talked|spoke|mentioned)",
+    re.I,
+)
 _ASKS_ANY_SPEAKER = re.compile(r"谁|哪位|哪几位|哪一位|哪些书记|\bwho\b", re.I)
 _QUOTED_TERM = re.compile(r"[“‘「'\"]([^“”‘’「」'\"]{2,30})[”’」'\"]")
 _PLURAL = re.compile(r"哪些|哪几|都")
@@ -83,8 +91,9 @@ def source_label(passage: Passage, index: Index) -> str:
 class _Candidate:
     __slots__ = ("passage", "texts", "scores", "spans", "best")
 
-    def __init__(self, passage: Passage, texts: list[str], scores: list[float], spans: list[Span | None],
-                 best: int | None = None):
+    def __init__(
+        self, passage: Passage, texts: list[str], scores: list[float], spans: list[Span | None], best: int | None = None
+    ):
         self.passage, self.texts, self.scores, self.spans = passage, texts, scores, spans
         self.best = best if best is not None else (int(np.argmax(scores)) if scores else -1)
 
@@ -204,8 +213,9 @@ def _missing(ask: _Ask) -> str | None:
         return None
     if ask.qtype == "list":
         head = list_head(ask.question)
-        if not head or any(head in p.text or head[:2] in p.text or (len(head) <= 3 and head[-2:] in p.text)
-                           for p in subject_passages):
+        if not head or any(
+            head in p.text or head[:2] in p.text or (len(head) <= 3 and head[-2:] in p.text) for p in subject_passages
+        ):
             return None
     else:
         for p in subject_passages:
@@ -217,8 +227,7 @@ def _missing(ask: _Ask) -> str | None:
     return f"版面没有给出{place}的{_topic(q.intent or ask.question, ask.qtype)}"
 
 
-def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer,
-                   settings: Settings = SETTINGS) -> Answer:
+def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer, settings: Settings = SETTINGS) -> Answer:
     """The reply to a searched question: direct answer, cited sentences, what is missing."""
     rules = settings.answering
     q = result.question
@@ -229,8 +238,7 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer,
     if not result.answerable or not result.passages:
         text = f"版面上没有这部分内容。编者注：{result.note}" if result.note else NOT_COVERED
         text = f"{notice}{text}" if notice else text
-        return Answer(text, [], False, question=q.text, notice=notice, reason=result.reason,
-                      understood_as=understood)
+        return Answer(text, [], False, question=q.text, notice=notice, reason=result.reason, understood_as=understood)
     ask = _Ask(result, index, q.text, question_type(q.text), tokenizer, rules)
     candidates = ask.candidates()
     best = _answering_candidate(candidates, rules)
@@ -245,8 +253,11 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer,
     for p in result.passages:
         if len(chosen) >= limit:
             break
-        if p.kind == "paragraph" and top_score - p.score <= margin \
-                and p.interview_id not in {x.passage.interview_id for x in chosen}:
+        if (
+            p.kind == "paragraph"
+            and top_score - p.score <= margin
+            and p.interview_id not in {x.passage.interview_id for x in chosen}
+        ):
             chosen.append(by_id.get(p.id) or ask.candidate(p))
 
     missing = _missing(ask)
@@ -257,10 +268,15 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer,
         # No direct answer to lead with: a close runner-up from another passage is quoted too,
         # so the reader sees both places the answer may stand.
         used = {c.passage.id for c in chosen}
-        runners = sorted((c for c in candidates if c.passage.id not in used and c.passage.kind == "paragraph"),
-                         key=lambda c: -c.scores[c.best])
-        if runners and len(chosen) < rules.max_sentences \
-                and best.scores[best.best] - runners[0].scores[runners[0].best] <= rules.runner_up_margin:
+        runners = sorted(
+            (c for c in candidates if c.passage.id not in used and c.passage.kind == "paragraph"),
+            key=lambda c: -c.scores[c.best],
+        )
+        if (
+            runners
+            and len(chosen) < rules.max_sentences
+            and best.scores[best.best] - runners[0].scores[runners[0].best] <= rules.runner_up_margin
+        ):
             chosen.append(runners[0])
 
     # Cited sources first, in the order the reply uses them; then the other related passages.
@@ -281,8 +297,19 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer,
     elif short:
         lines.append(f"**{short}**（{chosen[0].passage.attribution}）")
     lines += [f"{s.render()}[{s.source}]" for s in sentences]
-    return Answer("\n".join(lines), passages, True, sentences, question=q.text, notice=notice, short=short,
-                  missing=missing, cited=len(cited), understood_as=understood, reason=result.reason)
+    return Answer(
+        "\n".join(lines),
+        passages,
+        True,
+        sentences,
+        question=q.text,
+        notice=notice,
+        short=short,
+        missing=missing,
+        cited=len(cited),
+        understood_as=understood,
+        reason=result.reason,
+    )
 
 
 def _answering_candidate(candidates: list[_Candidate], rules: Answering) -> _Candidate:
@@ -291,8 +318,12 @@ def _answering_candidate(candidates: list[_Candidate], rules: Answering) -> _Can
     for is often the sentence right after the one that matches best)."""
     best = max(candidates, key=lambda c: c.scores[c.best])
     top = best.scores[best.best]
-    holding = [(c.scores[i], c, i) for c in candidates for i, span in enumerate(c.spans)
-               if span is not None and span.fit >= rules.bold_fit]
+    holding = [
+        (c.scores[i], c, i)
+        for c in candidates
+        for i, span in enumerate(c.spans)
+        if span is not None and span.fit >= rules.bold_fit
+    ]
     if not holding:
         return best
     score, c, i = max(holding, key=lambda t: t[0])
@@ -313,8 +344,9 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
     q = result.question
     named = set(q.interview_ids) | set(q.subject if q.continued else ())
     plural = bool(_PLURAL.search(question))
-    asks_speaker = qtype == "name" and (_ASKS_SPEAKER.search(question)
-                                        or (not named and _ASKS_ANY_SPEAKER.search(question)))
+    asks_speaker = qtype == "name" and (
+        _ASKS_SPEAKER.search(question) or (not named and _ASKS_ANY_SPEAKER.search(question))
+    )
     asks_place = qtype in ("place", "list", "what") and not named and _ASKS_PLACE_OF_SPEAKER.search(question)
     if asks_speaker or asks_place:
         if plural:
@@ -324,8 +356,11 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
                 return None, chosen
             group: list[_Candidate] = []
             for p in result.passages:
-                if p.kind == "paragraph" and all(t in p.text for t in terms) \
-                        and p.interview_id not in {c.passage.interview_id for c in group}:
+                if (
+                    p.kind == "paragraph"
+                    and all(t in p.text for t in terms)
+                    and p.interview_id not in {c.passage.interview_id for c in group}
+                ):
                     group.append(ask.candidate(p))
             if len(group) < 2:
                 return None, chosen
@@ -344,18 +379,30 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
     return span.text, chosen
 
 
-def compose_structure_answer(found: StructureAnswer, question: str, understood_as: str | None = None,
-                             notice: str = "") -> Answer:
+def compose_structure_answer(
+    found: StructureAnswer, question: str, understood_as: str | None = None, notice: str = ""
+) -> Answer:
     """The reply to a question about the page itself, cited to the headers it was read from."""
     passages = found.sources
-    sentences = [AnswerSentence(text, p, source=1 + passages.index(p), start=p.text.find(text))
-                 for text, p in found.lines]
+    sentences = [
+        AnswerSentence(text, p, source=1 + passages.index(p), start=p.text.find(text)) for text, p in found.lines
+    ]
     lines = [notice] if notice else []
     if found.missing:
         lines.append(f"{found.missing}。")
     elif found.short:
         lines.append(f"**{found.short}**")
     lines += [f"{s.text}[{s.source}]" for s in sentences]
-    return Answer("\n".join(lines), passages, True, sentences, question=question, notice=notice, short=found.short,
-                  missing=found.missing, cited=len(passages), understood_as=understood_as,
-                  reason=f"a question about the page itself ({found.kind}), read from the headers")
+    return Answer(
+        "\n".join(lines),
+        passages,
+        True,
+        sentences,
+        question=question,
+        notice=notice,
+        short=found.short,
+        missing=found.missing,
+        cited=len(passages),
+        understood_as=understood_as,
+        reason=f"a question about the page itself ({found.kind}), read from the headers",
+    )

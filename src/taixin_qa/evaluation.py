@@ -154,10 +154,10 @@ class AnswerEvaluator:
     failures: list[dict] = field(default_factory=list)
 
     @classmethod
-    def from_file(cls, path: Path | str = EVAL_DIR / "questions.jsonl") -> "AnswerEvaluator":
+    def from_file(cls, path: Path | str = EVAL_DIR / "questions.jsonl") -> AnswerEvaluator:
         return cls(read_jsonl(path))
 
-    def __call__(self, engine: "Engine") -> dict[str, float]:
+    def __call__(self, engine: Engine) -> dict[str, float]:
         self.failures = []
         scored = [q for q in self.questions if not q.get("out_of_scope") and (q.get("span") or q.get("answer"))]
         facts = [q for q in scored if q.get("qtype") in FACT_TYPES]
@@ -214,7 +214,7 @@ class StructureEvaluator:
     failures: list[dict] = field(default_factory=list)
 
     @classmethod
-    def from_file(cls, path: Path | str = EVAL_DIR / "structure.jsonl") -> "StructureEvaluator":
+    def from_file(cls, path: Path | str = EVAL_DIR / "structure.jsonl") -> StructureEvaluator:
         return cls(read_jsonl(path))
 
     @staticmethod
@@ -227,7 +227,7 @@ class StructureEvaluator:
             return ans.short is not None and set(ans.short.split("、")) == set(row["items"])
         return ans.short == row.get("short")
 
-    def __call__(self, engine: "Engine") -> dict[str, float]:
+    def __call__(self, engine: Engine) -> dict[str, float]:
         self.failures = []
         exact = cited = with_gold = 0
         for row in self.questions:
@@ -261,10 +261,10 @@ class MissingEvaluator:
 
     @classmethod
     def from_file(cls, path: Path | str = EVAL_DIR / "missing.jsonl",
-                  followups: Path | str | None = EVAL_DIR / "followups.jsonl") -> "MissingEvaluator":
+                  followups: Path | str | None = EVAL_DIR / "followups.jsonl") -> MissingEvaluator:
         return cls(read_jsonl(path), read_jsonl(followups) if followups else [])
 
-    def __call__(self, engine: "Engine") -> dict[str, float]:
+    def __call__(self, engine: Engine) -> dict[str, float]:
         self.failures = []
         stated = 0
         for row in self.questions:

@@ -177,8 +177,10 @@ def page_location(corpus: Corpus, passage_id: str) -> PageLocation:
         location = _header_location(corpus, passage_id)
         if location is not None:
             return location
-    raise TaixinError(f"No passage with id {passage_id!r} in {corpus.root}. "
-                      "Passage ids look like 'pei-yaojun-p03' (or 'pei-yaojun:byline' for a header).")
+    raise TaixinError(
+        f"No passage with id {passage_id!r} in {corpus.root}. "
+        "Passage ids look like 'pei-yaojun-p03' (or 'pei-yaojun:byline' for a header)."
+    )
 
 
 _HEADER_LABELS = {"headline": "标题", "subtitle": "副题", "byline": "署名", "title": "版面总标题"}
@@ -193,17 +195,37 @@ def _header_location(corpus: Corpus, key: str) -> PageLocation | None:
             continue
         if owner == article.id:
             label = "版面副题" if part == "subtitle" else _HEADER_LABELS.get(part, part)
-            return PageLocation(passage_id=key, interview_id="", speaker="", kind="header", paragraph=0,
-                                label=label, source=article.source_path.name, page_lines=lines,
-                                highlight=line_map[key], notes=tuple(article.notes))
+            return PageLocation(
+                passage_id=key,
+                interview_id="",
+                speaker="",
+                kind="header",
+                paragraph=0,
+                label=label,
+                source=article.source_path.name,
+                page_lines=lines,
+                highlight=line_map[key],
+                notes=tuple(article.notes),
+            )
         for interview in article.interviews:
             if interview.id == owner:
-                touching = tuple(n for n in interview.notes if _HEADER_LABELS.get(part, part) in n
-                                 or (part == "headline" and "主标题" in n))
-                return PageLocation(passage_id=key, interview_id=owner, speaker=interview.speaker, kind="header",
-                                    paragraph=0, label=f"{interview.speaker}专访 {_HEADER_LABELS.get(part, part)}",
-                                    source=article.source_path.name, page_lines=lines, highlight=line_map[key],
-                                    notes=touching)
+                touching = tuple(
+                    n
+                    for n in interview.notes
+                    if _HEADER_LABELS.get(part, part) in n or (part == "headline" and "主标题" in n)
+                )
+                return PageLocation(
+                    passage_id=key,
+                    interview_id=owner,
+                    speaker=interview.speaker,
+                    kind="header",
+                    paragraph=0,
+                    label=f"{interview.speaker}专访 {_HEADER_LABELS.get(part, part)}",
+                    source=article.source_path.name,
+                    page_lines=lines,
+                    highlight=line_map[key],
+                    notes=touching,
+                )
     return None
 
 

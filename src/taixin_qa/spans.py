@@ -26,8 +26,9 @@ FACT_TYPES = ("number", "count", "list", "name", "place", "date")
 
 _CN_NUMERAL = "一二三四五六七八九十百千万两"
 _NUMERAL = "0-9０-９" + _CN_NUMERAL
-_UNITS = ("亿元|万元|元|平方公里|平方米|公里|公顷|亩|座|支|个|家|项|所|条|处|栋|期|次|届|倍|%|％|万人|人|名|位|种|批|"
-          "亿|万")
+_UNITS = (
+    "亿元|万元|元|平方公里|平方米|公里|公顷|亩|座|支|个|家|项|所|条|处|栋|期|次|届|倍|%|％|万人|人|名|位|种|批|亿|万"
+)
 _NUMBER = re.compile(rf"(?:约|近|超过|超|逾|达|共)?(?:\d+(?:\.\d+)?|[{_CN_NUMERAL}]+)(?:{_UNITS})")
 _DATE = re.compile(r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?|\d{4}年")
 _CLAUSE_END = re.compile(r"[，；：。！？,;:!?]")
@@ -35,25 +36,56 @@ _QUOTED = re.compile(r"[“‘「]([^“”‘’「」]{2,80})[”’」]")
 _ITEM = r"[^，。；：、“”‘’（）()！？,;:!?\s]{1,16}"
 _RUN = re.compile(rf"{_ITEM}(?:、{_ITEM})+")
 # Where a list's first item starts: after the verb or preposition that introduces it.
-_LEAD_VERB = re.compile(r"(?:包括|涵盖|依托|利用|推进|实施|打造|做强|建设|构建|发展|加快|谋划|坚持|围绕|聚焦|引进|整合|落户|出台|制定|"
-                   r"挖掘|组建|重点|提升|推动|培育|还有|有|是|为|如|即|以|与|和|对)")
+_LEAD_VERB = re.compile(
+    r"(?:包括|涵盖|依托|利用|推进|实施|打造|做强|建设|构建|发展|加快|谋划|坚持|围绕|聚焦|引进|整合|落户|出台|制定|"
+    r"挖掘|组建|重点|提升|推动|培育|还有|有|是|为|如|即|以|与|和|对)"
+)
 _TRAIL = re.compile(r"(?:等.*|[一二三四五六七八九十两0-9]+大.*)$")
 
 _Q_NUMBER = re.compile(r"多少|多大|多高|多长|多远|多久|how (?:much|many|big|large)|what investment", re.I)
 _Q_COUNT = re.compile(r"几(?!乎)|第几")
-_Q_LIST = re.compile(r"哪些|哪几|有什么|有啥|分别是|分别有|哪[一二三四五六七八九十两]|"
-                     r"\b(?:which|what)\s+(?:[a-z-]+\s+){0,2}(?!does\b|is\b|has\b|was\b)[a-z-]+(?:ies|[^su]s)\b|what are", re.I)
+_Q_LIST = re.compile(
+    r"哪些|哪几|有什么|有啥|分别是|分别有|哪[一二三四五六七八九十两]|"
+    r"\b(?:which|what)\s+(?:[a-z-]+\s+){0,2}(?!does\b|is\b|has\b|was\b)[a-z-]+(?:ies|[^su]s)\b|what are",
+    re.I,
+)
 _Q_NAME = re.compile(r"谁|哪位|哪一位|哪几位|哪些书记|叫什么|叫啥|名字|\bwho\b", re.I)
 _Q_ASPECTS = re.compile(r"哪几方面|哪些方面|哪几个方面|什么方面")
-_Q_PLACE = re.compile(r"哪里|哪儿|在哪|哪个地方|哪些地方|哪个区|哪些区|哪个县|哪个城区|哪个片区|哪个启动区|\bwhere\b", re.I)
+_Q_PLACE = re.compile(
+    r"哪里|哪儿|在哪|哪个地方|哪些地方|哪个区|哪些区|哪个县|哪个城区|哪个片区|哪个启动区|\bwhere\b", re.I
+)
 _Q_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月|\bwhen\b", re.I)
 _Q_POST = re.compile(r"职务|职位|担任|哪里的书记")
 _Q_HOW = re.compile(r"怎么|如何|怎样|\bhow\b", re.I)
 _Q_WHAT = re.compile(r"什么|啥|哪个|哪一个|\bwhat\b|\bwhich\b", re.I)
-_EVENT_PLACE = re.compile(r"(?:在(?=[\u4e00-\u9fff]{2,6}?(?:召开|举行|举办|开幕))|落户)(?P<where>[\u4e00-\u9fff]{2,6}?)(?:召开|举行|举办|开幕|[。，；]|$)")
+_EVENT_PLACE = re.compile(
+    r"(?:在(?=[\u4e00-\u9fff]{2,6}?(?:召开|举行|举办|开幕))|落户)(?P<where>[\u4e00-\u9fff]{2,6}?)(?:召开|举行|举办|开幕|[。，；]|$)"
+)
 _HEAD = re.compile(r"(?:哪个|哪一个|什么|啥|哪些|哪几个|哪)([\u4e00-\u9fff]{2,8})")
-_GENERIC_HEADS = {"地方", "东西", "事情", "方面", "内容", "区域", "工作", "时候", "问题", "情况", "意思", "样子", "书记",
-                  "领导", "位置", "打算", "举措", "措施", "项目", "产业", "阶段", "企业"}
+_GENERIC_HEADS = {
+    "地方",
+    "东西",
+    "事情",
+    "方面",
+    "内容",
+    "区域",
+    "工作",
+    "时候",
+    "问题",
+    "情况",
+    "意思",
+    "样子",
+    "书记",
+    "领导",
+    "位置",
+    "打算",
+    "举措",
+    "措施",
+    "项目",
+    "产业",
+    "阶段",
+    "企业",
+}
 _COMMON_CHARS = set("的和与及等区县市些个大了是在有")
 _MEASURE = set("座支个家项所条处栋期次届倍人名位种批")
 
@@ -101,11 +133,11 @@ def question_type(question: str) -> str:
 
 
 def clauses(sentence: str) -> list[tuple[int, str]]:
-    """The clauses of a sentence (split on ，；：。), each with its offset; 、 stays inside, lists are clauses' parts."""
+    """The clauses of a sentence (split on ，；：。), each with its offset; 、 stays inside a clause."""
     out, start = [], 0
     for m in _CLAUSE_END.finditer(sentence):
         if m.start() > start:
-            out.append((start, sentence[start:m.start()]))
+            out.append((start, sentence[start : m.start()]))
         start = m.end()
     if start < len(sentence):
         out.append((start, sentence[start:]))
@@ -147,7 +179,7 @@ def _number(question: str, sentence: str) -> Span | None:
         if money and not re.search(r"元|亿|万", token):
             continue
         fit = 1.0 if (wanted or area or money) else 0.8
-        return Span(sentence[hit.start():_extend_noun(sentence, hit.end())], hit.start(), "number", fit)
+        return Span(sentence[hit.start() : _extend_noun(sentence, hit.end())], hit.start(), "number", fit)
     return None
 
 
@@ -168,7 +200,7 @@ def _counts(question: str, sentence: str) -> Span | None:
                 end = hit.end()
                 if k == 1 and tail[0] in _MEASURE:
                     end = _extend_noun(sentence, end)
-                    noun = sentence[hit.end():end]
+                    noun = sentence[hit.end() : end]
                     if len(tail) > 1 and not set(noun) & set(tail[1:]):
                         continue  # "几个商圈" is not answered by "一个核心"
                     fit = 1.0 if len(tail) == 1 else (0.9 if set(noun) & set(tail[1:]) else 0.8)
@@ -188,7 +220,7 @@ def _counts(question: str, sentence: str) -> Span | None:
 
 def _bigrams(text: str) -> set[str]:
     chars = re.sub(r"[^\u4e00-\u9fff0-9A-Za-z]", "", text)
-    return {chars[i:i + 2] for i in range(len(chars) - 1)}
+    return {chars[i : i + 2] for i in range(len(chars) - 1)}
 
 
 def _near(sentence: str, start: int, end: int) -> str:
@@ -196,9 +228,9 @@ def _near(sentence: str, start: int, end: int) -> str:
     pieces = clauses(sentence)
     inside = [i for i, (s, c) in enumerate(pieces) if s <= start < s + len(c) or start <= s < end]
     if not inside:
-        return sentence[max(0, start - 20):end + 10]
+        return sentence[max(0, start - 20) : end + 10]
     first, last = max(0, inside[0] - 1), inside[-1]
-    return "".join(c for _, c in pieces[first:last + 1])
+    return "".join(c for _, c in pieces[first : last + 1])
 
 
 def _list(question: str, sentence: str) -> Span | None:
@@ -222,7 +254,7 @@ def _list(question: str, sentence: str) -> Span | None:
             # end the list before its 等/以及/及/和, or drop the unfinished item.
             last = text.rsplit("、", 1)[-1]
             joint = re.search(r"等|以及|及|和", last)
-            text = text[:len(text) - len(last) + joint.start()] if joint else text[:len(text) - len(last) - 1]
+            text = text[: len(text) - len(last) + joint.start()] if joint else text[: len(text) - len(last) - 1]
         first = text.split("、", 1)[0]
         cut = _lead_end(first)
         if cut:
@@ -243,7 +275,7 @@ def _list(question: str, sentence: str) -> Span | None:
     def follows(span: Span) -> bool:
         """The words around the list name what the question asks about."""
         end = span.start + len(span.text)
-        after = re.split(r"[，。；：！？]", sentence[end:end + 8])[0]
+        after = re.split(r"[，。；：！？]", sentence[end : end + 8])[0]
         tail = span.text.rsplit("、", 1)[-1]
         if head and (head[-2:] in after or tail.endswith(head[-2:])):
             return True
@@ -255,7 +287,7 @@ def _list(question: str, sentence: str) -> Span | None:
         said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
         if counted and _count_value(counted.group(1)) == items:
             return True
-        return bool(said) and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
+        return said is not None and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
 
     def overlap(span: Span) -> int:
         context = _near(sentence, span.start, span.start + len(span.text))
@@ -271,8 +303,9 @@ def _list(question: str, sentence: str) -> Span | None:
 
     def score(span: Span) -> float:
         return 6.0 * follows(span) + min(overlap(span), 3) + 0.3 * min(span.text.count("、"), 4)
+
     best = max(candidates, key=score)
-    quoted = sentence[best.start - 1:best.start] in "“‘" if best.start else False
+    quoted = sentence[best.start - 1 : best.start] in "“‘" if best.start else False
     fit = 1.0 if follows(best) else (0.8 if quoted and overlap(best) >= 2 else 0.5)
     return Span(best.text, best.start, "list", fit)
 
@@ -318,12 +351,14 @@ def _named(question: str, sentence: str) -> Span | None:
                 before = sentence[:pos]
                 quoted = re.search(r"[“‘]([^“”‘’]{1,20})[”’]$", before)
                 if quoted:
-                    return Span(sentence[quoted.start():pos + len(h)], quoted.start(), "what", 1.0 if h == head else 0.8)
+                    return Span(
+                        sentence[quoted.start() : pos + len(h)], quoted.start(), "what", 1.0 if h == head else 0.8
+                    )
                 name = re.search(r"[\u4e00-\u9fff]{1,8}$", before)
                 if name:
                     start = name.start() + _lead_end(name.group(0) + "__")
                     if start < pos and pos - start <= 6:
-                        return Span(sentence[start:pos + len(h)], start, "what", 0.9 if h == head else 0.7)
+                        return Span(sentence[start : pos + len(h)], start, "what", 0.9 if h == head else 0.7)
                 pos = sentence.find(h, pos + 1)
     return None
 
@@ -349,7 +384,7 @@ def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | 
         return _list(question, sentence)
     if qtype == "place" and re.search(r"在哪|哪里|哪儿", question):
         event = _EVENT_PLACE.search(sentence)  # "启动大会在阳曲召开", "奥特莱斯落户三给片区"
-        if event and len(_bigrams(question) & _bigrams(sentence[max(0, event.start() - 12):event.start()])) >= 1:
+        if event and len(_bigrams(question) & _bigrams(sentence[max(0, event.start() - 12) : event.start()])) >= 1:
             where = event.group("where")
             return Span(where, event.start("where"), "place", 0.9)
     if qtype in ("what", "place"):

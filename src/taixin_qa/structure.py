@@ -25,6 +25,7 @@ True
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from taixin_qa.chunking import Passage
@@ -37,16 +38,149 @@ __all__ = ["PageStructure", "StructureAnswer", "header_passage"]
 # Words that ask about the page's structure, longest first when they overlap. Whatever
 # remains of a question after these, names, places, posts and dates are removed must be
 # empty (or filler) for the question to be answered from the headers.
-_FRAME_WORDS = sorted("""
-这个版面 这一版面 这一版 这版 本版 版面上 版面 整版 这份报纸 报纸 本报 这期 这篇 那篇 本篇 这几篇 各篇 每篇
-接受了专访 接受专访 接受了采访 接受采访 接受的采访 接受的专访 接受 专访 采访了 采访 采写 撰写 受访 写的 写
-记者署名 记者 署名 作者 总标题 大标题 主标题 副标题 副题 标题 题目 叫什么 叫啥 叫 名字 姓名
-区委书记 县委书记 市委书记 党委书记 书记 一把手 领导 负责人 职务 职位 担任 身份 官
-哪一位 哪几位 哪几个 哪几 哪位 哪个 哪些 几位 几个 几篇 几名 多少位 多少个 多少篇 多少名 多少
-一共 总共 共 都有 都是 都 有 谁 是 的 了 什么 啥 哪天 哪一天 什么时候 何时 日期 几号 几月几日 出版 发表
-中 里 之中 当中 在 呢 吗 区县 县区 县市区 区、县 地方 人 哪里 哪儿 负责 同时 还 也 那 这 谈 位 个 篇 名
-分别 各自 请问 告诉我 一下 代表 现在 目前 哪个区 哪个县 哪个市
-""".split(), key=len, reverse=True)
+_FRAME_WORDS = sorted(
+    [
+        "这个版面",
+        "这一版面",
+        "这一版",
+        "这版",
+        "本版",
+        "版面上",
+        "版面",
+        "整版",
+        "这份报纸",
+        "报纸",
+        "本报",
+        "这期",
+        "这篇",
+        "那篇",
+        "本篇",
+        "这几篇",
+        "各篇",
+        "每篇",
+        "接受了专访",
+        "接受专访",
+        "接受了采访",
+        "接受采访",
+        "接受的采访",
+        "接受的专访",
+        "接受",
+        "专访",
+        "采访了",
+        "采访",
+        "采写",
+        "撰写",
+        "受访",
+        "写的",
+        "写",
+        "记者署名",
+        "记者",
+        "署名",
+        "作者",
+        "总标题",
+        "大标题",
+        "主标题",
+        "副标题",
+        "副题",
+        "标题",
+        "题目",
+        "叫什么",
+        "叫啥",
+        "叫",
+        "名字",
+        "姓名",
+        "区委书记",
+        "县委书记",
+        "市委书记",
+        "党委书记",
+        "书记",
+        "一把手",
+        "领导",
+        "负责人",
+        "职务",
+        "职位",
+        "担任",
+        "身份",
+        "官",
+        "哪一位",
+        "哪几位",
+        "哪几个",
+        "哪几",
+        "哪位",
+        "哪个",
+        "哪些",
+        "几位",
+        "几个",
+        "几篇",
+        "几名",
+        "多少位",
+        "多少个",
+        "多少篇",
+        "多少名",
+        "多少",
+        "一共",
+        "总共",
+        "共",
+        "都有",
+        "都是",
+        "都",
+        "有",
+        "谁",
+        "是",
+        "的",
+        "了",
+        "什么",
+        "啥",
+        "哪天",
+        "哪一天",
+        "什么时候",
+        "何时",
+        "日期",
+        "几号",
+        "几月几日",
+        "出版",
+        "发表",
+        "中",
+        "里",
+        "之中",
+        "当中",
+        "在",
+        "呢",
+        "吗",
+        "区县",
+        "县区",
+        "县市区",
+        "区、县",
+        "地方",
+        "人",
+        "哪里",
+        "哪儿",
+        "负责",
+        "同时",
+        "还",
+        "也",
+        "那",
+        "这",
+        "谈",
+        "位",
+        "个",
+        "篇",
+        "名",
+        "分别",
+        "各自",
+        "请问",
+        "告诉我",
+        "一下",
+        "代表",
+        "现在",
+        "目前",
+        "哪个区",
+        "哪个县",
+        "哪个市",
+    ],
+    key=len,
+    reverse=True,
+)
 _PUNCT = re.compile(r"[\s\W_]+")
 _DATE = re.compile(r"\d{1,2}月\d{1,2}日")
 
@@ -58,14 +192,19 @@ _REPORTER = re.compile(r"记者|署名|作者|采写|撰写|写的|谁采访")
 _TITLE = re.compile(r"标题|题目|副题|headline", re.I)
 _DATE_ASK = re.compile(r"哪天|哪一天|什么时候|何时|日期|几号|几月几日|\bwhen\b", re.I)
 _PUBLISH = re.compile(r"出版|报纸|发表")
-_POST_ASK = re.compile(r"职务|职位|担任|身份|什么职|哪里的|哪个区的|哪个县的|哪个市的|哪个地方的|负责哪|"
-                       r"what posts?|which posts?|position", re.I)
+_POST_ASK = re.compile(
+    r"职务|职位|担任|身份|什么职|哪里的|哪个区的|哪个县的|哪个市的|哪个地方的|负责哪|"
+    r"what posts?|which posts?|position",
+    re.I,
+)
 _COUNT = re.compile(r"几|多少|how many", re.I)
 _LIST = re.compile(r"哪些|哪几|都有谁|都是谁|有谁|分别")
 _PLACE_WORD = re.compile(r"区县|县区|县市区|地方|哪个区|哪些区|哪个县|哪些县|几个区|哪几个区|哪里")
 _ENGLISH_FRAME = re.compile(
     r"\b(who|is|are|the|a|of|party|secretary|secretaries|what|which|posts?|does|do|hold|holds|position|"
-    r"district|county|city|zone|high-tech|hi-tech|in|for|page|interviewed|interview|how|many|on|this)\b", re.I)
+    r"district|county|city|zone|high-tech|hi-tech|in|for|page|interviewed|interview|how|many|on|this)\b",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -92,14 +231,28 @@ class StructureAnswer:
         return list(seen.values())
 
 
+def _answer(
+    kind: str, short: str | None, lines: Iterable[tuple[str, Passage | None]], missing: str | None = None
+) -> StructureAnswer:
+    """A reply whose every line rests on a printed source (lines without one are left out)."""
+    return StructureAnswer(kind, short, tuple((text, p) for text, p in lines if p is not None), missing)
+
+
 def header_passage(interview: Interview, part: str) -> Passage | None:
     """The interview's ``subtitle``, ``byline`` or ``headline`` as a citable source, id ``<interview>:<part>``."""
     text = getattr(interview, part)
     if not text:
         return None
-    return Passage(id=f"{interview.id}:{part}", text=text, speaker=interview.speaker, role=interview.role,
-                   district=interview.district, headline=interview.headline, interview_id=interview.id,
-                   kind="header")
+    return Passage(
+        id=f"{interview.id}:{part}",
+        text=text,
+        speaker=interview.speaker,
+        role=interview.role,
+        district=interview.district,
+        headline=interview.headline,
+        interview_id=interview.id,
+        kind="header",
+    )
 
 
 def _article_passage(article: Article, part: str) -> Passage | None:
@@ -107,16 +260,31 @@ def _article_passage(article: Article, part: str) -> Passage | None:
     if not text:
         return None
     # Printed above all six interviews: attributed to the page itself.
-    return Passage(id=f"{article.id}:{part}", text=text, speaker="版面", role="总标题" if part == "title" else "副题",
-                   district="", headline=None, interview_id="", kind="header")
+    return Passage(
+        id=f"{article.id}:{part}",
+        text=text,
+        speaker="版面",
+        role="总标题" if part == "title" else "副题",
+        district="",
+        headline=None,
+        interview_id="",
+        kind="header",
+    )
 
 
 def _paragraph_passage(interview: Interview, needle: str) -> Passage | None:
     for p in interview.paragraphs:
         if needle in p.text:
-            return Passage(id=p.id, text=p.text, speaker=interview.speaker, role=interview.role,
-                           district=interview.district, headline=interview.headline, interview_id=interview.id,
-                           kind=p.kind)
+            return Passage(
+                id=p.id,
+                text=p.text,
+                speaker=interview.speaker,
+                role=interview.role,
+                district=interview.district,
+                headline=interview.headline,
+                interview_id=interview.id,
+                kind=p.kind,
+            )
     return None
 
 
@@ -188,8 +356,15 @@ class PageStructure:
                 rest = rest.replace(word, "")
             if _PUNCT.sub("", rest):
                 return None  # something besides names and page words: a question about the content
-        return {"text": text, "posts": posts, "names": names, "places": places, "reporters": reporters,
-                "dates": dates, "other_office": other_office}
+        return {
+            "text": text,
+            "posts": posts,
+            "names": names,
+            "places": places,
+            "reporters": reporters,
+            "dates": dates,
+            "other_office": other_office,
+        }
 
     # -- answering -------------------------------------------------------------
     def answer(self, question: str) -> StructureAnswer | None:
@@ -216,8 +391,12 @@ class PageStructure:
             return self._on_date(q["dates"][0])
         if q["other_office"] and q["places"] and not q["names"] and _ASK_WHO.search(t):
             return self._other_office(one, t)
-        if q["names"] and not q["places"] and len(one) == 1 and (_POST_ASK.search(t) or (
-                _OFFICE.search(t) and re.search(r"哪里|哪个|什么", t))):
+        if (
+            q["names"]
+            and not q["places"]
+            and len(one) == 1
+            and (_POST_ASK.search(t) or (_OFFICE.search(t) and re.search(r"哪里|哪个|什么", t)))
+        ):
             return self._posts_of(one[0])
         if _ASK_WHO.search(t) and not q["names"]:
             holders = [iv for iv in self.interviews if iv.id in (q["posts"] or q["places"])]
@@ -236,49 +415,58 @@ class PageStructure:
         return None
 
     # -- the replies -------------------------------------------------------------
-    def _subtitle_line(self, iv: Interview, lead: str) -> tuple[str, Passage]:
+    def _subtitle_line(self, iv: Interview, lead: str) -> tuple[str, Passage | None]:
         source = header_passage(iv, "subtitle")
         if source is None:  # no printed subtitle: fall back on the first paragraph that names the speaker
             source = _paragraph_passage(iv, iv.speaker) or header_passage(iv, "byline")
         return (f"{lead}（见副题“{iv.subtitle}”）" if iv.subtitle else lead), source
 
     def _holder(self, iv: Interview) -> StructureAnswer:
-        return StructureAnswer("post_holder", iv.speaker, (self._subtitle_line(iv, f"{iv.speaker}，{iv.role}"),))
+        return _answer("post_holder", iv.speaker, (self._subtitle_line(iv, f"{iv.speaker}，{iv.role}"),))
 
     def _posts_of(self, iv: Interview) -> StructureAnswer:
-        return StructureAnswer("posts", iv.role, (self._subtitle_line(iv, f"{iv.speaker}的职务：{iv.role}"),))
+        return _answer("posts", iv.role, (self._subtitle_line(iv, f"{iv.speaker}的职务：{iv.role}"),))
 
     def _other_office(self, ivs: list[Interview], text: str) -> StructureAnswer:
-        office = _OTHER_OFFICE.search(text).group(1)
+        found = _OTHER_OFFICE.search(text)
+        office = found.group(1) if found else "县长"
         iv = ivs[0] if ivs else None
         place = iv.districts[0] if iv else ""
         missing = f"版面没有给出{place}{office}的名字"
         lines = (self._subtitle_line(iv, f"{place}接受专访的是{iv.role}{iv.speaker}"),) if iv else ()
-        return StructureAnswer("post_holder", None, lines, missing)
+        return _answer("post_holder", None, lines, missing)
 
     def _count(self, text: str) -> StructureAnswer:
         unit = "篇" if "篇" in text else ("个" if _PLACE_WORD.search(text) or "几个" in text else "位")
         lines = tuple(self._subtitle_line(iv, f"{iv.speaker}，{iv.role}") for iv in self.interviews)
-        return StructureAnswer("count", f"{len(self.interviews)}{unit}", lines)
+        return _answer("count", f"{len(self.interviews)}{unit}", lines)
 
     def _all_places(self) -> StructureAnswer:
         lines = tuple(self._subtitle_line(iv, f"{iv.district}：{iv.speaker}，{iv.role}") for iv in self.interviews)
-        return StructureAnswer("places", "、".join(iv.districts[0] for iv in self.interviews), lines)
+        return _answer("places", "、".join(iv.districts[0] for iv in self.interviews), lines)
 
     def _speakers(self) -> StructureAnswer:
         lines = tuple(self._subtitle_line(iv, f"{iv.speaker}，{iv.role}") for iv in self.interviews)
-        return StructureAnswer("speakers", "、".join(iv.speaker for iv in self.interviews), lines)
+        return _answer("speakers", "、".join(iv.speaker for iv in self.interviews), lines)
 
     def _reporter(self, iv: Interview) -> StructureAnswer:
         name = reporter_of(iv)
         if name is None:
             note = next((n for n in iv.notes if "署名" in n), "")
             source = header_passage(iv, "subtitle")
-            lines = ((f"{iv.speaker}专访{iv.subtitle and '（' + iv.subtitle + '）' or ''}没有印出记者署名。{note}",
-                      source),) if source else ()
-            return StructureAnswer("reporter", None, lines, f"版面没有印出{iv.speaker}专访的记者署名")
+            lines = (
+                (
+                    (
+                        f"{iv.speaker}专访{iv.subtitle and '（' + iv.subtitle + '）' or ''}没有印出记者署名。{note}",
+                        source,
+                    ),
+                )
+                if source
+                else ()
+            )
+            return _answer("reporter", None, lines, f"版面没有印出{iv.speaker}专访的记者署名")
         byline = header_passage(iv, "byline")
-        return StructureAnswer("reporter", name, ((f"{iv.speaker}专访的署名是“{iv.byline}”", byline),))
+        return _answer("reporter", name, ((f"{iv.speaker}专访的署名是“{iv.byline}”", byline),))
 
     def _all_reporters(self) -> StructureAnswer:
         names: list[str] = []
@@ -289,22 +477,25 @@ class PageStructure:
                 lines.append((f"{iv.speaker}专访：{iv.byline}", header_passage(iv, "byline")))
                 if name not in names:
                     names.append(name)
-        return StructureAnswer("reporters", "、".join(names), tuple(lines))
+        return _answer("reporters", "、".join(names), tuple(lines))
 
     def _interviewed_by(self, reporters: set[str]) -> StructureAnswer:
         ivs = [iv for iv in self.interviews if iv.id in reporters]
         lines = tuple((f"{iv.speaker}（{iv.role}）专访，署名“{iv.byline}”", header_passage(iv, "byline")) for iv in ivs)
-        return StructureAnswer("interviewed_by", "、".join(iv.speaker for iv in ivs), lines)
+        return _answer("interviewed_by", "、".join(iv.speaker for iv in ivs), lines)
 
     def _headline(self, iv: Interview) -> StructureAnswer:
         if not iv.headline:
             note = next((n for n in iv.notes if "标题" in n), "")
-            lines = ((f"{iv.speaker}专访在版面上没有可确定的主标题。{note}", header_passage(iv, "subtitle")),) \
-                if iv.subtitle else ()
-            return StructureAnswer("headline", None, lines, f"版面上没有可确定的{iv.speaker}专访标题")
+            lines = (
+                ((f"{iv.speaker}专访在版面上没有可确定的主标题。{note}", header_passage(iv, "subtitle")),)
+                if iv.subtitle
+                else ()
+            )
+            return _answer("headline", None, lines, f"版面上没有可确定的{iv.speaker}专访标题")
         doubt = "（这个标题的归属不能完全确定）" if iv.headline_uncertain else ""
         line = (f"{iv.speaker}专访的标题是“{iv.headline}”{doubt}", header_passage(iv, "headline"))
-        return StructureAnswer("headline", iv.headline, (line,))
+        return _answer("headline", iv.headline, (line,))
 
     def _title(self, subtitle: bool) -> StructureAnswer | None:
         if self.article is None:
@@ -314,22 +505,22 @@ class PageStructure:
         if source is None:
             return None
         label = "副题" if subtitle else "总标题"
-        return StructureAnswer("title", source.text, ((f"版面的{label}是“{source.text}”", source),))
+        return _answer("title", source.text, ((f"版面的{label}是“{source.text}”", source),))
 
     def _date(self, iv: Interview) -> StructureAnswer:
         if not iv.date:
             lines = (self._subtitle_line(iv, f"{iv.speaker}专访没有印出采访日期"),)
-            return StructureAnswer("date", None, lines, f"版面没有印出{iv.speaker}接受专访的日期")
+            return _answer("date", None, lines, f"版面没有印出{iv.speaker}接受专访的日期")
         source = _paragraph_passage(iv, iv.date) or header_passage(iv, "byline")
         note = next((n for n in iv.notes if iv.date in n), "")
-        return StructureAnswer("date", iv.date, ((f"{iv.speaker}于{iv.date}接受专访。{note}".strip(), source),))
+        return _answer("date", iv.date, ((f"{iv.speaker}于{iv.date}接受专访。{note}".strip(), source),))
 
     def _on_date(self, date: str) -> StructureAnswer:
         ivs = [iv for iv in self.interviews if iv.date == date]
         lines = tuple((f"{iv.speaker}（{iv.role}）：{iv.date}", _paragraph_passage(iv, date)) for iv in ivs)
         short = "、".join(iv.speaker for iv in ivs) if ivs else None
         missing = None if ivs else f"版面上没有{date}接受专访的书记"
-        return StructureAnswer("speakers_on_date", short, lines, missing)
+        return _answer("speakers_on_date", short, lines, missing)
 
     def _publication(self) -> StructureAnswer:
         note = ""
@@ -337,4 +528,4 @@ class PageStructure:
             note = next((n for n in self.article.notes if "日期" in n), "")
         source = _article_passage(self.article, "title") if self.article is not None else None
         lines = ((f"版面文字中没有报纸名称和出版日期。{note}".strip(), source),) if source else ()
-        return StructureAnswer("publication_date", None, lines, "版面没有印出出版日期")
+        return _answer("publication_date", None, lines, "版面没有印出出版日期")
