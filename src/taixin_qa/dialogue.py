@@ -26,6 +26,8 @@ from __future__ import annotations
 import html
 import json
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -45,6 +47,9 @@ if TYPE_CHECKING:
 
 _ATTRIBUTION = re.compile(r"[（(]([^，,（）()\s]{2,12})[，,][^（）()]{1,60}[）)]")
 _TAG = re.compile(r"<[^>]+>")
+# Only the last turns of a long chat are read again: a subject older than this is not "他".
+MAX_REPLAYED_TURNS = 8
+READING_CACHE_SIZE = 4096
 _NOT_PRONOUN_WORDS = ("其他", "其它", "吉他", "他乡", "他处", "他国", "他人", "利他", "其她")
 
 
@@ -282,6 +287,21 @@ class Dialogue:
         self.rules = rules or FollowUpRules.from_lexicon(lexicon)
         # Lexical "not on this page" rules (scope.py), for earlier turns the history gives no answer for.
         self.off_page = off_page
+        # A chat replays the same earlier turns for every new question: remember their readings.
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        self._cache_lock = threading.Lock()
+
+    def _cached(self, key: tuple[Any, ...], make: Callable[[], Any]) -> Any:
+        with self._cache_lock:
+            if key in self._cache:
+                self._cache.move_to_end(key)
+                return self._cache[key]
+        value = make()
+        with self._cache_lock:
+            self._cache[key] = value
+            if len(self._cache) > READING_CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value
 
     # -- what the page knows --------------------------------------------------------
     @cached_property
@@ -477,6 +497,9 @@ class Dialogue:
     # -- one question -------------------------------------------------------------------
     def read(self, text: str, state: DialogueState) -> Reading:
         """How ``text`` (cleaned and simplified, as typed) is understood after ``state``."""
+        return self._cached(("read", text, state), lambda: self._read_shown(text, state))
+
+    def _read_shown(self, text: str, state: DialogueState) -> Reading:
         reading = self._read(text, state)
         if reading.understood_as and not reading.understood_as.isascii():
             # Shown in Chinese: a Chinese question mark, whatever the normal form made of it.
@@ -565,17 +588,21 @@ class Dialogue:
     def state_after(self, turns: list[Turn]) -> DialogueState:
         """Replay the user's turns; each answered one moves the state, an unanswered one does not."""
         state = DialogueState()
+        users = [n for n, t in enumerate(turns) if t.role == "user"]
+        start = users[-MAX_REPLAYED_TURNS] if len(users) > MAX_REPLAYED_TURNS else 0
         for n, turn in enumerate(turns):
-            if turn.role != "user":
+            if turn.role != "user" or n < start:
                 continue
-            text = normalize(turn.text).strip()
+            text = self._cached(("normal", turn.text), lambda t=turn.text: normalize(t).strip())
             if not re.search(r"\w", text):
                 continue
             reply = turns[n + 1] if n + 1 < len(turns) and turns[n + 1].role == "assistant" else None
             reading = self.read(text, state)
             if reply is not None and reply.found is False:
                 continue
-            if (reply is None or reply.found is None) and self._looks_off_page(text, reading):
+            if (reply is None or reply.found is None) and self._cached(
+                ("off", text, reading), lambda t=text, r=reading: self._looks_off_page(t, r)
+            ):
                 continue
             subject = (
                 reading.subject
