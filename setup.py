@@ -29,8 +29,11 @@ class BuildPyWithData(build_py):
             if not (ROOT / name).is_dir():
                 raise SystemExit(f"setup.py: {ROOT / name} is missing; a wheel must carry the shipped {name}")
             shutil.rmtree(data / name, ignore_errors=True)
-            shutil.copytree(ROOT / name, data / name,
-                            ignore=shutil.ignore_patterns(".build.lock", ".gitignore", ".*.tmp", "__pycache__"))
+            shutil.copytree(
+                ROOT / name,
+                data / name,
+                ignore=shutil.ignore_patterns(".build.lock", ".gitignore", ".*.tmp", "__pycache__"),
+            )
 
 
 setup(cmdclass={"build_py": BuildPyWithData})

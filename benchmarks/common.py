@@ -44,9 +44,14 @@ def summarize(seconds: Iterable[float]) -> dict[str, Any]:
     a = np.asarray(list(seconds), dtype=float) * 1000.0
     if not a.size:
         return {"n": 0}
-    return {"n": int(a.size), "p50_ms": round(float(np.percentile(a, 50)), 3),
-            "p95_ms": round(float(np.percentile(a, 95)), 3), "mean_ms": round(float(a.mean()), 3),
-            "min_ms": round(float(a.min()), 3), "max_ms": round(float(a.max()), 3)}
+    return {
+        "n": int(a.size),
+        "p50_ms": round(float(np.percentile(a, 50)), 3),
+        "p95_ms": round(float(np.percentile(a, 95)), 3),
+        "mean_ms": round(float(a.mean()), 3),
+        "min_ms": round(float(a.min()), 3),
+        "max_ms": round(float(a.max()), 3),
+    }
 
 
 def time_each(fn: Callable[[Any], object], items: Iterable[Any], repeats: int = 1) -> list[float]:
@@ -100,13 +105,14 @@ def run_result(cmd: list[str], timeout: float = 900, **kwargs: Any) -> dict[str,
     line = next((ln for ln in reversed(proc.stdout.splitlines()) if ln.startswith("RESULT ")), None)
     if line is None:
         raise RuntimeError(f"child {cmd[:4]} printed no RESULT line:\n{proc.stdout[-2000:]}\n{proc.stderr[-2000:]}")
-    out: dict[str, Any] = json.loads(line[len("RESULT "):])
+    out: dict[str, Any] = json.loads(line[len("RESULT ") :])
     out["_wall_s"] = wall
     return out
 
 
-def run_child(name: str, *args: str, timeout: float = 900, env: dict[str, str] | None = None,
-              **kwargs: Any) -> dict[str, Any]:
+def run_child(
+    name: str, *args: str, timeout: float = 900, env: dict[str, str] | None = None, **kwargs: Any
+) -> dict[str, Any]:
     """Run benchmarks/children/<name>.py with ``args`` in a fresh interpreter; its RESULT JSON.
 
     The child can ``import common`` (benchmarks/ goes on its PYTHONPATH).
@@ -137,8 +143,15 @@ def machine_info() -> dict[str, Any]:
         mem_gb = round(psutil.virtual_memory().total / 2**30, 1)
     except ImportError:
         pass
-    return {"cpu_model": model, "cpus": os.cpu_count(), "memory_gb": mem_gb, "python": platform.python_version(),
-            "numpy": np.__version__, "faiss": getattr(faiss, "__version__", "?"), "platform": platform.platform()}
+    return {
+        "cpu_model": model,
+        "cpus": os.cpu_count(),
+        "memory_gb": mem_gb,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "faiss": getattr(faiss, "__version__", "?"),
+        "platform": platform.platform(),
+    }
 
 
 def eval_set(name: str) -> list[dict[str, Any]]:
@@ -247,6 +260,10 @@ class ExternalLoad:
             return {"samples": 0}
         vals = [v for v, _ in xs]
         names = sorted({n for _, n in xs if n})
-        return {"samples": len(vals), "mean_pct": round(float(np.mean(vals)), 1),
-                "max_pct": round(float(np.max(vals)), 1),
-                "busy_share": round(sum(v >= 50 for v in vals) / len(vals), 2), "busy_processes": names[:6]}
+        return {
+            "samples": len(vals),
+            "mean_pct": round(float(np.mean(vals)), 1),
+            "max_pct": round(float(np.max(vals)), 1),
+            "busy_share": round(sum(v >= 50 for v in vals) / len(vals), 2),
+            "busy_processes": names[:6],
+        }

@@ -22,15 +22,20 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _run_conditions(results: dict[str, Any]) -> list[str]:
-    lines = ["### Run conditions", "",
-             "| section | seconds | other processes' CPU, mean / max (100 = one core) | samples ≥ 50% | run |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "### Run conditions",
+        "",
+        "| section | seconds | other processes' CPU, mean / max (100 = one core) | samples ≥ 50% | run |",
+        "|---|---|---|---|---|",
+    ]
     for name, sec in results["sections"].items():
         ext = sec.get("other_processes_cpu") or {}
         cpu = f"{ext['mean_pct']:.0f}% / {ext['max_pct']:.0f}%" if ext.get("samples") else "–"
         busy = f"{ext['busy_share']:.0%}" if ext.get("samples") else "–"
-        lines.append(f"| {name} | {sec.get('seconds', '–')} | {cpu} | {busy} | "
-                     f"{sec.get('from_run_started') or results.get('started')} |")
+        lines.append(
+            f"| {name} | {sec.get('seconds', '–')} | {cpu} | {busy} | "
+            f"{sec.get('from_run_started') or results.get('started')} |"
+        )
     return [*lines, ""]
 
 
@@ -51,8 +56,14 @@ def markdown(results: dict[str, Any]) -> str:
         lines += _run_conditions(results)
     rows = results.get("targets")
     if rows:
-        lines += ["### Targets", "", "| target | measured | met |", "|---|---|---|",
-                  *(f"| {r['target']} | {r['measured']} | {_met(r['met'])} |" for r in rows), ""]
+        lines += [
+            "### Targets",
+            "",
+            "| target | measured | met |",
+            "|---|---|---|",
+            *(f"| {r['target']} | {r['measured']} | {_met(r['met'])} |" for r in rows),
+            "",
+        ]
     return "\n".join([*parts, *lines])
 
 

@@ -30,12 +30,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes and few repeats (< 60 s), for a smoke test")
     ap.add_argument("--only", default=None, help=f"comma-separated subset of {','.join(sections.SECTIONS)}")
-    ap.add_argument("--store", default="faiss",
-                    help="the store the engine sections use: faiss (default) or milvus[:PATH or URI]")
+    ap.add_argument(
+        "--store", default="faiss", help="the store the engine sections use: faiss (default) or milvus[:PATH or URI]"
+    )
     ap.add_argument("--out", type=Path, default=BENCH / "results.json", help="results JSON (default %(default)s)")
     ap.add_argument("--plot", type=Path, default=None, help="latency plot (default: latency.png beside --out)")
-    ap.add_argument("--update", action="store_true",
-                    help="keep the other sections of an existing --out file (re-measure only --only sections)")
+    ap.add_argument(
+        "--update",
+        action="store_true",
+        help="keep the other sections of an existing --out file (re-measure only --only sections)",
+    )
     args = ap.parse_args(argv)
     if args.store.split(":", 1)[0] not in ("faiss", "milvus"):
         ap.error(f"--store: faiss or milvus[:PATH], not {args.store!r}")
@@ -66,8 +70,10 @@ def keep_old(results: dict[str, Any], out: Path, quick: bool, measured: list[str
         if name not in measured and name in old:
             results[name] = old[name]
             old_sec = old.get("sections", {}).get(name, {})
-            results["sections"][name] = {**old_sec, "from_run_started": old_sec.get("from_run_started")
-                                         or old.get("started")}
+            results["sections"][name] = {
+                **old_sec,
+                "from_run_started": old_sec.get("from_run_started") or old.get("started"),
+            }
             if name in old.get("errors", {}):
                 results["errors"][name] = old["errors"][name]
 
@@ -83,11 +89,17 @@ def run_section(name: str, ctx: Context, results: dict[str, Any], monitor: Exter
         results["errors"][name] = traceback.format_exc()
         log(f"section {name} FAILED: {exc}")
     ext = monitor.summary(t_wall, time.time())
-    results["sections"][name] = {"seconds": round(pc() - t, 1), "load_avg_before": load0,
-                                 "load_avg_after": load_avg(), "other_processes_cpu": ext}
+    results["sections"][name] = {
+        "seconds": round(pc() - t, 1),
+        "load_avg_before": load0,
+        "load_avg_after": load_avg(),
+        "other_processes_cpu": ext,
+    }
     if ext.get("samples"):
-        log(f"section {name}: {results['sections'][name]['seconds']:.0f} s; other processes used "
-            f"{ext['mean_pct']:.0f}% CPU on average (max {ext['max_pct']:.0f}%)")
+        log(
+            f"section {name}: {results['sections'][name]['seconds']:.0f} s; other processes used "
+            f"{ext['mean_pct']:.0f}% CPU on average (max {ext['max_pct']:.0f}%)"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,8 +108,15 @@ def main(argv: list[str] | None = None) -> int:
     wanted = args.sections if args.only is not None else default_sections(ctx)
     plot_path = args.plot or args.out.with_name("latency.png")
     started = pc()
-    results: dict[str, Any] = {"quick": args.quick, "store": args.store, "started": time.strftime("%Y-%m-%d %H:%M:%S"),
-                               "machine": machine_info(), "load_avg_start": load_avg(), "sections": {}, "errors": {}}
+    results: dict[str, Any] = {
+        "quick": args.quick,
+        "store": args.store,
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": machine_info(),
+        "load_avg_start": load_avg(),
+        "sections": {},
+        "errors": {},
+    }
     if args.update and args.out.is_file():
         keep_old(results, args.out, args.quick, wanted)
     monitor = ExternalLoad().start()
@@ -117,8 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         log(f"plot failed: {exc}")
     args.out.write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     print(report.markdown(results))
-    print(f"\nresults: {args.out}  plot: {plot_path}  total {results['total_seconds']:.0f} s  "
-          f"load avg start {results['load_avg_start']} end {results['load_avg_end']}")
+    print(
+        f"\nresults: {args.out}  plot: {plot_path}  total {results['total_seconds']:.0f} s  "
+        f"load avg start {results['load_avg_start']} end {results['load_avg_end']}"
+    )
     for name, tb in results["errors"].items():
         print(f"\nERROR in {name}:\n{tb}", file=sys.stderr)
     return 1 if results["errors"] else 0

@@ -48,8 +48,13 @@ def test_report_renders_the_committed_results(benchmark_modules):
 @pytest.mark.slow
 def test_benchmarks_quick(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
-    proc = subprocess.run([sys.executable, str(BENCH / "run.py"), "--quick", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [sys.executable, str(BENCH / "run.py"), "--quick", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "### Quality" in proc.stdout and "### Targets" in proc.stdout
     results = json.loads(out.read_text(encoding="utf-8"))

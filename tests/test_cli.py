@@ -62,15 +62,22 @@ def test_build_reports_up_to_date_without_work():
 
 @pytest.mark.slow
 def test_unknown_speaker_is_one_line_without_traceback():
-    result = subprocess.run([sys.executable, "-m", "taixin_qa.cli", "search", "目标", "--speaker", "张三"],
-                            capture_output=True, text=True, cwd=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "taixin_qa.cli", "search", "目标", "--speaker", "张三"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert result.returncode == 2
     assert result.stderr.startswith("error: Unknown speaker '张三'")
     assert "Traceback" not in result.stderr
 
 
 def test_missing_corpus_is_one_line_without_traceback(tmp_path):
-    missing = subprocess.run([sys.executable, "-m", "taixin_qa.cli", "corpus", "check", "--corpus",
-                              str(tmp_path)], capture_output=True, text=True)
+    missing = subprocess.run(
+        [sys.executable, "-m", "taixin_qa.cli", "corpus", "check", "--corpus", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
     assert missing.returncode == 2 and "no 'articles' folder" in missing.stderr
     assert "Traceback" not in missing.stderr

@@ -54,8 +54,9 @@ def test_paragraphs_standing_in_another_interview_are_moved_to_their_speaker(cor
 
 
 def test_captions_are_kept_with_credit_and_interview(corpus):
-    captions = {p.text: (p.credit, p.interview_id) for iv in corpus.interviews for p in iv.paragraphs
-                if p.kind == "caption"}
+    captions = {
+        p.text: (p.credit, p.interview_id) for iv in corpus.interviews for p in iv.paragraphs if p.kind == "caption"
+    }
     assert captions == {
         "奥特莱斯落户三给片区。": (None, "lu-junfeng"),
         "迎泽区高标准推进智慧产业园建设。": ("(迎泽区新闻中心提供)", "li-hui"),

@@ -42,8 +42,11 @@ def test_package_examples_run(name: str) -> None:
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples in {name} failed (output above)"
 
 
-@pytest.mark.parametrize("path", [ROOT / "benchmarks" / "common.py", ROOT / "tests" / "helpers.py"],
-                         ids=["benchmarks/common.py", "tests/helpers.py"])
+@pytest.mark.parametrize(
+    "path",
+    [ROOT / "benchmarks" / "common.py", ROOT / "tests" / "helpers.py"],
+    ids=["benchmarks/common.py", "tests/helpers.py"],
+)
 def test_benchmark_and_test_helper_examples_run(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(path.parent))
     module = importlib.import_module(path.stem)

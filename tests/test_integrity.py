@@ -46,16 +46,14 @@ def test_altered_paragraph_is_named(corpus_copy):
     path = interview_file(corpus_copy, "yang-junmin")
     _edit(path, "力争起步第一步一年完成300亿元投资", "力争起步第一步一年完成500亿元投资")
     report = check_corpus(corpus_copy)
-    assert any("04-yang-junmin.md, paragraph 8" in p and "altered or not on the page" in p
-               for p in report.problems)
+    assert any("04-yang-junmin.md, paragraph 8" in p and "altered or not on the page" in p for p in report.problems)
     # The original line is then unused, so it is reported missing too.
     assert any("line 94: missing" in p for p in report.problems)
 
 
 def test_invented_text_is_rejected_but_notes_are_not_page_text(corpus_copy):
     path = interview_file(corpus_copy, "li-wenquan")
-    path.write_text(path.read_text(encoding="utf-8") + "\n@note 我们自己的说明可以写在这里。\n",
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "\n@note 我们自己的说明可以写在这里。\n", encoding="utf-8")
     assert check_corpus(corpus_copy).ok
     path.write_text(path.read_text(encoding="utf-8") + "\n一是加快发展现代服务业。\n", encoding="utf-8")
     report = check_corpus(corpus_copy)

@@ -41,10 +41,16 @@ def test_dictionary_is_built_from_headers_and_word_list(lexicon):
 
 def test_places_and_people_resolve_in_chinese_pinyin_and_english(lexicon):
     assert lexicon.find_entities("阳曲县的发展目标是什么？") == {"阳曲县": {"pei-yaojun"}}
-    for text, interview in [("What does Wanbolin plan?", "yang-junmin"), ("Gujiao new energy", "li-weiping"),
-                            ("Yingze District", "li-hui"), ("Xinghualing", "li-wenquan"),
-                            ("Jiancaoping", "lu-junfeng"), ("Yangqu County", "pei-yaojun"),
-                            ("What did Li Hui say?", "li-hui"), ("裴耀军说了什么", "pei-yaojun")]:
+    for text, interview in [
+        ("What does Wanbolin plan?", "yang-junmin"),
+        ("Gujiao new energy", "li-weiping"),
+        ("Yingze District", "li-hui"),
+        ("Xinghualing", "li-wenquan"),
+        ("Jiancaoping", "lu-junfeng"),
+        ("Yangqu County", "pei-yaojun"),
+        ("What did Li Hui say?", "li-hui"),
+        ("裴耀军说了什么", "pei-yaojun"),
+    ]:
         ids = set().union(*lexicon.find_entities(text).values())
         assert ids == {interview}, text
 

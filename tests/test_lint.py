@@ -46,7 +46,12 @@ def test_tests_do_not_import_each_other_or_conftest(path: Path) -> None:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     local = {p.stem for p in (ROOT / "tests").glob("*.py")} - {"helpers"}
     for node in ast.walk(tree):
-        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-            [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom)
+            else []
+        )
         for name in names:
             assert name.split(".")[0] not in local, f"{path.name} imports {name}: use tests/helpers.py"

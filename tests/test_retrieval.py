@@ -28,16 +28,19 @@ def test_public_api_returns_attributed_passages():
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("question, speaker", [
-    ("万柏林区第一年计划投资多少？", "杨俊民"),
-    ("谁说要当排头兵？", "裴耀军"),
-    ("谁提出了“三转三定”大行动？", "李卫平"),
-    ("迎泽区要打造哪五大融合载体？", "李慧"),
-    ("中北高新区的党委书记是谁？", "卢俊峰"),
-    ("杏花岭区在全市布局中是什么位置？", "李文权"),
-    ("What does Gujiao plan for new energy?", "李卫平"),
-    ("陽曲縣的發展目標是什麼？", "裴耀军"),
-])
+@pytest.mark.parametrize(
+    "question, speaker",
+    [
+        ("万柏林区第一年计划投资多少？", "杨俊民"),
+        ("谁说要当排头兵？", "裴耀军"),
+        ("谁提出了“三转三定”大行动？", "李卫平"),
+        ("迎泽区要打造哪五大融合载体？", "李慧"),
+        ("中北高新区的党委书记是谁？", "卢俊峰"),
+        ("杏花岭区在全市布局中是什么位置？", "李文权"),
+        ("What does Gujiao plan for new energy?", "李卫平"),
+        ("陽曲縣的發展目標是什麼？", "裴耀军"),
+    ],
+)
 def test_questions_reach_the_right_speaker(question, speaker):
     hits = taixin_qa.retrieve(question, k=3)
     assert hits and hits[0].speaker == speaker
@@ -50,13 +53,22 @@ def test_answer_is_extractive_and_attributed():
     assert "300亿元" in ans.text
     assert "（杨俊民，万柏林区委书记）" in ans.text
     for sentence in ans.sentences:
-        assert sentence.text.replace("“", "").replace("”", "") in \
-            sentence.passage.text.replace("“", "").replace("”", "")
+        assert sentence.text.replace("“", "").replace("”", "") in sentence.passage.text.replace("“", "").replace(
+            "”", ""
+        )
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("question", ["明天太原会下雨吗？", "红烧肉怎么做才好吃？", "忻州市委书记是谁？",
-                                      "太忻经济区的GDP是多少？", "How do I fix a segmentation fault in C?"])
+@pytest.mark.parametrize(
+    "question",
+    [
+        "明天太原会下雨吗？",
+        "红烧肉怎么做才好吃？",
+        "忻州市委书记是谁？",
+        "太忻经济区的GDP是多少？",
+        "How do I fix a segmentation fault in C?",
+    ],
+)
 def test_questions_the_page_does_not_cover_get_no_passages(question):
     assert taixin_qa.retrieve(question) == []
     ans = taixin_qa.answer(question)

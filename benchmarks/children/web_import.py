@@ -29,8 +29,12 @@ if profile:
     profiler.disable()
     stats = pstats.Stats(profiler)
     pyi = sum(v[3] for k, v in stats.stats.items() if k[2] == "create_or_modify_pyi")  # type: ignore[attr-defined]
-    result.update(pyi_share=round(pyi / stats.total_tt, 3), pyi_calls=sum(  # type: ignore[attr-defined]
-        v[1] for k, v in stats.stats.items() if k[2] == "create_or_modify_pyi"))  # type: ignore[attr-defined]
+    result.update(
+        pyi_share=round(pyi / stats.total_tt, 3),
+        pyi_calls=sum(  # type: ignore[attr-defined]
+            v[1] for k, v in stats.stats.items() if k[2] == "create_or_modify_pyi"
+        ),
+    )  # type: ignore[attr-defined]
 else:
     import taixin_qa.web  # noqa: F401 - timed
 

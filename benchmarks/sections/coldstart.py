@@ -38,8 +38,11 @@ def run(ctx: Context) -> dict[str, Any]:
         proc = subprocess.run([CLI, "ask", FIRST_QUESTION], capture_output=True, text=True, timeout=300)
         walls.append(pc() - t)
         ok += int(proc.returncode == 0 and FIRST_SPEAKER in proc.stdout)
-    out["cli_ask"] = {**summarize(walls), "answered_correctly": f"{ok}/{cli_runs}",
-                      "command": f'taixin-qa ask "{FIRST_QUESTION}"'}
+    out["cli_ask"] = {
+        **summarize(walls),
+        "answered_correctly": f"{ok}/{cli_runs}",
+        "command": f'taixin-qa ask "{FIRST_QUESTION}"',
+    }
     log(f"cold start: taixin-qa ask p50 {out['cli_ask']['p50_ms']:.0f} ms")
 
     steps: dict[str, list[float]] = {}
@@ -58,11 +61,14 @@ def run(ctx: Context) -> dict[str, Any]:
         return out
     try:
         imports = [run_child("web_import", timeout=300) for _ in range(breakdown_runs)]
-        out["web_import_median_s"] = {k: round(statistics.median(r[k] for r in imports), 3)
-                                      for k in ("import_gradio", "import_taixin_qa_web")}
+        out["web_import_median_s"] = {
+            k: round(statistics.median(r[k] for r in imports), 3) for k in ("import_gradio", "import_taixin_qa_web")
+        }
         profiled = run_child("web_import", "profile", timeout=300)
-        out["gradio_pyi_regeneration"] = {"share_of_import_gradio_under_profiler": profiled["pyi_share"],
-                                          "classes": profiled["pyi_calls"]}
+        out["gradio_pyi_regeneration"] = {
+            "share_of_import_gradio_under_profiler": profiled["pyi_share"],
+            "classes": profiled["pyi_calls"],
+        }
         out["web"] = web(ctx.texts, web_runs)
     except Exception as exc:  # noqa: BLE001 - record and go on
         out["web"] = {"error": f"{type(exc).__name__}: {exc}"}
@@ -115,8 +121,9 @@ def web(questions: list[str], runs: int) -> dict[str, Any]:
         env.update(GRADIO_ANALYTICS_ENABLED="False", HF_HUB_OFFLINE="1", PYTHONUNBUFFERED="1")
         with tempfile.TemporaryFile() as logfile:
             t0 = pc()
-            proc = subprocess.Popen([PY, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=logfile,
-                                    stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(
+                [PY, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=logfile, stderr=subprocess.STDOUT
+            )
             url = f"http://127.0.0.1:{port}/"
             try:
                 _wait_for_http(proc, url, logfile)
@@ -140,48 +147,75 @@ def web(questions: list[str], runs: int) -> dict[str, Any]:
                         t = pc()
                         client.predict(q, [], api_name="/ask")
                         lat.append(pc() - t)
-                    serving = {"rss_after_all_questions_mb": round(psutil.Process(proc.pid).memory_info().rss
-                                                                   / 2**20, 1),
-                               "api_ask_latency": summarize(lat), "questions": len(questions)}
+                    serving = {
+                        "rss_after_all_questions_mb": round(psutil.Process(proc.pid).memory_info().rss / 2**20, 1),
+                        "api_ask_latency": summarize(lat),
+                        "questions": len(questions),
+                    }
                 client.close()
             finally:
                 _stop(proc)
-    return {"runs": runs, "start_to_http_200": summarize(http), "start_to_first_answer": summarize(first),
-            "client_connect": summarize(client_setup), "second_answer_via_api": summarize(second),
-            "serving": serving,
-            "note": "first answer = process start -> HTTP 200 on / -> gradio_client Client() -> /ask answered"}
+    return {
+        "runs": runs,
+        "start_to_http_200": summarize(http),
+        "start_to_first_answer": summarize(first),
+        "client_connect": summarize(client_setup),
+        "second_answer_via_api": summarize(second),
+        "serving": serving,
+        "note": "first answer = process start -> HTTP 200 on / -> gradio_client Client() -> /ask answered",
+    }
 
 
 def report(result: dict[str, Any]) -> str:
     if "cli_ask" not in result:
         return ""
     py, cli = result["python_startup"], result["cli_ask"]
-    lines = ["### Cold start (new process to first answer)", "",
-             "| what | p50 | p95 | runs |", "|---|---|---|---|",
-             f"| `python -c pass` | {py['p50_ms'] / 1000:.2f} s | {py['p95_ms'] / 1000:.2f} s | {py['n']} |",
-             f"| `taixin-qa ask` | {cli['p50_ms'] / 1000:.2f} s | {cli['p95_ms'] / 1000:.2f} s | {cli['n']} |"]
+    lines = [
+        "### Cold start (new process to first answer)",
+        "",
+        "| what | p50 | p95 | runs |",
+        "|---|---|---|---|",
+        f"| `python -c pass` | {py['p50_ms'] / 1000:.2f} s | {py['p95_ms'] / 1000:.2f} s | {py['n']} |",
+        f"| `taixin-qa ask` | {cli['p50_ms'] / 1000:.2f} s | {cli['p95_ms'] / 1000:.2f} s | {cli['n']} |",
+    ]
     w = result.get("web", {})
     if "start_to_first_answer" in w:
-        for label, key in (("web: start -> HTTP 200", "start_to_http_200"),
-                           ("web: start -> first `/ask` answer", "start_to_first_answer")):
-            lines.append(f"| {label} | {w[key]['p50_ms'] / 1000:.2f} s | {w[key]['p95_ms'] / 1000:.2f} s | "
-                         f"{w['runs']} |")
+        for label, key in (
+            ("web: start -> HTTP 200", "start_to_http_200"),
+            ("web: start -> first `/ask` answer", "start_to_first_answer"),
+        ):
+            lines.append(
+                f"| {label} | {w[key]['p50_ms'] / 1000:.2f} s | {w[key]['p95_ms'] / 1000:.2f} s | {w['runs']} |"
+            )
     else:
         lines.append(f"| web | {w.get('skipped') or w.get('error')} | | |")
     serving = w.get("serving")
     if serving:
-        lines += ["", f"Web app serving memory: RSS {serving['rss_after_all_questions_mb']:.0f} MB after "
-                      f"{serving['questions']} questions through `/ask` (current, not peak)."]
-    lines += ["", "In-process breakdown (median s): " + ", ".join(
-        f"{k} {v:.3f}" for k, v in result["breakdown_median_s"].items()), ""]
+        lines += [
+            "",
+            f"Web app serving memory: RSS {serving['rss_after_all_questions_mb']:.0f} MB after "
+            f"{serving['questions']} questions through `/ask` (current, not peak).",
+        ]
+    lines += [
+        "",
+        "In-process breakdown (median s): "
+        + ", ".join(f"{k} {v:.3f}" for k, v in result["breakdown_median_s"].items()),
+        "",
+    ]
     if "web_import_median_s" in result:
-        lines += ["Web app imports (median s): " + ", ".join(
-            f"{k} {v:.3f}" for k, v in result["web_import_median_s"].items()), ""]
+        lines += [
+            "Web app imports (median s): "
+            + ", ".join(f"{k} {v:.3f}" for k, v in result["web_import_median_s"].items()),
+            "",
+        ]
     pyi = result.get("gradio_pyi_regeneration")
     if pyi:
-        lines += [f"Of `import gradio`, {100 * pyi['share_of_import_gradio_under_profiler']:.0f}% (under cProfile) is "
-                  f"Gradio re-deriving the `.pyi` stubs of {pyi['classes']} component classes; Gradio 6.31 has no "
-                  "setting to skip it (docs/cold-start.md).", ""]
+        lines += [
+            f"Of `import gradio`, {100 * pyi['share_of_import_gradio_under_profiler']:.0f}% (under cProfile) is "
+            f"Gradio re-deriving the `.pyi` stubs of {pyi['classes']} component classes; Gradio 6.31 has no "
+            "setting to skip it (docs/cold-start.md).",
+            "",
+        ]
     return "\n".join(lines)
 
 
@@ -189,11 +223,21 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     if "cli_ask" not in result:
         return []
     p50 = result["cli_ask"]["p50_ms"]
-    rows = [{"target": "cold start to first answer ≤ 1.5 s (`taixin-qa ask`)", "measured": f"p50 {p50 / 1000:.2f} s",
-             "met": p50 <= 1500}]
+    rows = [
+        {
+            "target": "cold start to first answer ≤ 1.5 s (`taixin-qa ask`)",
+            "measured": f"p50 {p50 / 1000:.2f} s",
+            "met": p50 <= 1500,
+        }
+    ]
     w = result.get("web", {})
     if "start_to_first_answer" in w:
         p50 = w["start_to_first_answer"]["p50_ms"]
-        rows.append({"target": "cold start to first answer ≤ 4.5 s (web app, `python app.py`)",
-                     "measured": f"p50 {p50 / 1000:.2f} s", "met": p50 <= 4500})
+        rows.append(
+            {
+                "target": "cold start to first answer ≤ 4.5 s (web app, `python app.py`)",
+                "measured": f"p50 {p50 / 1000:.2f} s",
+                "met": p50 <= 4500,
+            }
+        )
     return rows

