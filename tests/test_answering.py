@@ -267,3 +267,10 @@ def test_a_list_item_that_runs_on_ends_the_list_before_its_conjunction():
     sentence = "此外，还有中北大学、太原工业学院以及正在建设的国科大太原能源材料学院、科教"
     span = find_span("尖草坪区有哪些高校？", sentence)
     assert span is not None and span.text == "中北大学、太原工业学院"
+
+
+def test_who_said_words_printed_by_two_speakers_names_both():
+    # "提升太原首位度和影响力" is printed in 李文权's and in 杨俊民's interview.
+    ans = ask("谁谈到了提升太原首位度和影响力？", [passage("li-wenquan-p01", 2.0), passage("yang-junmin-p03", 2.0)])
+    assert ans.short == "李文权、杨俊民"
+    assert {s.passage.interview_id for s in ans.sentences} == {"li-wenquan", "yang-junmin"}

@@ -338,6 +338,46 @@ def _lead(result: SearchResult, best: Passage) -> float:
     return best.score - max(others) if others else 1.0
 
 
+def _holders(ask: _Ask, plural: bool) -> list[_Candidate] | None:
+    """Who printed the question's own words: the retrieved paragraphs holding its quoted terms
+    (哪些书记提到了“六个一”？) or, failing those, its longest run of at least six characters found
+    word for word on the page in at most three interviews (谁谈到了提升太原首位度和影响力？).
+    None when the question quotes nothing the retrieved paragraphs print."""
+    result = ask.result
+    terms = _QUOTED_TERM.findall(ask.question)
+    if not terms:
+        phrase = _verbatim_phrase(ask.question, ask.index.passages)
+        if phrase is None:
+            return None
+        terms = [phrase]
+    group: list[_Candidate] = []
+    for p in result.passages:
+        if (
+            p.kind == "paragraph"
+            and all(t in p.text for t in terms)
+            and p.interview_id not in {c.passage.interview_id for c in group}
+        ):
+            group.append(ask.candidate(p))
+    return group or None
+
+
+_MIN_PHRASE = 6
+_MAX_PHRASE_INTERVIEWS = 3
+
+
+def _verbatim_phrase(question: str, passages: list[Passage]) -> str | None:
+    """The longest run of the question (>= 6 characters) printed word for word in 1-3 interviews."""
+    runs = re.findall(rf"[\u4e00-\u9fff0-9A-Za-z+]{{{_MIN_PHRASE},}}", question[:80])
+    for n in range(max((len(r) for r in runs), default=0), _MIN_PHRASE - 1, -1):
+        for run in runs:
+            for i in range(len(run) - n + 1):
+                piece = run[i : i + n]
+                holders = {p.interview_id for p in passages if p.kind == "paragraph" and piece in p.text}
+                if holders:
+                    return piece if len(holders) <= _MAX_PHRASE_INTERVIEWS else None
+    return None
+
+
 def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str | None, list[_Candidate]]:
     """The direct answer, and the candidates it rests on (several for 哪些书记/哪些区县)."""
     result, question, qtype, rules = ask.result, ask.question, ask.qtype, ask.rules
@@ -349,23 +389,14 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
     )
     asks_place = qtype in ("place", "list", "what") and not named and _ASKS_PLACE_OF_SPEAKER.search(question)
     if asks_speaker or asks_place:
-        if plural:
-            # 哪些书记提到了“六个一”？ -> every retrieved speaker whose paragraph prints the quoted words.
-            terms = _QUOTED_TERM.findall(question)
-            if not terms:
-                return None, chosen
-            group: list[_Candidate] = []
-            for p in result.passages:
-                if (
-                    p.kind == "paragraph"
-                    and all(t in p.text for t in terms)
-                    and p.interview_id not in {c.passage.interview_id for c in group}
-                ):
-                    group.append(ask.candidate(p))
-            if len(group) < 2:
+        group = _holders(ask, plural)
+        if group is not None:
+            if plural and len(group) < 2:
                 return None, chosen
             passages = [c.passage for c in group]
             return (_speakers(passages) if asks_speaker else _speaker_places(passages)), group
+        if plural:
+            return None, chosen
         if named and best.passage.interview_id not in named:
             return None, chosen
         if _lead(result, best.passage) < rules.speaker_margin:
