@@ -10,10 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers import ARTICLE, CORPUS, ROOT, FakeEncoder, interview_file  # noqa: F401 - see below
-
-# ARTICLE, ROOT and interview_file stay importable from here only until the last test file imports
-# them from helpers.py (tests/test_lint.py checks that none imports conftest).
+from helpers import CORPUS, FakeEncoder
 
 
 @pytest.fixture
