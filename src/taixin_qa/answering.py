@@ -15,7 +15,7 @@ Nothing is generated. A reply is made of words of the page:
   investment figure), it says so first: "版面没有给出古交市的投资额".
 
 >>> print(engine.answer("万柏林区第一年计划完成多少投资？").text)   # doctest: +SKIP
-**300亿元投资**（杨俊民，万柏林区委书记）
+**300亿元**（杨俊民，万柏林区委书记）
 “我们要……力争起步第一步一年完成300亿元投资……”（杨俊民，万柏林区委书记）[1]
 """
 

@@ -9,7 +9,7 @@ none, so every rule here prefers to find nothing.
 >>> question_type("万柏林区第一年计划完成多少投资？")
 'number'
 >>> find_span("万柏林区第一年计划完成多少投资？", "力争起步第一步一年完成300亿元投资。").text
-'300亿元投资'
+'300亿元'
 >>> find_span("迎泽区要打造哪五大融合载体？",
 ...           "做强“核心区、承载区、集聚区、引领区、休闲区”五大融合载体，突出特色。").text
 '核心区、承载区、集聚区、引领区、休闲区'
@@ -179,7 +179,9 @@ def _number(question: str, sentence: str) -> Span | None:
         if money and not re.search(r"元|亿|万", token):
             continue
         fit = 1.0 if (wanted or area or money) else 0.8
-        return Span(sentence[hit.start() : _extend_noun(sentence, hit.end())], hit.start(), "number", fit)
+        # "10座" keeps its noun ("10座存量楼宇"); an amount or an area stands alone ("300亿元").
+        end = _extend_noun(sentence, hit.end()) if token[-1] in _MEASURE else hit.end()
+        return Span(sentence[hit.start() : end], hit.start(), "number", fit)
     return None
 
 
