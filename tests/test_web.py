@@ -539,3 +539,20 @@ def test_the_server_writes_no_files(app_server, gradio_temp):
     out = Client(app_server.url, verbose=False).predict("阳曲县的发展目标是什么？", [], api_name="/ask")
     assert out["found"] and out["sentences"][0]["speaker"] == "裴耀军"
     assert [p for p in gradio_temp.rglob("*") if p.is_file()] == []
+
+
+def test_a_full_stored_conversation_fits_the_request_limit():
+    """The browser sends the stored conversation with each question: at its cap it must stay under the limit."""
+    from taixin_qa.web.app import MAX_TURNS
+    from taixin_qa.web.asgi import MAX_BODY_BYTES
+
+    long = "太忻经济区建设“一年见效、三年成形、五年成势、十年成城”。" * 8  # a long paragraph, ~240 characters
+    passages = [passage(text=long, id=f"pei-yaojun-p{n:02d}") for n in range(1, 11)]
+    engine = FakeEngine(found_answer(*passages))
+    chat = Chat(engine)
+    stored = {"v": 1, "turns": []}
+    for i in range(MAX_TURNS + 5):
+        stored = run(chat, f"第{i}个问题：" + "阳曲" * 500, stored, k=10)[-1][2]
+    assert len(stored["turns"]) == MAX_TURNS
+    body = json.dumps({"data": ["问题", stored, "全部", "全部", 10], "session_hash": "x" * 12}).encode()
+    assert len(body) * 4 / 3 < MAX_BODY_BYTES  # base64 of the stored value, as the browser encrypts it

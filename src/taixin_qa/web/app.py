@@ -47,7 +47,7 @@ DEFAULT_K = 5
 MAX_K = 10
 # Turns kept in the browser and sent with each question: bounded, so a long
 # conversation never outgrows the server's request limit.
-MAX_TURNS = 40
+MAX_TURNS = 30
 # Earlier turns the engine sees for a follow-up.
 HISTORY_TURNS = 4
 EXAMPLES = (

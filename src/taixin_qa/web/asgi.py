@@ -50,7 +50,7 @@ POST_ROUTES: frozenset[str] = frozenset(
     }
 )
 # A chat request carries the conversation shown so far (rendered replies); 40
-# turns of it stay well under this. An API question is at most a few kB.
+# turns (the cap in app.py) stay well under this. An API question is at most a few kB.
 MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_JSON_DEPTH = 64
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
