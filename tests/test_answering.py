@@ -274,3 +274,14 @@ def test_who_said_words_printed_by_two_speakers_names_both():
     ans = ask("谁谈到了提升太原首位度和影响力？", [passage("li-wenquan-p01", 2.0), passage("yang-junmin-p03", 2.0)])
     assert ans.short == "李文权、杨俊民"
     assert {s.passage.interview_id for s in ans.sentences} == {"li-wenquan", "yang-junmin"}
+
+
+def test_a_question_about_one_named_interview_without_that_number_is_told_what_is_missing():
+    gujiao = {"古交": frozenset({"li-weiping"})}
+    ans = ask("古交第一年计划完成多少投资？", [passage("li-weiping-p02", 2.0)], entities=gujiao)
+    assert ans.missing == "版面没有给出古交市的投资额" and ans.short is None
+    wanbolin = {"万柏林区": frozenset({"yang-junmin"})}
+    ans = ask(
+        "万柏林区第一年计划完成多少投资？", [passage("yang-junmin-p08", 2.0)], close={"300亿元": 0.9}, entities=wanbolin
+    )
+    assert ans.missing is None and ans.short == "300亿元"

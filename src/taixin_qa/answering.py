@@ -193,22 +193,29 @@ def _topic(intent: str, qtype: str) -> str:
     m = re.search(r"哪些([\u4e00-\u9fff]{1,8})", intent)
     if m:
         return re.split(r"[的？?，,]", m.group(1))[0]
-    return "这方面的具体内容"
+    return {"number": "具体数字", "count": "具体数量", "date": "日期"}.get(qtype, "具体内容")
 
 
 def _missing(ask: _Ask) -> str | None:
     """For a follow-up about another speaker: what their interview does not give, or None.
 
-    Only a question read from the conversation ("那古交呢？" after an investment
-    figure) is judged, against every paragraph of the interviews it is about:
+    A question read from the conversation ("那古交呢？" after an investment figure)
+    is judged, and so is a question that names one interview and asks for a
+    number, count or date ("古交第一年计划完成多少投资？"), against every paragraph
+    of the interviews it is about:
     a number, count or date is missing when no sentence holds one of the asked
     kind (an amount of money for 投资, an area for 占地…); a list is missing when
     the thing listed (高校, 军工企业, 新能源) is never mentioned at all.
     """
     q = ask.result.question
-    if not q.continued or ask.qtype not in ("number", "count", "list", "date") or not q.subject:
+    subject = q.subject if q.continued else q.interview_ids
+    if ask.qtype not in ("number", "count", "list", "date") or not subject:
         return None
-    subject_passages = [p for p in ask.index.passages if p.interview_id in q.subject and p.kind == "paragraph"]
+    if not q.continued and (len(subject) != 1 or ask.qtype == "list"):
+        return None  # asked on its own: only a number, count or date about one named interview
+    if q.chinese_share < 0.5:
+        return None  # the shapes are read from Chinese cue words ("多少投资"); an English question has none
+    subject_passages = [p for p in ask.index.passages if p.interview_id in subject and p.kind == "paragraph"]
     if not subject_passages:
         return None
     if ask.qtype == "list":

@@ -147,7 +147,8 @@ class AnswerEvaluator:
     * ``answer_contains_gold``: the same with the older, longer ``answer`` field;
     * ``first_cited_gold``: share whose first answer sentence cites a gold
       paragraph (or, for an answer read from the headers, a gold interview's header);
-    * ``answer_speaker@1``: share whose first sentence comes from a gold interview.
+    * ``answer_speaker@1``: share whose first sentence comes from a gold interview;
+    * ``false_missing``: share told the page lacks what they ask (it does not).
     """
 
     questions: list[dict]
@@ -161,9 +162,10 @@ class AnswerEvaluator:
         self.failures = []
         scored = [q for q in self.questions if not q.get("out_of_scope") and (q.get("span") or q.get("answer"))]
         facts = [q for q in scored if q.get("qtype") in FACT_TYPES]
-        contains = reply = short_ok = wrong = bolded = cited = speaker = 0
+        contains = reply = short_ok = wrong = bolded = cited = speaker = told_missing = 0
         for q in scored:
             ans = engine.answer(q["question"])
+            told_missing += bool(ans.missing)
             span = q.get("span") or q["answer"]
             if q.get("answer") is None or holds_span(ans.text, q["answer"]):
                 contains += 1
@@ -196,7 +198,7 @@ class AnswerEvaluator:
         return {"answers": float(len(scored)), "fact_questions": float(len(facts)),
                 "short_holds_span": short_ok / nf, "wrong_bold": wrong / n, "bold_rate": bolded / n,
                 "reply_holds_span": reply / n, "answer_contains_gold": contains / n,
-                "first_cited_gold": cited / n, "answer_speaker@1": speaker / n}
+                "first_cited_gold": cited / n, "answer_speaker@1": speaker / n, "false_missing": told_missing / n}
 
 
 @dataclass
