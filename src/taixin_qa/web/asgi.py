@@ -49,7 +49,7 @@ POST_ROUTES: frozenset[str] = frozenset(
         "/v1/chat/completions",
     }
 )
-# A chat request carries the conversation shown so far (rendered replies); 40
+# A chat request carries the conversation shown so far (rendered replies); 30
 # turns (the cap in app.py) stay well under this. An API question is at most a few kB.
 MAX_BODY_BYTES = 2 * 1024 * 1024
 MAX_JSON_DEPTH = 64
