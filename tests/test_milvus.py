@@ -14,7 +14,7 @@ import pytest
 
 pytest.importorskip("pymilvus", reason="install the [milvus] extra")
 
-from helpers import FakeEncoder, edit_everywhere, free_port, interview_file  # noqa: E402
+from helpers import FakeEncoder, edit_everywhere, free_port  # noqa: E402
 from taixin_qa.chunking import make_chunks  # noqa: E402
 from taixin_qa.corpus import load_corpus  # noqa: E402
 from taixin_qa.errors import TaixinError  # noqa: E402
@@ -62,7 +62,9 @@ def test_sync_edit_add_remove_each_touch_exactly_that_chunk(corpus_copy, store):
     enc = FakeEncoder()
     edit = sync_store(corpus_copy, store, encoder=enc)
     assert (edit.embedded, edit.upserted, edit.deleted) == (1, 1, 0)
-    assert enc.sparse_texts == ["李卫平（古交市）：三是坚持生态产业化、产业生态化，在生态修复过程中植入文旅、康养、研学等项目。"]
+    assert enc.sparse_texts == [
+        "李卫平（古交市）：三是坚持生态产业化、产业生态化，在生态修复过程中植入文旅、康养、研学等项目。"
+    ]
 
     added = "五是加快发展现代服务业。"
     edit_everywhere(corpus_copy, "研学等项目。", "研学等项目。\n\n" + added)
@@ -117,8 +119,11 @@ def test_filters_and_candidates(corpus_copy, store):
     enc = FakeEncoder()
     qvec = enc.encode_queries(["阳曲县的发展目标是什么？"])[0]
     only = Filters(interview_ids=frozenset({"pei-yaojun"}))
-    for hits in (store.search_dense(qvec, 5, only), store.search_keyword(["阳曲", "目标"], 5, only),
-                 store.search_sparse(enc.encode_sparse(["阳曲"])[0], 5, only)):
+    for hits in (
+        store.search_dense(qvec, 5, only),
+        store.search_keyword(["阳曲", "目标"], 5, only),
+        store.search_sparse(enc.encode_sparse(["阳曲"])[0], 5, only),
+    ):
         assert hits and all(h.id.startswith("pei-yaojun-") for h in hits)
     captions = store.search_dense(qvec, 5, Filters(kinds=frozenset({"caption"})))
     assert captions and all(r.passage.kind == "caption" for r in store.fetch([h.id for h in captions]))

@@ -39,8 +39,8 @@ from common import ROOT, Context, eval_set, log, pc, summarize
 
 # The embedded edition takes about a second per query at 1k chunks (far more at 100k), so the
 # larger sizes are timed on fewer questions.
-QUICK = {"sizes": [1000], "queries": {1000: 5}, "small_n": 10}
-FULL = {"sizes": [1000, 10_000, 100_000], "queries": {1000: 20, 10_000: 8, 100_000: 3}, "small_n": 10}
+QUICK: dict[str, Any] = {"sizes": [1000], "queries": {1000: 5}, "small_n": 10}
+FULL: dict[str, Any] = {"sizes": [1000, 10_000, 100_000], "queries": {1000: 20, 10_000: 8, 100_000: 3}, "small_n": 10}
 
 
 def applies(ctx: Context) -> bool:
@@ -84,8 +84,10 @@ def _sync_costs(ctx: Context, store: MilvusStore, tmp: Path) -> dict[str, Any]:
     faiss_noop_s = pc() - t
     # One paragraph edited (the page checksum is dropped so the corpus stays valid).
     meta = corpus / "articles" / "taixin-page" / "article.yaml"
-    meta.write_text("".join(x for x in meta.read_text(encoding="utf-8").splitlines(True)
-                            if not x.startswith("source_sha256")), encoding="utf-8")
+    meta.write_text(
+        "".join(x for x in meta.read_text(encoding="utf-8").splitlines(True) if not x.startswith("source_sha256")),
+        encoding="utf-8",
+    )
     for path in [corpus / "source" / "taixin-page.txt", *(corpus / "articles" / "taixin-page").glob("*.md")]:
         text = path.read_text(encoding="utf-8")
         path.write_text(text.replace("植入文旅、康养等项目", "植入文旅、康养、研学等项目", 1), encoding="utf-8")
@@ -95,9 +97,16 @@ def _sync_costs(ctx: Context, store: MilvusStore, tmp: Path) -> dict[str, Any]:
     # The store now holds the edited corpus; sync it back so agreement runs on the page as shipped.
     sync_store(ROOT / "corpus", store, encoder=enc)
     log(f"milvus sync: first {first_s:.1f} s, no-op {noop_s:.2f} s, edit {edit_s:.2f} s; faiss build {faiss_s:.1f} s")
-    return {"chunks": first.chunks, "first_sync_s": round(first_s, 2), "noop_sync_s": round(noop_s, 3),
-            "noop_status": noop.status, "edit_sync_s": round(edit_s, 2), "edit_embedded": edit.embedded,
-            "faiss_full_build_s": round(faiss_s, 2), "faiss_noop_build_s": round(faiss_noop_s, 3)}
+    return {
+        "chunks": first.chunks,
+        "first_sync_s": round(first_s, 2),
+        "noop_sync_s": round(noop_s, 3),
+        "noop_status": noop.status,
+        "edit_sync_s": round(edit_s, 2),
+        "edit_embedded": edit.embedded,
+        "faiss_full_build_s": round(faiss_s, 2),
+        "faiss_noop_build_s": round(faiss_noop_s, 3),
+    }
 
 
 def _agreement(ctx: Context, store: MilvusStore, small_n: int) -> dict[str, Any]:
@@ -105,13 +114,26 @@ def _agreement(ctx: Context, store: MilvusStore, small_n: int) -> dict[str, Any]
     index = engine.index
     questions = [q for q in ctx.questions + ([] if ctx.quick else eval_set("heldout")) if not q.get("out_of_scope")]
     by_id = {r.passage.id: r for r in store.fetch([p.id for p in index.passages])}
-    max_diff = max(float(np.abs(by_id[p.id].vector - index.data.vectors[i]).max())
-                   for i, p in enumerate(index.passages))
+    max_diff = max(
+        float(np.abs(by_id[p.id].vector - index.data.vectors[i]).max()) for i, p in enumerate(index.passages)
+    )
     n = len(index.passages)
-    wide = SETTINGS.search.candidates_per_channel
-    stats = {"questions": len(questions), "stored_vector_max_abs_diff": max_diff}
-    counts = {k: 0 for k in ("same_speaker_wide", "same_passage_wide", "same_speaker_small", "same_passage_small",
-                             "faiss_gold", "milvus_gold_wide", "milvus_gold_small", "bm25s_gold", "milvus_bm25_gold")}
+    wide = SETTINGS.store.candidates_per_channel
+    stats: dict[str, Any] = {"questions": len(questions), "stored_vector_max_abs_diff": max_diff}
+    counts = {
+        k: 0
+        for k in (
+            "same_speaker_wide",
+            "same_passage_wide",
+            "same_speaker_small",
+            "same_passage_small",
+            "faiss_gold",
+            "milvus_gold_wide",
+            "milvus_gold_small",
+            "bm25s_gold",
+            "milvus_bm25_gold",
+        )
+    }
     disagreements = []
     for item in questions:
         q = engine.parser.parse(item["question"])
@@ -146,14 +168,17 @@ def _agreement(ctx: Context, store: MilvusStore, small_n: int) -> dict[str, Any]
         counts["faiss_gold"] += fp.interview_id in gold
         bm25s_top = int(np.argmax(signals.bm25)) if signals.bm25.max() > 0 else -1
         counts["bm25s_gold"] += bm25s_top >= 0 and index.passages[bm25s_top].interview_id in gold
-        counts["milvus_bm25_gold"] += bool(keyword_hits) and index.passages[
-            index.row_of[keyword_hits[0].id]].interview_id in gold
+        counts["milvus_bm25_gold"] += (
+            bool(keyword_hits) and index.passages[index.row_of[keyword_hits[0].id]].interview_id in gold
+        )
     total = max(1, len(questions))
     stats.update({k: round(v / total, 4) for k, v in counts.items()})
     stats.update({"candidates_wide": wide, "candidates_small": small_n, "disagreements": disagreements[:10]})
-    log(f"milvus agreement: speaker {stats['same_speaker_wide']:.3f} (N={wide}), "
+    log(
+        f"milvus agreement: speaker {stats['same_speaker_wide']:.3f} (N={wide}), "
         f"{stats['same_speaker_small']:.3f} (N={small_n}); keyword top-1 gold bm25s {stats['bm25s_gold']:.3f} "
-        f"vs milvus {stats['milvus_bm25_gold']:.3f}")
+        f"vs milvus {stats['milvus_bm25_gold']:.3f}"
+    )
     return stats
 
 
@@ -171,20 +196,40 @@ def _synthetic(ctx: Context, n: int, rng: np.random.Generator) -> list[ChunkReco
         sl = slices[int(picks[0])]
         sparse = None
         if data.sparse is not None:
-            parts = [(data.sparse["indices"][data.sparse["indptr"][p]:data.sparse["indptr"][p + 1]],
-                      data.sparse["data"][data.sparse["indptr"][p]:data.sparse["indptr"][p + 1]]) for p in picks]
+            parts = [
+                (
+                    data.sparse["indices"][data.sparse["indptr"][p] : data.sparse["indptr"][p + 1]],
+                    data.sparse["data"][data.sparse["indptr"][p] : data.sparse["indptr"][p + 1]],
+                )
+                for p in picks
+            ]
             merged: dict[int, float] = {}
             for idx, val in parts:
                 for a, b in zip(idx.tolist(), val.tolist()):
                     merged[a] = merged.get(a, 0.0) + b
             top = sorted(merged.items(), key=lambda kv: -kv[1])[:256]
             sparse = (np.array([a for a, _ in top], np.int32), np.array([b for _, b in top], np.float32))
-        passage = Passage(id=f"syn-{i:06d}", text="".join(passages[int(p)].text for p in picks)[:300],
-                          speaker=first.speaker, role=first.role, district=first.district, headline=first.headline,
-                          interview_id=f"syn-iv-{i // 40:05d}", kind="paragraph")
-        out.append(ChunkRecord(passage, f"{i:032x}", vec, [data.sentences[s] for s in sl],
-                               data.sentence_vectors[sl.start:sl.stop],
-                               [t for p in picks for t in data.tokens[int(p)]], sparse))
+        passage = Passage(
+            id=f"syn-{i:06d}",
+            text="".join(passages[int(p)].text for p in picks)[:300],
+            speaker=first.speaker,
+            role=first.role,
+            district=first.district,
+            headline=first.headline,
+            interview_id=f"syn-iv-{i // 40:05d}",
+            kind="paragraph",
+        )
+        out.append(
+            ChunkRecord(
+                passage,
+                f"{i:032x}",
+                vec,
+                [data.sentences[s] for s in sl],
+                data.sentence_vectors[sl.start : sl.stop],
+                [t for p in picks for t in data.tokens[int(p)]],
+                sparse,
+            )
+        )
     return out
 
 
@@ -200,7 +245,7 @@ def _scale(ctx: Context, n: int, n_queries: int, tmp: Path) -> dict[str, Any]:
     store.create(dim, engine.index.manifest.sparse_dim)
     t = pc()
     for start in range(0, n, 2000):
-        store.upsert(records[start:start + 2000])
+        store.upsert(records[start : start + 2000])
     store.load()
     insert_s = pc() - t
     disk = sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) if path.is_dir() else path.stat().st_size
@@ -220,31 +265,41 @@ def _scale(ctx: Context, n: int, n_queries: int, tmp: Path) -> dict[str, Any]:
     texts = [q["question"] for q in ctx.questions][:n_queries]
     parsed = [engine.parser.parse(x) for x in texts]
     qv = [engine.encode_question(q.text) for q in parsed]
-    k = SETTINGS.search.candidates_per_channel
-    timings: dict[str, list[float]] = {k_: [] for k_ in ("milvus_dense", "milvus_sparse", "milvus_keyword",
-                                                         "milvus_union", "numpy_exact", "bm25s", "faiss_hnsw")}
+    k = SETTINGS.store.candidates_per_channel
+    ops: dict[str, Any] = {
+        "milvus_dense": lambda q, v: store.search_dense(v.dense, k),
+        "milvus_sparse": lambda q, v: store.search_sparse(v.sparse, k) if v.sparse else [],
+        "milvus_keyword": lambda q, v: store.search_keyword(q.tokens, k),
+        "milvus_union": lambda q, v: candidates(store, v.dense, v.sparse, q.tokens, k),
+        "numpy_exact": lambda q, v: np.argpartition(-(vectors @ v.dense), min(k, n - 1))[:k],
+        "bm25s": lambda q, v: keywords.scores(q.tokens),
+        "faiss_hnsw": lambda q, v: hnsw.search(v.dense[None, :], k) if hnsw is not None else None,
+    }
+    timings: dict[str, list[float]] = {name: [] for name in ops}
     for q, v in zip(parsed, qv):
-        for name, fn in (("milvus_dense", lambda: store.search_dense(v.dense, k)),
-                         ("milvus_sparse", lambda: store.search_sparse(v.sparse, k) if v.sparse else []),
-                         ("milvus_keyword", lambda: store.search_keyword(q.tokens, k)),
-                         ("milvus_union", lambda: candidates(store, v.dense, v.sparse, q.tokens, k)),
-                         ("numpy_exact", lambda: np.argpartition(-(vectors @ v.dense), min(k, n - 1))[:k]),
-                         ("bm25s", lambda: keywords.scores(q.tokens)),
-                         ("faiss_hnsw", lambda: hnsw.search(v.dense[None, :], k) if hnsw is not None else None)):
+        for name, fn in ops.items():
             t = pc()
-            fn()
+            fn(q, v)
             timings[name].append(pc() - t)
-    out = {"chunks": n, "milvus_insert_s": round(insert_s, 2), "milvus_insert_chunks_per_s": round(n / insert_s, 1),
-           "milvus_disk_bytes_per_chunk": round(disk / n), "bm25s_build_s": round(bm25_build_s, 3),
-           "faiss_hnsw_build_s": None if hnsw_build_s is None else round(hnsw_build_s, 2),
-           "raw_bytes_per_chunk": _raw_bytes(records), "query_ms": {}}
+    out: dict[str, Any] = {
+        "chunks": n,
+        "milvus_insert_s": round(insert_s, 2),
+        "milvus_insert_chunks_per_s": round(n / insert_s, 1),
+        "milvus_disk_bytes_per_chunk": round(disk / n),
+        "bm25s_build_s": round(bm25_build_s, 3),
+        "faiss_hnsw_build_s": None if hnsw_build_s is None else round(hnsw_build_s, 2),
+        "raw_bytes_per_chunk": _raw_bytes(records),
+        "query_ms": {},
+    }
     for name, xs in timings.items():
         if name == "faiss_hnsw" and hnsw is None:
             continue
         s = summarize(xs)
         out["query_ms"][name] = {"p50": round(s["p50_ms"], 2), "p95": round(s["p95_ms"], 2)}
-    log(f"milvus scale {n}: insert {insert_s:.1f} s, union p50 {out['query_ms']['milvus_union']['p50']} ms, "
-        f"numpy exact p50 {out['query_ms']['numpy_exact']['p50']} ms")
+    log(
+        f"milvus scale {n}: insert {insert_s:.1f} s, union p50 {out['query_ms']['milvus_union']['p50']} ms, "
+        f"numpy exact p50 {out['query_ms']['numpy_exact']['p50']} ms"
+    )
     store.drop()
     return out
 
@@ -252,15 +307,24 @@ def _scale(ctx: Context, n: int, n_queries: int, tmp: Path) -> dict[str, Any]:
 def _raw_bytes(records: list[ChunkRecord]) -> dict[str, float]:
     """Mean payload per chunk, by part (what a server stores before index overhead)."""
     dense = float(np.mean([r.vector.nbytes for r in records]))
-    sentences = float(np.mean([r.sentence_vectors.astype(np.float32).nbytes
-                               + len("".join(r.sentences).encode("utf-8")) for r in records]))
+    sentences = float(
+        np.mean(
+            [r.sentence_vectors.astype(np.float32).nbytes + len("".join(r.sentences).encode("utf-8")) for r in records]
+        )
+    )
     sparse = float(np.mean([len(r.sparse[0]) * 8 if r.sparse is not None else 0 for r in records]))
-    passage = float(np.mean([len(json.dumps(r.passage.to_dict(), ensure_ascii=False).encode("utf-8"))
-                             for r in records]))
+    passage = float(
+        np.mean([len(json.dumps(r.passage.to_dict(), ensure_ascii=False).encode("utf-8")) for r in records])
+    )
     keywords = float(np.mean([len(" ".join(r.tokens).encode("utf-8")) + 8 * len(set(r.tokens)) for r in records]))
-    return {"dense": round(dense), "sentences": round(sentences), "learned_sparse": round(sparse),
-            "passage_json": round(passage), "keywords_and_bm25": round(keywords),
-            "total": round(dense + sentences + sparse + passage + keywords)}
+    return {
+        "dense": round(dense),
+        "sentences": round(sentences),
+        "learned_sparse": round(sparse),
+        "passage_json": round(passage),
+        "keywords_and_bm25": round(keywords),
+        "total": round(dense + sentences + sparse + passage + keywords),
+    }
 
 
 def _throughput(ctx: Context) -> dict[str, Any]:
@@ -281,36 +345,52 @@ def _throughput(ctx: Context) -> dict[str, Any]:
     per_chunk = (dense_s + sparse_s) / len(chunks)
     sentences_per_chunk = len(ctx.engine.index.data.sentences) / len(chunks)
     # A chunk also embeds its sentences (shorter texts, about as many tokens in total as the chunk).
-    return {"chunks": len(chunks), "dense_chunks_per_s": round(len(chunks) / dense_s, 1),
-            "sparse_chunks_per_s": round(len(chunks) / sparse_s, 1) if sparse_s else None,
-            "sentences_per_chunk": round(sentences_per_chunk, 2),
-            "seconds_per_chunk_all_channels": round(per_chunk * 2, 4)}
+    return {
+        "chunks": len(chunks),
+        "dense_chunks_per_s": round(len(chunks) / dense_s, 1),
+        "sparse_chunks_per_s": round(len(chunks) / sparse_s, 1) if sparse_s else None,
+        "sentences_per_chunk": round(sentences_per_chunk, 2),
+        "seconds_per_chunk_all_channels": round(per_chunk * 2, 4),
+    }
 
 
 def report(result: dict[str, Any]) -> str:
     a, s = result.get("agreement", {}), result.get("sync", {})
-    lines = [f"Milvus store ({result.get('edition')}, {result.get('versions')})", "",
-             "| measure | value |", "|---|---|",
-             f"| top-1 speaker same as FAISS, candidates N={a.get('candidates_wide')} | {a.get('same_speaker_wide')} |",
-             f"| top-1 speaker same as FAISS, candidates N={a.get('candidates_small')} | {a.get('same_speaker_small')} |",
-             f"| top-1 gold interview: FAISS / Milvus (N={a.get('candidates_wide')}) | {a.get('faiss_gold')} / "
-             f"{a.get('milvus_gold_wide')} |",
-             f"| keyword channel alone, top-1 gold: bm25s / Milvus BM25 | {a.get('bm25s_gold')} / "
-             f"{a.get('milvus_bm25_gold')} |",
-             f"| first sync / no-op / one edit (s) | {s.get('first_sync_s')} / {s.get('noop_sync_s')} / "
-             f"{s.get('edit_sync_s')} |",
-             f"| FAISS build / no-op (s) | {s.get('faiss_full_build_s')} / {s.get('faiss_noop_build_s')} |", "",
-             "| chunks (synthetic) | insert (s) | disk B/chunk | union p50 ms | dense p50 | keyword p50 | "
-             "numpy exact p50 | bm25s p50 | faiss hnsw p50 |", "|---|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"Milvus store ({result.get('edition')}, {result.get('versions')})",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| top-1 speaker same as FAISS, candidates N={a.get('candidates_wide')} | {a.get('same_speaker_wide')} |",
+        f"| top-1 speaker same as FAISS, candidates N={a.get('candidates_small')} | {a.get('same_speaker_small')} |",
+        f"| top-1 gold interview: FAISS / Milvus (N={a.get('candidates_wide')}) | {a.get('faiss_gold')} / "
+        f"{a.get('milvus_gold_wide')} |",
+        f"| keyword channel alone, top-1 gold: bm25s / Milvus BM25 | {a.get('bm25s_gold')} / "
+        f"{a.get('milvus_bm25_gold')} |",
+        f"| first sync / no-op / one edit (s) | {s.get('first_sync_s')} / {s.get('noop_sync_s')} / "
+        f"{s.get('edit_sync_s')} |",
+        f"| FAISS build / no-op (s) | {s.get('faiss_full_build_s')} / {s.get('faiss_noop_build_s')} |",
+        "",
+        "| chunks (synthetic) | insert (s) | disk B/chunk | union p50 ms | dense p50 | keyword p50 | "
+        "numpy exact p50 | bm25s p50 | faiss hnsw p50 |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
     for row in result.get("scale", []):
         q = row["query_ms"]
-        lines.append(f"| {row['chunks']:,} | {row['milvus_insert_s']} | {row['milvus_disk_bytes_per_chunk']} | "
-                     f"{q['milvus_union']['p50']} | {q['milvus_dense']['p50']} | {q['milvus_keyword']['p50']} | "
-                     f"{q['numpy_exact']['p50']} | {q['bm25s']['p50']} | {q.get('faiss_hnsw', {}).get('p50', '-')} |")
+        lines.append(
+            f"| {row['chunks']:,} | {row['milvus_insert_s']} | {row['milvus_disk_bytes_per_chunk']} | "
+            f"{q['milvus_union']['p50']} | {q['milvus_dense']['p50']} | {q['milvus_keyword']['p50']} | "
+            f"{q['numpy_exact']['p50']} | {q['bm25s']['p50']} | {q.get('faiss_hnsw', {}).get('p50', '-')} |"
+        )
     return "\n".join(lines)
 
 
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
     same = result.get("agreement", {}).get("same_speaker_wide")
-    return [{"target": "Milvus top-1 speaker agrees with FAISS on >= 98% of eval questions",
-             "measured": same, "met": same is not None and same >= 0.98}]
+    return [
+        {
+            "target": "Milvus top-1 speaker agrees with FAISS on >= 98% of eval questions",
+            "measured": same,
+            "met": same is not None and same >= 0.98,
+        }
+    ]

@@ -25,8 +25,15 @@ from taixin_qa.errors import TaixinError
 from taixin_qa.integrity import require_intact
 from taixin_qa.lexicon import Lexicon
 from taixin_qa.settings import SETTINGS
-from taixin_qa.store import (IndexData, Manifest, choose_index_type, expected_sentences, read_index,
-                             verified_rows, write_index)
+from taixin_qa.store import (
+    IndexData,
+    Manifest,
+    choose_index_type,
+    expected_sentences,
+    read_index,
+    verified_rows,
+    write_index,
+)
 from taixin_qa.tokenization import Tokenizer
 
 log = logging.getLogger(__name__)
@@ -61,9 +68,11 @@ class BuildReport:
     def summary(self) -> str:
         if self.status == "up-to-date":
             return f"Index is up to date ({self.chunks} chunks, model {self.model_id}); nothing to do."
-        return (f"Index {self.status}: {self.chunks} chunks, {self.embedded} embedded "
-                f"({self.sentences_embedded} sentences), {self.reused} reused, {self.removed} removed; "
-                f"model {self.model_id}, {self.index_type} search. {self.reason}").strip()
+        return (
+            f"Index {self.status}: {self.chunks} chunks, {self.embedded} embedded "
+            f"({self.sentences_embedded} sentences), {self.reused} reused, {self.removed} removed; "
+            f"model {self.model_id}, {self.index_type} search. {self.reason}"
+        ).strip()
 
 
 def lexicon_fingerprint(corpus: Corpus) -> str:
@@ -75,8 +84,9 @@ def lexicon_fingerprint(corpus: Corpus) -> str:
         if path.is_file():
             parts.append(name.encode() + b"\0" + path.read_bytes())
     for iv in corpus.interviews:
-        parts.append("|".join((iv.speaker, *iv.posts, *iv.districts, *iv.district_aliases,
-                               *iv.speaker_aliases)).encode())
+        parts.append(
+            "|".join((iv.speaker, *iv.posts, *iv.districts, *iv.district_aliases, *iv.speaker_aliases)).encode()
+        )
     return sha256_bytes(b"".join(parts))[:32]
 
 
@@ -91,6 +101,13 @@ def _corpus_files(corpus: Corpus) -> dict[str, str]:
 def index_settings() -> dict:
     """The knobs that shape a built index; recorded in its manifest, a change rebuilds it."""
     return {"ann": asdict(SETTINGS.ann), "max_embed_chars": MAX_EMBED_CHARS}
+
+
+def sparse_dim_of(encoder: Encoder | None, model: str | None) -> int:
+    """Size of the learned sparse channel: the encoder's when one is given, else the model spec's."""
+    if encoder is None:
+        return sparse_dim_for(model)
+    return int(getattr(encoder, "sparse_dim", 0)) if has_sparse(encoder) else 0
 
 
 @contextmanager
@@ -115,13 +132,16 @@ def build_lock(index_dir: Path) -> Iterator[None]:
 def _not_writable(index_dir: Path, exc: OSError, lock_failed: bool = False) -> TaixinError:
     reason = exc.strerror or type(exc).__name__
     if lock_failed or exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return ReadOnlyIndexError(f"{index_dir} is not writable ({reason}), so the index cannot be rebuilt. "
-                                  "Make it writable, or give another folder with --index or TAIXIN_QA_INDEX.")
+        return ReadOnlyIndexError(
+            f"{index_dir} is not writable ({reason}), so the index cannot be rebuilt. "
+            "Make it writable, or give another folder with --index or TAIXIN_QA_INDEX."
+        )
     return TaixinError(f"Could not write the index to {index_dir} ({reason}).")
 
 
-def plan(corpus: Corpus, index_dir: Path, model: str | None, sparse_dim: int | None = None,
-         dim: int | None = None) -> tuple[list[Chunk], IndexData | None, str]:
+def plan(
+    corpus: Corpus, index_dir: Path, model: str | None, sparse_dim: int | None = None, dim: int | None = None
+) -> tuple[list[Chunk], IndexData | None, str]:
     """The chunks to index, the reusable old index (if any), and why a build is needed ('' if not).
 
     ``dim`` is the encoder's dimension when it is known (an index of another
@@ -161,10 +181,37 @@ def is_stale(corpus_dir: Path, index_dir: Path, model: str | None = None) -> str
     return plan(corpus, Path(index_dir), model)[2]
 
 
-def build_index(corpus_dir: Path | str, index_dir: Path | str, model: str | None = None, *,
-                encoder: Encoder | None = None, progress: bool = True, force: bool = False,
-                on_embed: Callable[[int], None] | None = None,
-                before_write: Callable[[], None] | None = None) -> BuildReport:
+@dataclass
+class _Job:
+    """What a build works from: the corpus, the target folder and the encoder (or model spec)."""
+
+    corpus: Corpus
+    index_dir: Path
+    model: str | None
+    encoder: Encoder | None
+    progress: bool
+
+    @property
+    def model_id(self) -> str:
+        return self.encoder.model_id if self.encoder is not None else model_id_for(self.model)
+
+    def plan(self) -> tuple[list[Chunk], IndexData | None, str]:
+        spec = self.model if self.encoder is None else self.model_id
+        dim = int(self.encoder.dim) if self.encoder is not None else None
+        return plan(self.corpus, self.index_dir, spec, sparse_dim_of(self.encoder, self.model), dim)
+
+
+def build_index(
+    corpus_dir: Path | str,
+    index_dir: Path | str,
+    model: str | None = None,
+    *,
+    encoder: Encoder | None = None,
+    progress: bool = True,
+    force: bool = False,
+    on_embed: Callable[[int], None] | None = None,
+    before_write: Callable[[], None] | None = None,
+) -> BuildReport:
     """Bring ``index_dir`` up to date with ``corpus_dir``.
 
     ``encoder`` overrides ``model`` (tests pass a fake one). The corpus check
@@ -172,52 +219,73 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, model: str | None
     after n chunks were embedded; ``before_write()`` when everything is computed
     and nothing written yet (tests interrupt a build there).
     """
-    corpus_dir, index_dir = Path(corpus_dir), Path(index_dir)
-    corpus = load_corpus(corpus_dir)
+    corpus = load_corpus(Path(corpus_dir))
     require_intact(corpus)
-    model_id = encoder.model_id if encoder is not None else model_id_for(model)
-    sparse_dim = (int(encoder.sparse_dim) if has_sparse(encoder) else 0) if encoder is not None \
-        else sparse_dim_for(model)
-    spec = model if encoder is None else model_id
-    dim = int(encoder.dim) if encoder is not None else None
+    job = _Job(corpus, Path(index_dir), model, encoder, progress)
     # Plan before locking: an up-to-date index needs no lock, so a read-only folder serves.
-    chunks, old, reason = plan(corpus, index_dir, spec, sparse_dim, dim)
+    chunks, old, reason = job.plan()
     if not reason and not force:
-        return BuildReport("up-to-date", len(chunks), 0, len(chunks), 0, 0, model_id, old.manifest.index_type
-                           if old else choose_index_type(len(chunks)))
-    with build_lock(index_dir):
-        # Another build may have finished while this one waited.
-        chunks, old, reason = plan(corpus, index_dir, spec, sparse_dim, dim)
+        return _up_to_date(chunks, job.model_id, old)
+    with build_lock(job.index_dir):
+        chunks, old, reason = job.plan()  # another build may have finished while this one waited
         if force:
             old, reason = None, "forced full rebuild"
-        index_type = choose_index_type(len(chunks))
         if not reason:
-            return BuildReport("up-to-date", len(chunks), 0, len(chunks), 0, 0, model_id, index_type)
-        reuse = _reusable_rows(old)
-        todo = [c for c in chunks if (c.content_hash, c.passage.kind) not in reuse]
-        if todo and encoder is None:
-            encoder = load_encoder(model)
-        if encoder is not None:
-            dim = int(encoder.dim)
-        elif old is not None:
-            dim = int(old.vectors.shape[1])
-        new_rows, sentences_embedded = embed_chunks(todo, encoder, sparse_dim, progress)
-        if todo and on_embed:
-            on_embed(len(todo))
-        reuse.update(new_rows)
-        data = _assemble(corpus, chunks, reuse, model_id, int(dim or 0), sparse_dim, index_type)
-        if before_write is not None:
-            before_write()
-        try:
-            write_index(index_dir, data)
-        except OSError as exc:
-            raise _not_writable(index_dir, exc) from None
-        status = "rebuilt" if old is None else "updated"
-        removed = 0
-        if old is not None:
-            removed = len(set(old.manifest.chunk_hashes) - {c.passage.id for c in chunks})
-        return BuildReport(status, len(chunks), len(todo), len(chunks) - len(todo), removed,
-                           sentences_embedded, model_id, index_type, reason)
+            return _up_to_date(chunks, job.model_id, old)
+        return _rebuild(job, chunks, old, reason, on_embed, before_write)
+
+
+def _up_to_date(chunks: list[Chunk], model_id: str, old: IndexData | None) -> BuildReport:
+    index_type = old.manifest.index_type if old else choose_index_type(len(chunks))
+    return BuildReport("up-to-date", len(chunks), 0, len(chunks), 0, 0, model_id, index_type)
+
+
+def _rebuild(
+    job: _Job,
+    chunks: list[Chunk],
+    old: IndexData | None,
+    reason: str,
+    on_embed: Callable[[int], None] | None,
+    before_write: Callable[[], None] | None,
+) -> BuildReport:
+    """Embed what changed, reuse the rest, check and write; the caller holds the lock."""
+    sparse_dim = sparse_dim_of(job.encoder, job.model)
+    reuse = _reusable_rows(old)
+    todo = [c for c in chunks if (c.content_hash, c.passage.kind) not in reuse]
+    if todo and job.encoder is None:
+        job.encoder = load_encoder(job.model)
+    dim = int(job.encoder.dim) if job.encoder is not None else int(old.vectors.shape[1]) if old is not None else 0
+    new_rows, sentences_embedded = embed_chunks(todo, job.encoder, sparse_dim, job.progress)
+    if todo and on_embed:
+        on_embed(len(todo))
+    reuse.update(new_rows)
+    index_type = choose_index_type(len(chunks))
+    data = _assemble(
+        job.corpus,
+        chunks,
+        reuse,
+        Manifest(
+            model_id=job.model_id,
+            dim=dim,
+            chunker_version=CHUNKER_VERSION,
+            index_type=index_type,
+            chunk_hashes={},
+            bundle="",
+            bundle_sha256="",
+            sparse_dim=sparse_dim,
+            settings=index_settings(),
+        ),
+    )
+    if before_write is not None:
+        before_write()
+    try:
+        write_index(job.index_dir, data)
+    except OSError as exc:
+        raise _not_writable(job.index_dir, exc) from None
+    removed = len(set(old.manifest.chunk_hashes) - {c.passage.id for c in chunks}) if old is not None else 0
+    status = "rebuilt" if old is None else "updated"
+    n, done = len(chunks), len(todo)
+    return BuildReport(status, n, done, n - done, removed, sentences_embedded, job.model_id, index_type, reason)
 
 
 def _reusable_rows(old: IndexData | None) -> dict[tuple[str, str], Row]:
@@ -241,12 +309,17 @@ def _reusable_rows(old: IndexData | None) -> dict[tuple[str, str], Row]:
             a, b = int(old.sparse["indptr"][r]), int(old.sparse["indptr"][r + 1])
             sparse_row = (old.sparse["indices"][a:b], old.sparse["data"][a:b])
         out[(old.row_hashes[r], old.passages[r]["kind"])] = (
-            old.vectors[r], [old.sentences[s] for s in sl], old.sentence_vectors[sl.start:sl.stop], sparse_row)
+            old.vectors[r],
+            [old.sentences[s] for s in sl],
+            old.sentence_vectors[sl.start : sl.stop],
+            sparse_row,
+        )
     return out
 
 
-def embed_chunks(todo: list[Chunk], encoder: Encoder | None, sparse_dim: int,
-           progress: bool) -> tuple[dict[tuple[str, str], Row], int]:
+def embed_chunks(
+    todo: list[Chunk], encoder: Encoder | None, sparse_dim: int, progress: bool
+) -> tuple[dict[tuple[str, str], Row], int]:
     """Vectors (passage, sentences, learned sparse) for chunks, each input cut to the encoder's window.
 
     Keyed by (content hash, kind); the second value is how many sentences were embedded.
@@ -265,14 +338,38 @@ def embed_chunks(todo: list[Chunk], encoder: Encoder | None, sparse_dim: int,
     out: dict[tuple[str, str], Row] = {}
     offset = len(todo)
     for i, (c, sents) in enumerate(zip(todo, sentence_texts)):
-        out[(c.content_hash, c.passage.kind)] = (vecs[i], sents, vecs[offset:offset + len(sents)], sparse_rows[i])
+        out[(c.content_hash, c.passage.kind)] = (vecs[i], sents, vecs[offset : offset + len(sents)], sparse_rows[i])
         offset += len(sents)
     return out, len(flat)
 
 
-def _assemble(corpus: Corpus, chunks: list[Chunk], rows: dict[tuple[str, str], Row], model_id: str, dim: int,
-              sparse_dim: int, index_type: str) -> IndexData:
+def _assemble(corpus: Corpus, chunks: list[Chunk], rows: dict[tuple[str, str], Row], manifest: Manifest) -> IndexData:
     """The new bundle's contents, in corpus order."""
+    vectors, sentences, sentence_vectors, owners, sparse = _stack(chunks, rows, manifest.dim, manifest.sparse_dim)
+    tokenizer = Tokenizer(Lexicon.from_corpus(corpus))
+    tokens = [tokenizer.cut_for_search(c.indexed_text) for c in chunks]
+    bm25, vocab = keyword_index(tokens)
+    manifest.corpus_files = {**_corpus_files(corpus), "_lexicon": lexicon_fingerprint(corpus)}
+    return IndexData(
+        manifest=manifest,
+        passages=[c.passage.to_dict() for c in chunks],
+        tokens=tokens,
+        vectors=vectors,
+        sentence_vectors=sentence_vectors,
+        sentence_owner=owners,
+        sentences=sentences,
+        bm25=bm25,
+        vocab=vocab,
+        faiss_bytes=hnsw_bytes(vectors) if manifest.index_type == "hnsw" else None,
+        sparse=sparse,
+        row_hashes=[c.content_hash for c in chunks],
+    )
+
+
+def _stack(
+    chunks: list[Chunk], rows: dict[tuple[str, str], Row], dim: int, sparse_dim: int
+) -> tuple[np.ndarray, list[str], np.ndarray, np.ndarray, dict[str, np.ndarray] | None]:
+    """Passage vectors, sentences, sentence vectors, sentence owners and sparse rows, in chunk order."""
     vectors = np.zeros((len(chunks), dim), dtype=np.float32)
     sentences: list[str] = []
     sentence_vectors: list[np.ndarray] = []
@@ -291,35 +388,15 @@ def _assemble(corpus: Corpus, chunks: list[Chunk], rows: dict[tuple[str, str], R
         sentences.extend(sents)
         sentence_vectors.extend(list(svecs))
         owners.extend([row] * len(sents))
-
-    tokenizer = Tokenizer(Lexicon.from_corpus(corpus))
-    tokens = [tokenizer.cut_for_search(c.indexed_text) for c in chunks]
-    bm25, vocab = keyword_index(tokens)
-    files = _corpus_files(corpus)
-    files["_lexicon"] = lexicon_fingerprint(corpus)
-    manifest = Manifest(model_id=model_id, dim=dim, chunker_version=CHUNKER_VERSION, index_type=index_type,
-                        chunk_hashes={}, bundle="", bundle_sha256="", corpus_files=files, sparse_dim=sparse_dim,
-                        settings=index_settings())
     sparse = None
     if sparse_dim:
-        sparse = {"data": np.concatenate(sp_data) if sp_data else np.zeros(0, np.float32),
-                  "indices": np.concatenate(sp_indices) if sp_indices else np.zeros(0, np.int32),
-                  "indptr": np.asarray(sp_indptr, dtype=np.int64)}
-    return IndexData(
-        manifest=manifest,
-        passages=[c.passage.to_dict() for c in chunks],
-        tokens=tokens,
-        vectors=vectors,
-        sentence_vectors=(np.stack(sentence_vectors).astype(np.float32) if sentence_vectors
-                          else np.zeros((0, dim), dtype=np.float32)),
-        sentence_owner=np.asarray(owners, dtype=np.int32),
-        sentences=sentences,
-        bm25=bm25,
-        vocab=vocab,
-        faiss_bytes=hnsw_bytes(vectors) if index_type == "hnsw" else None,
-        sparse=sparse,
-        row_hashes=[c.content_hash for c in chunks],
-    )
+        sparse = {
+            "data": np.concatenate(sp_data) if sp_data else np.zeros(0, np.float32),
+            "indices": np.concatenate(sp_indices) if sp_indices else np.zeros(0, np.int32),
+            "indptr": np.asarray(sp_indptr, dtype=np.int64),
+        }
+    stacked = np.stack(sentence_vectors).astype(np.float32) if sentence_vectors else np.zeros((0, dim), np.float32)
+    return vectors, sentences, stacked, np.asarray(owners, dtype=np.int32), sparse
 
 
 def keyword_index(tokens: list[list[str]]) -> tuple[dict[str, np.ndarray], dict[str, int]]:

@@ -32,7 +32,7 @@ from typing import Literal
 
 import yaml
 
-from taixin_qa._fs import sha256_file
+from taixin_qa._fs import sha256_file as sha256_file  # integrity.py reads it from here
 from taixin_qa.errors import TaixinError
 
 BlockKind = Literal["paragraph", "caption"]
@@ -191,7 +191,7 @@ def _yaml_mapping(text: str, path: Path, first_line: int) -> dict:
 
 def _field_lines(text: str, first_line: int) -> dict[str, int]:
     """Map each top-level key of a YAML header to its line, for error messages."""
-    lines = {}
+    lines: dict[str, int] = {}
     for offset, raw in enumerate(text.splitlines()):
         if raw and not raw[0].isspace() and ":" in raw and not raw.startswith("#"):
             lines.setdefault(raw.split(":", 1)[0].strip(), first_line + offset)

@@ -148,6 +148,21 @@ class Ann:
 
 
 @dataclass(frozen=True)
+class Store:
+    """A Milvus store (``--store milvus:...``, see docs/scale-out.md); the FAISS bundle ignores these."""
+
+    collection: str = "taixin_chunks"
+    # Our jieba + lexicon tokens reach Milvus joined by spaces; the analyzer only has to split there.
+    # The embedded edition offers "standard" (splits on non-word characters, keeps Chinese words
+    # whole); on a Milvus server use "whitespace".
+    keyword_tokenizer: str = "standard"
+    # Passages per channel (dense, learned sparse, keyword) the store returns as candidates.
+    candidates_per_channel: int = 300
+    # Seconds to wait for a server before saying it is unreachable.
+    connect_timeout: float = 5.0
+
+
+@dataclass(frozen=True)
 class Settings:
     fusion: Fusion = field(default_factory=Fusion)
     baselines: Baselines = field(default_factory=Baselines)
@@ -155,6 +170,7 @@ class Settings:
     answering: Answering = field(default_factory=Answering)
     search: Search = field(default_factory=Search)
     ann: Ann = field(default_factory=Ann)
+    store: Store = field(default_factory=Store)
 
     def to_dict(self) -> dict[str, dict[str, Any]]:
         return asdict(self)

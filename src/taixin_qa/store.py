@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 
 from taixin_qa._fs import atomic_write_bytes, sha256_bytes
-from taixin_qa.chunking import CHUNKER_VERSION, Chunk, Passage, context_header, split_sentences
+from taixin_qa.chunking import Chunk, Passage, context_header, split_sentences
 from taixin_qa.corpus import Interview
 from taixin_qa.errors import TaixinError
 from taixin_qa.settings import SETTINGS
@@ -117,8 +117,10 @@ class Manifest:
         except FileNotFoundError:
             raise TaixinError(f"No index at {index_dir} (manifest.json is missing). Run `taixin-qa build`.") from None
         except OSError as exc:
-            raise TaixinError(f"{path} cannot be read ({exc.strerror or type(exc).__name__}). "
-                              "Check its permissions, or run `taixin-qa build`.") from None
+            raise TaixinError(
+                f"{path} cannot be read ({exc.strerror or type(exc).__name__}). "
+                "Check its permissions, or run `taixin-qa build`."
+            ) from None
         return cls.parse(raw, path)
 
     @classmethod
@@ -131,14 +133,27 @@ class Manifest:
             raise _damaged(path, "not a JSON object")
         version = data.get("format_version")
         if _is_int(version) and version != FORMAT_VERSION:
-            raise TaixinError(f"{path} has index format {version}, this version reads "
-                              f"{FORMAT_VERSION}. Run `taixin-qa build`.")
+            raise TaixinError(
+                f"{path} has index format {version}, this version reads {FORMAT_VERSION}. Run `taixin-qa build`."
+            )
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
             raise _damaged(path, f"unknown field {unknown[0]!r}")
-        missing = sorted(n for n in ("model_id", "dim", "chunker_version", "index_type", "chunk_hashes",
-                                     "bundle", "bundle_sha256", "format_version") if n not in data)
+        missing = sorted(
+            n
+            for n in (
+                "model_id",
+                "dim",
+                "chunker_version",
+                "index_type",
+                "chunk_hashes",
+                "bundle",
+                "bundle_sha256",
+                "format_version",
+            )
+            if n not in data
+        )
         if missing:
             raise _damaged(path, f"field {missing[0]!r} is missing")
         for name, value in data.items():
@@ -184,8 +199,11 @@ class IndexData:
 
     def sentence_slices(self) -> list[range]:
         """For each passage, the range of its sentences (stored grouped, in passage order)."""
-        counts = np.bincount(self.sentence_owner, minlength=len(self.passages)) if len(self.sentence_owner) \
+        counts = (
+            np.bincount(self.sentence_owner, minlength=len(self.passages))
+            if len(self.sentence_owner)
             else np.zeros(len(self.passages), dtype=np.int64)
+        )
         ends = np.cumsum(counts)
         return [range(int(e - c), int(e)) for c, e in zip(counts, ends)]
 
@@ -196,8 +214,16 @@ def passage_chunk(passage: Passage) -> Chunk:
     Its ``content_hash`` is what the build recorded, so a stored passage whose
     text, speaker, post, district or headline was changed no longer matches.
     """
-    iv = Interview(id=passage.interview_id, article_id="", speaker=passage.speaker, posts=(passage.role,),
-                   districts=(passage.district,), path=Path(), paragraphs=(), headline=passage.headline)
+    iv = Interview(
+        id=passage.interview_id,
+        article_id="",
+        speaker=passage.speaker,
+        posts=(passage.role,),
+        districts=(passage.district,),
+        path=Path(),
+        paragraphs=(),
+        headline=passage.headline,
+    )
     return Chunk(passage, context_header(iv) + passage.text)
 
 
@@ -206,8 +232,13 @@ def expected_sentences(passage: Passage) -> list[str]:
     return split_sentences(passage.text) if passage.kind == "paragraph" else []
 
 
-def row_seal(row_hash: str, vector: np.ndarray, sentences: list[str], sentence_vectors: np.ndarray,
-             sparse_row: tuple[np.ndarray, np.ndarray] | None) -> str:
+def row_seal(
+    row_hash: str,
+    vector: np.ndarray,
+    sentences: list[str],
+    sentence_vectors: np.ndarray,
+    sparse_row: tuple[np.ndarray, np.ndarray] | None,
+) -> str:
     digest = hashlib.sha256(row_hash.encode("ascii"))
     digest.update(np.ascontiguousarray(vector, dtype=np.float32).tobytes())
     digest.update("\0".join(sentences).encode("utf-8") + b"\1")
@@ -227,9 +258,16 @@ def _sparse_row(data: IndexData, row: int) -> tuple[np.ndarray, np.ndarray] | No
 
 def seals_of(data: IndexData) -> list[str]:
     slices = data.sentence_slices()
-    return [row_seal(data.row_hashes[r], data.vectors[r], [data.sentences[s] for s in slices[r]],
-                     data.sentence_vectors[slices[r].start:slices[r].stop], _sparse_row(data, r))
-            for r in range(len(data.passages))]
+    return [
+        row_seal(
+            data.row_hashes[r],
+            data.vectors[r],
+            [data.sentences[s] for s in slices[r]],
+            data.sentence_vectors[slices[r].start : slices[r].stop],
+            _sparse_row(data, r),
+        )
+        for r in range(len(data.passages))
+    ]
 
 
 def verified_rows(data: IndexData) -> list[int]:
@@ -284,15 +322,21 @@ def check_consistent(data: IndexData, where: Path | str = "the index") -> None:
         raise _damaged(where, "the approximate index does not match the index type")
 
 
-def _check_csc(arrays: dict[str, np.ndarray], n_major: int, n_minor: int, where: Path | str, what: str,
-               short_ok: bool = False) -> None:
+def _check_csc(
+    arrays: dict[str, np.ndarray], n_major: int, n_minor: int, where: Path | str, what: str, short_ok: bool = False
+) -> None:
     """Compressed sparse arrays: indptr has n_major + 1 rising entries (fewer when ``short_ok``:
     the missing trailing majors are empty); indices lie in [0, n_minor)."""
     indptr, indices, values = arrays["indptr"], arrays["indices"], arrays["data"]
     size_ok = indptr.shape == (n_major + 1,) or (short_ok and indptr.ndim == 1 and 1 <= len(indptr) <= n_major + 1)
-    ok = (indptr.ndim == indices.ndim == values.ndim == 1 and size_ok
-          and np.issubdtype(indptr.dtype, np.integer) and np.issubdtype(indices.dtype, np.integer)
-          and np.issubdtype(values.dtype, np.floating) and len(indices) == len(values))
+    ok = (
+        indptr.ndim == indices.ndim == values.ndim == 1
+        and size_ok
+        and np.issubdtype(indptr.dtype, np.integer)
+        and np.issubdtype(indices.dtype, np.integer)
+        and np.issubdtype(values.dtype, np.floating)
+        and len(indices) == len(values)
+    )
     ok = ok and int(indptr[0]) == 0 and int(indptr[-1]) == len(indices) and not np.any(np.diff(indptr) < 0)
     ok = ok and (not len(indices) or (int(indices.min()) >= 0 and int(indices.max()) < n_minor))
     ok = ok and bool(np.all(np.isfinite(values)))
@@ -310,15 +354,22 @@ def write_index(index_dir: Path, data: IndexData) -> Manifest:
     manifest.chunk_hashes = {p["id"]: h for p, h in zip(data.passages, data.row_hashes)}
     data.row_seals = seals_of(data)
     check_consistent(data, "the new index")
-    meta = {"passages": data.passages, "tokens": data.tokens, "sentences": data.sentences,
-            "vocab": data.vocab, "row_hashes": data.row_hashes, "row_seals": data.row_seals,
-            "header": {k: getattr(manifest, k) for k in _SHARED}}
-    arrays = {
+    meta = {
+        "passages": data.passages,
+        "tokens": data.tokens,
+        "sentences": data.sentences,
+        "vocab": data.vocab,
+        "row_hashes": data.row_hashes,
+        "row_seals": data.row_seals,
+        "header": {k: getattr(manifest, k) for k in _SHARED},
+    }
+    arrays: dict[str, Any] = {
         "meta": np.frombuffer(json.dumps(meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8),
         "vectors": data.vectors.astype(np.float32),
         "sentence_vectors": data.sentence_vectors.astype(np.float32),
         "sentence_owner": data.sentence_owner.astype(np.int32),
-        "bm25_data": data.bm25["data"], "bm25_indices": data.bm25["indices"],
+        "bm25_data": data.bm25["data"],
+        "bm25_indices": data.bm25["indices"],
         "bm25_indptr": data.bm25["indptr"],
     }
     if data.faiss_bytes is not None:
@@ -351,8 +402,9 @@ def write_index(index_dir: Path, data: IndexData) -> Manifest:
     return manifest
 
 
-def read_index(index_dir: Path | str, attempts: int = 3, *, model_id: str | None = None,
-               dim: int | None = None) -> IndexData:
+def read_index(
+    index_dir: Path | str, attempts: int = 3, *, model_id: str | None = None, dim: int | None = None
+) -> IndexData:
     """Load and verify the current bundle. Raises TaixinError when it is missing or damaged.
 
     ``model_id`` and ``dim``, when given, are what the caller's encoder produces:
@@ -371,18 +423,25 @@ def read_index(index_dir: Path | str, attempts: int = 3, *, model_id: str | None
                 continue
             raise TaixinError(f"{path} is missing; the index is incomplete. Run `taixin-qa build`.") from None
         except OSError as exc:
-            raise TaixinError(f"{path} cannot be read ({exc.strerror or type(exc).__name__}). "
-                              "Check its permissions, or run `taixin-qa build`.") from None
+            raise TaixinError(
+                f"{path} cannot be read ({exc.strerror or type(exc).__name__}). "
+                "Check its permissions, or run `taixin-qa build`."
+            ) from None
         if sha256_bytes(blob) != manifest.bundle_sha256:
-            raise TaixinError(f"{path} is damaged (its checksum does not match manifest.json). "
-                              "Run `taixin-qa build` to rebuild the index.")
+            raise TaixinError(
+                f"{path} is damaged (its checksum does not match manifest.json). "
+                "Run `taixin-qa build` to rebuild the index."
+            )
         data = _unpack(blob, manifest, path)
         if model_id is not None and manifest.model_id != model_id:
-            raise TaixinError(f"The index at {index_dir} was built with {manifest.model_id}, not {model_id}. "
-                              "Run `taixin-qa build`.")
+            raise TaixinError(
+                f"The index at {index_dir} was built with {manifest.model_id}, not {model_id}. Run `taixin-qa build`."
+            )
         if dim is not None and manifest.dim != dim:
-            raise TaixinError(f"The index at {index_dir} holds {manifest.dim}-dimensional vectors; the model "
-                              f"gives {dim}. Run `taixin-qa build`.")
+            raise TaixinError(
+                f"The index at {index_dir} holds {manifest.dim}-dimensional vectors; the model "
+                f"gives {dim}. Run `taixin-qa build`."
+            )
         return data
     raise AssertionError("unreachable")
 
@@ -410,8 +469,9 @@ def _unpack(blob: bytes, manifest: Manifest, path: Path) -> IndexData:
         header = meta["header"]
         for name in _SHARED:
             if header[name] != getattr(manifest, name):
-                raise _damaged(path, f"manifest.json says {name}={getattr(manifest, name)!r}, "
-                                     f"the bundle {header[name]!r}")
+                raise _damaged(
+                    path, f"manifest.json says {name}={getattr(manifest, name)!r}, the bundle {header[name]!r}"
+                )
         passages = meta["passages"]
         for p in passages:
             _check_passage(p, path)
@@ -439,8 +499,9 @@ def _unpack(blob: bytes, manifest: Manifest, path: Path) -> IndexData:
         raise
     except (KeyError, IndexError, ValueError, TypeError, AttributeError, OSError, RecursionError) as exc:
         # np.load and json raise many types for a malformed bundle; all mean the same.
-        raise TaixinError(f"{path} could not be read ({type(exc).__name__}). "
-                          "Run `taixin-qa build` to rebuild the index.") from None
+        raise TaixinError(
+            f"{path} could not be read ({type(exc).__name__}). Run `taixin-qa build` to rebuild the index."
+        ) from None
 
 
 def _fail(path: Path, what: str) -> Any:
@@ -463,8 +524,9 @@ def _str_list(value: object, path: Path) -> list[str]:
 
 
 def _list_of_str_lists(value: object, path: Path) -> list[list[str]]:
-    if not isinstance(value, list) or not all(isinstance(v, list) and all(isinstance(t, str) for t in v)
-                                              for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, list) and all(isinstance(t, str) for t in v) for v in value
+    ):
         raise _damaged(path, "keyword tokens are malformed")
     return value
 

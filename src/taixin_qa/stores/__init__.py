@@ -15,12 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from taixin_qa.chunking import Passage
 from taixin_qa.errors import TaixinError
+
+if TYPE_CHECKING:
+    from taixin_qa.stores.milvus import MilvusStore
 
 SparseVector = tuple[np.ndarray, np.ndarray]  # (term ids, weights)
 
@@ -34,8 +37,8 @@ class ChunkRecord:
     vector: np.ndarray
     sentences: list[str]
     sentence_vectors: np.ndarray
-    tokens: list[str]                     # keyword tokens of the indexed text (our jieba + lexicon)
-    sparse: SparseVector | None = None    # learned sparse vector, when the model has a sparse head
+    tokens: list[str]  # keyword tokens of the indexed text (our jieba + lexicon)
+    sparse: SparseVector | None = None  # learned sparse vector, when the model has a sparse head
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,14 @@ class Store(Protocol):
     def fetch(self, ids: Sequence[str]) -> list[ChunkRecord]: ...
 
 
-def candidates(store: Store, vector: np.ndarray, sparse: SparseVector | None, tokens: Sequence[str], k: int,
-               filters: Filters | None = None) -> list[str]:
+def candidates(
+    store: Store,
+    vector: np.ndarray,
+    sparse: SparseVector | None,
+    tokens: Sequence[str],
+    k: int,
+    filters: Filters | None = None,
+) -> list[str]:
     """Union of the dense, learned-sparse and keyword top ``k`` (in that order, without repeats)."""
     hits = store.search_dense(vector, k, filters)
     if sparse is not None and len(sparse[0]):
@@ -96,7 +105,7 @@ def candidates(store: Store, vector: np.ndarray, sparse: SparseVector | None, to
     return list(dict.fromkeys(h.id for h in hits))
 
 
-def open_store(spec: str | None, *, collection: str | None = None) -> Store | None:
+def open_store(spec: str | None, *, collection: str | None = None) -> MilvusStore | None:
     """The store a spec names; None for the default (the FAISS bundle, opened by the engine).
 
     ``milvus:./path.db`` (embedded file), ``milvus://host:19530`` (a server), ``faiss`` or None.
@@ -106,7 +115,7 @@ def open_store(spec: str | None, *, collection: str | None = None) -> Store | No
     if spec.startswith("milvus:"):
         from taixin_qa.stores.milvus import MilvusStore
 
-        rest = spec[len("milvus:"):]
+        rest = spec[len("milvus:") :]
         uri = f"http:{rest}" if rest.startswith("//") else rest
         return MilvusStore(uri, collection=collection)
     raise TaixinError(f"Unknown store {spec!r}. Use faiss (the default), milvus:./file.db or milvus://host:19530.")

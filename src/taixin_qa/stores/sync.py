@@ -19,10 +19,10 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from taixin_qa.build import MAX_EMBED_CHARS, embed_chunks, lexicon_fingerprint
+from taixin_qa.build import MAX_EMBED_CHARS, embed_chunks, lexicon_fingerprint, sparse_dim_of
 from taixin_qa.chunking import CHUNKER_VERSION, Chunk, make_chunks
 from taixin_qa.corpus import load_corpus
-from taixin_qa.encoders import Encoder, has_sparse, load_encoder, model_id_for, sparse_dim_for
+from taixin_qa.encoders import Encoder, load_encoder, model_id_for
 from taixin_qa.errors import TaixinError
 from taixin_qa.integrity import require_intact
 from taixin_qa.lexicon import Lexicon
@@ -39,7 +39,7 @@ class SyncReport:
     status: str  # "up-to-date", "updated", "rebuilt"
     chunks: int
     embedded: int
-    moved: int      # rows rewritten under a new id with their old vectors
+    moved: int  # rows rewritten under a new id with their old vectors
     upserted: int
     deleted: int
     model_id: str
@@ -48,18 +48,31 @@ class SyncReport:
     def summary(self) -> str:
         if self.status == "up-to-date":
             return f"Store is up to date ({self.chunks} chunks, model {self.model_id}); nothing to do."
-        return (f"Store {self.status}: {self.chunks} chunks, {self.embedded} embedded, {self.moved} moved, "
-                f"{self.upserted} written, {self.deleted} deleted; model {self.model_id}. {self.reason}").strip()
+        return (
+            f"Store {self.status}: {self.chunks} chunks, {self.embedded} embedded, {self.moved} moved, "
+            f"{self.upserted} written, {self.deleted} deleted; model {self.model_id}. {self.reason}"
+        ).strip()
 
 
 def store_settings(lexicon: str) -> dict:
     """What, besides the model, shapes the stored rows; a change refills the store."""
-    return {"chunker": CHUNKER_VERSION, "max_embed_chars": MAX_EMBED_CHARS, "lexicon": lexicon,
-            "keyword_analyzer": KEYWORD_ANALYZER}
+    return {
+        "chunker": CHUNKER_VERSION,
+        "max_embed_chars": MAX_EMBED_CHARS,
+        "lexicon": lexicon,
+        "keyword_analyzer": KEYWORD_ANALYZER,
+    }
 
 
-def sync_store(corpus_dir: Path | str, store: MilvusStore, model: str | None = None, *,
-               encoder: Encoder | None = None, progress: bool = False, batch: int = 256) -> SyncReport:
+def sync_store(
+    corpus_dir: Path | str,
+    store: MilvusStore,
+    model: str | None = None,
+    *,
+    encoder: Encoder | None = None,
+    progress: bool = False,
+    batch: int = 256,
+) -> SyncReport:
     """Make ``store`` hold exactly the corpus's chunks. One TaixinError line for any store failure."""
     try:
         from pymilvus.exceptions import MilvusException
@@ -68,24 +81,24 @@ def sync_store(corpus_dir: Path | str, store: MilvusStore, model: str | None = N
     try:
         return _sync(Path(corpus_dir), store, model, encoder, progress, batch)
     except MilvusException as exc:
-        raise TaixinError(f"Milvus at {store.uri} refused the sync ({_short(exc)}). "
-                          "Run the sync again; it finishes what was left.") from None
+        raise TaixinError(
+            f"Milvus at {store.uri} refused the sync ({_short(exc)}). Run the sync again; it finishes what was left."
+        ) from None
 
 
-def _sync(corpus_dir: Path, store: MilvusStore, model: str | None, encoder: Encoder | None, progress: bool,
-          batch: int) -> SyncReport:
+def _sync(
+    corpus_dir: Path, store: MilvusStore, model: str | None, encoder: Encoder | None, progress: bool, batch: int
+) -> SyncReport:
     corpus = load_corpus(corpus_dir)
     require_intact(corpus)
     chunks = make_chunks(corpus)
     model_id = encoder.model_id if encoder is not None else model_id_for(model)
-    sparse_dim = (int(encoder.sparse_dim) if has_sparse(encoder) else 0) if encoder is not None \
-        else sparse_dim_for(model)
+    sparse_dim = sparse_dim_of(encoder, model)
     wanted_settings = store_settings(lexicon_fingerprint(corpus))
     held = store.describe()
     reason = ""
-    if store.exists and held.model_id and (
-            held.model_id != model_id or held.sparse_dim != sparse_dim or held.settings != wanted_settings
-            or (encoder is not None and held.dim != encoder.dim)):
+    stale = (held.model_id, held.sparse_dim, held.settings) != (model_id, sparse_dim, wanted_settings)
+    if store.exists and held.model_id and (stale or (encoder is not None and held.dim != encoder.dim)):
         reason = "model or settings changed: store refilled"
         store.drop()
         held = Description()
@@ -108,24 +121,37 @@ def _sync(corpus_dir: Path, store: MilvusStore, model: str | None, encoder: Enco
     tokenizer = Tokenizer(Lexicon.from_corpus(corpus))
     embedded = 0
     for start in range(0, len(changed), batch):
-        part = changed[start:start + batch]
-        fresh, _ = embed_chunks([c for c in part if c.passage.id not in moved], encoder, sparse_dim, progress)
-        records = []
-        for c in part:
-            if c.passage.id in moved:
-                records.append(moved[c.passage.id])
-                continue
-            vec, sents, svecs, sparse_row = fresh[(c.content_hash, c.passage.kind)]
-            records.append(ChunkRecord(c.passage, c.content_hash, vec, sents, svecs,
-                                       tokenizer.cut_for_search(c.indexed_text), sparse_row))
-            embedded += 1
+        records = _records(changed[start : start + batch], moved, encoder, sparse_dim, tokenizer, progress)
         store.upsert(records)
+        embedded += sum(1 for c in changed[start : start + batch] if c.passage.id not in moved)
     store.delete(removed)
     store.set_description(Description(model_id, dim, sparse_dim, wanted_settings))
     store.load()
     status = "rebuilt" if reason else "updated"
-    return SyncReport(status, len(chunks), embedded, len(moved), len(changed), len(removed), model_id,
-                      reason or "corpus changed")
+    return SyncReport(
+        status, len(chunks), embedded, len(moved), len(changed), len(removed), model_id, reason or "corpus changed"
+    )
+
+
+def _records(
+    part: list[Chunk],
+    moved: dict[str, ChunkRecord],
+    encoder: Encoder | None,
+    sparse_dim: int,
+    tokenizer: Tokenizer,
+    progress: bool,
+) -> list[ChunkRecord]:
+    """Store records for a batch of changed chunks: moved ones keep their vectors, the rest are embedded."""
+    fresh, _ = embed_chunks([c for c in part if c.passage.id not in moved], encoder, sparse_dim, progress)
+    records = []
+    for c in part:
+        if c.passage.id in moved:
+            records.append(moved[c.passage.id])
+            continue
+        vec, sents, svecs, sparse_row = fresh[(c.content_hash, c.passage.kind)]
+        tokens = tokenizer.cut_for_search(c.indexed_text)
+        records.append(ChunkRecord(c.passage, c.content_hash, vec, sents, svecs, tokens, sparse_row))
+    return records
 
 
 def _movable(store: MilvusStore, changed: list[Chunk], held: dict[str, str]) -> dict[str, ChunkRecord]:
@@ -142,9 +168,19 @@ def _movable(store: MilvusStore, changed: list[Chunk], held: dict[str, str]) -> 
     out = {}
     for c in changed:
         record = fetched.get(sources.get(c.passage.id, ""))
-        if record is None or passage_chunk(record.passage).content_hash != c.content_hash \
-                or record.passage.kind != c.passage.kind:
+        if (
+            record is None
+            or passage_chunk(record.passage).content_hash != c.content_hash
+            or record.passage.kind != c.passage.kind
+        ):
             continue
-        out[c.passage.id] = ChunkRecord(c.passage, c.content_hash, record.vector, record.sentences,
-                                        record.sentence_vectors, record.tokens, record.sparse)
+        out[c.passage.id] = ChunkRecord(
+            c.passage,
+            c.content_hash,
+            record.vector,
+            record.sentences,
+            record.sentence_vectors,
+            record.tokens,
+            record.sparse,
+        )
     return out
