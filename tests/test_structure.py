@@ -50,6 +50,7 @@ def test_headlines_dates_and_posts_as_printed(page):
     assert page.answer("卢俊峰有哪些职务？").short == "副市长、尖草坪区委书记、中北高新区党委书记"
     assert page.answer("陽曲縣的書記叫什麼？").short == "裴耀军"
     assert page.answer("Who is the party secretary of Gujiao?").short == "李卫平"
+    assert page.answer("How many party secretaries were interviewed on this page?").short == "6位"
 
 
 def test_an_office_not_printed_for_a_place_on_the_page_is_stated_as_missing(page):

@@ -185,9 +185,9 @@ _PUNCT = re.compile(r"[\s\W_]+")
 _DATE = re.compile(r"\d{1,2}月\d{1,2}日")
 
 _ASK_WHO = re.compile(r"谁|哪位|哪一位|叫什么|叫啥|名字|姓名|\bwho\b", re.I)
-_OFFICE = re.compile(r"书记|一把手|领导|负责人|party secretary|secretary", re.I)
+_OFFICE = re.compile(r"书记|一把手|领导|负责人|secretar(?:y|ies)", re.I)
 _OTHER_OFFICE = re.compile(r"(?<!副)(县长|区长|市长)")
-_INTERVIEW = re.compile(r"专访|采访|受访")
+_INTERVIEW = re.compile(r"专访|采访|受访|interview", re.I)
 _REPORTER = re.compile(r"记者|署名|作者|采写|撰写|写的|谁采访")
 _TITLE = re.compile(r"标题|题目|副题|headline", re.I)
 _DATE_ASK = re.compile(r"哪天|哪一天|什么时候|何时|日期|几号|几月几日|\bwhen\b", re.I)
@@ -198,11 +198,14 @@ _POST_ASK = re.compile(
     re.I,
 )
 _COUNT = re.compile(r"几|多少|how many", re.I)
-_LIST = re.compile(r"哪些|哪几|都有谁|都是谁|有谁|分别")
-_PLACE_WORD = re.compile(r"区县|县区|县市区|地方|哪个区|哪些区|哪个县|哪些县|几个区|哪几个区|哪里")
+_LIST = re.compile(r"哪些|哪几|都有谁|都是谁|有谁|分别|\bwhich\b", re.I)
+_PLACE_WORD = re.compile(
+    r"区县|县区|县市区|地方|哪个区|哪些区|哪个县|哪些县|几个区|哪几个区|哪里|\b(?:districts|counties|places)\b", re.I
+)
 _ENGLISH_FRAME = re.compile(
     r"\b(who|is|are|the|a|of|party|secretary|secretaries|what|which|posts?|does|do|hold|holds|position|"
-    r"district|county|city|zone|high-tech|hi-tech|in|for|page|interviewed|interview|how|many|on|this)\b",
+    r"district|districts|county|counties|city|places|zone|high-tech|hi-tech|in|for|page|interviewed|interview|"
+    r"how|many|on|this|were|was|been|have|has)\b",
     re.I,
 )
 
