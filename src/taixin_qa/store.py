@@ -29,7 +29,6 @@ against someone who rewrites the bundle, its seals and its checksum.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re
@@ -239,14 +238,17 @@ def row_seal(
     sentence_vectors: np.ndarray,
     sparse_row: tuple[np.ndarray, np.ndarray] | None,
 ) -> str:
-    digest = hashlib.sha256(row_hash.encode("ascii"))
-    digest.update(np.ascontiguousarray(vector, dtype=np.float32).tobytes())
-    digest.update("\0".join(sentences).encode("utf-8") + b"\1")
-    digest.update(np.ascontiguousarray(sentence_vectors, dtype=np.float32).tobytes())
+    """sha256 of a passage's content hash, vectors, sentences and sparse row (binds them together)."""
+    parts = [
+        row_hash.encode("ascii"),
+        np.ascontiguousarray(vector, dtype=np.float32).tobytes(),
+        "\0".join(sentences).encode("utf-8") + b"\1",
+        np.ascontiguousarray(sentence_vectors, dtype=np.float32).tobytes(),
+    ]
     if sparse_row is not None:
-        digest.update(np.ascontiguousarray(sparse_row[0], dtype=np.int32).tobytes() + b"\2")
-        digest.update(np.ascontiguousarray(sparse_row[1], dtype=np.float32).tobytes())
-    return digest.hexdigest()[:32]
+        parts.append(np.ascontiguousarray(sparse_row[0], dtype=np.int32).tobytes() + b"\2")
+        parts.append(np.ascontiguousarray(sparse_row[1], dtype=np.float32).tobytes())
+    return sha256_bytes(b"".join(parts))[:32]
 
 
 def _sparse_row(data: IndexData, row: int) -> tuple[np.ndarray, np.ndarray] | None:
