@@ -302,7 +302,13 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer, set
     if missing:
         lines.append(f"{missing}。{sentences[0].passage.speaker}谈到的相关内容：")
     elif short:
-        lines.append(f"**{short}**（{chosen[0].passage.attribution}）")
+        # A speaker or district answer is its own attribution; a span says who said it.
+        said_by = {c.passage.speaker for c in chosen} | {c.passage.district for c in chosen}
+        lines.append(
+            f"**{short}**"
+            if short in said_by or "、" in short and set(short.split("、")) <= said_by
+            else f"**{short}**（{chosen[0].passage.attribution}）"
+        )
     lines += [f"{s.render()}[{s.source}]" for s in sentences]
     return Answer(
         "\n".join(lines),
