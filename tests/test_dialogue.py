@@ -410,3 +410,16 @@ def test_cli_history_takes_earlier_answers_and_says_how_it_read_the_question(tmp
     )
     off = runner.invoke(main, ["ask", "-v", "红烧肉怎么做？", "--history-file", str(lines)])
     assert off.exit_code == 0 and "本版面没有涉及这个问题" in off.output and "单独理解" in off.output
+
+
+def test_demonstratives_and_openers_go_on_with_the_subject(parser):
+    q = parser.parse("这个行动以什么为载体？", ["古交要开展什么大行动？"])
+    assert q.continued and q.subject == {"li-weiping"} and q.understood_as.startswith("古交市")
+    assert parser.parse("具体是哪几个方面？", ["杏花岭区要在几个方面持续用力？"]).subject == {"li-wenquan"}
+    assert not parser.parse("这个版面采访了哪几个区县的书记？", ["古交要开展什么大行动？"]).continued
+
+
+def test_who_else_said_this_looks_in_the_other_interviews(parser):
+    q = parser.parse("还有哪些书记也提了这个目标？", ["阳曲县的发展目标是什么？"])
+    assert q.continued and "pei-yaojun" not in q.subject and len(q.subject) == 5
+    assert "发展目标" in q.text and "阳曲" not in q.text

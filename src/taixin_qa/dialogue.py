@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 
 _ATTRIBUTION = re.compile(r"[（(]([^，,（）()\s]{2,12})[，,][^（）()]{1,60}[）)]")
 _TAG = re.compile(r"<[^>]+>")
+_OTHERS = re.compile(r"还有|也|其他|其它|别的|另外|others?\b|else\b|also\b", re.IGNORECASE)
 # Only the last turns of a long chat are read again: a subject older than this is not "他".
 MAX_REPLAYED_TURNS = 8
 READING_CACHE_SIZE = 4096
@@ -214,6 +215,9 @@ class FollowUpRules:
     continue_words: tuple[str, ...] = ()
     who_words: tuple[str, ...] = ()
     function_words: frozenset[str] = frozenset()
+    thing_demonstratives: tuple[str, ...] = ()
+    not_demonstrated: tuple[str, ...] = ()
+    continue_openers: tuple[str, ...] = ()
 
     @classmethod
     def from_lexicon(cls, lexicon: Lexicon) -> FollowUpRules:
@@ -237,6 +241,9 @@ class FollowUpRules:
             words("continue_words"),
             words("who_words"),
             frozenset(words("function_words")),
+            words("thing_demonstratives"),
+            words("not_demonstrated"),
+            words("continue_openers"),
         )
 
 
@@ -390,6 +397,21 @@ class Dialogue:
                     pos = lower.find(p)
                 if pos >= 0 and (best is None or pos < best[0] or (pos == best[0] and len(p) > len(best[1]))):
                     best = (pos, p, kind)
+        if best is None:
+            # "这个行动以什么为载体？": a demonstrative for what was just discussed; "具体是哪几个方面？":
+            # a question that opens by asking for more of the same.
+            for p in self.rules.thing_demonstratives:
+                pos = lower.find(p)
+                after = pos + len(p)
+                if (
+                    pos >= 0
+                    and not any(lower.startswith(x, after) for x in self.rules.not_demonstrated)
+                    and (best is None or pos < best[0])
+                ):
+                    best = (pos, p, "thing")
+            opener = next((w for w in self.rules.continue_openers if lower.startswith(w)), None)
+            if best is None and opener:
+                best = (0, opener, "thing")
         return (best[1], best[2]) if best else None
 
     def elliptical(self, text: str) -> str | None:
@@ -572,6 +594,30 @@ class Dialogue:
         if picked and not (picked & state.subject):
             return replace(alone, why="uses a word only another interview uses")
         form, kind = pronoun
+        if kind == "thing" and self._asks_who(text) and state.question and _OTHERS.search(text):
+            # "还有哪些书记也提了这个目标？": what was asked, looked for in the other interviews.
+            asked = state.intent or state.question.strip().strip(_PUNCT)
+            understood = f"{text.strip().strip(_PUNCT)}（{form}：{asked}）"
+            others = frozenset(self._interviews) - state.subject
+            return Reading(
+                True,
+                f"{asked} {text}",
+                others,
+                state.intent,
+                understood,
+                f"'{form}' is what was asked last; who else: the other interviews",
+            )
+        if kind == "thing":
+            name = self.name_of(state.subject, "place")
+            understood = f"{name}：{text}"
+            return Reading(
+                True,
+                text,
+                state.subject,
+                text.strip().strip(_PUNCT) or None,
+                understood,
+                f"'{form}' goes on with {name}",
+            )
         name = self.name_of(state.subject, kind, latin=form.isascii())
         understood = self._replace_pronoun(text, form, name)
         intent = self._strip_names(understood, self.entity_ids(understood)) or None
