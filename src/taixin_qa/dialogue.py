@@ -30,7 +30,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -68,6 +68,10 @@ class Turn:
     speakers: tuple[str, ...] = ()
     found: bool | None = None
     understood_as: str | None = None
+
+
+def _normal(text: str) -> str:
+    return normalize(text).strip()
 
 
 def _plain(text: str) -> str:
@@ -519,7 +523,8 @@ class Dialogue:
     # -- one question -------------------------------------------------------------------
     def read(self, text: str, state: DialogueState) -> Reading:
         """How ``text`` (cleaned and simplified, as typed) is understood after ``state``."""
-        return self._cached(("read", text, state), lambda: self._read_shown(text, state))
+        reading: Reading = self._cached(("read", text, state), partial(self._read_shown, text, state))
+        return reading
 
     def _read_shown(self, text: str, state: DialogueState) -> Reading:
         reading = self._read(text, state)
@@ -639,7 +644,7 @@ class Dialogue:
         for n, turn in enumerate(turns):
             if turn.role != "user" or n < start:
                 continue
-            text = self._cached(("normal", turn.text), lambda t=turn.text: normalize(t).strip())
+            text: str = self._cached(("normal", turn.text), partial(_normal, turn.text))
             if not re.search(r"\w", text):
                 continue
             reply = turns[n + 1] if n + 1 < len(turns) and turns[n + 1].role == "assistant" else None
@@ -647,7 +652,7 @@ class Dialogue:
             if reply is not None and reply.found is False:
                 continue
             if (reply is None or reply.found is None) and self._cached(
-                ("off", text, reading), lambda t=text, r=reading: self._looks_off_page(t, r)
+                ("off", text, reading), partial(self._looks_off_page, text, reading)
             ):
                 continue
             subject = (
