@@ -167,3 +167,47 @@ def test_unknown_store_spec_is_one_line():
     with pytest.raises(TaixinError, match="Unknown store"):
         open_store("elastic://x")
     assert open_store(None) is None and open_store("faiss") is None
+
+
+@pytest.mark.slow
+def test_engine_ranking_on_store_candidates_gives_the_faiss_top_speaker(corpus_copy, store, tmp_path):
+    """The engine's fusion on a store's candidates (and the store's BM25) picks the same speaker as on
+    the FAISS bundle, for >= 98% of the evaluation questions (the fake encoder: this checks the store
+    path, not the model)."""
+    from helpers import EVAL, read_jsonl
+    from taixin_qa.build import build_index
+    from taixin_qa.engine import Engine
+    from taixin_qa.fusion import fuse
+    from taixin_qa.stores.view import candidate_view
+
+    sync_store(corpus_copy, store, encoder=FakeEncoder())
+    build_index(corpus_copy, tmp_path / "index", encoder=FakeEncoder(), progress=False)
+    engine = Engine(corpus_copy, tmp_path / "index", encoder=FakeEncoder(), progress=False)
+    questions = [q for name in ("questions", "heldout") for q in read_jsonl(EVAL / f"{name}.jsonl")]
+    questions = [q for q in questions if not q.get("out_of_scope")]
+    same = 0
+    for item in questions:
+        q = engine.parser.parse(item["question"])
+        v = engine.encode_question(q.text)
+        index = engine.index
+        faiss_top = index.passages[int(np.argmax(fuse(index.signals(q, v.dense, v.sparse))))]
+        view = candidate_view(store, q, v.dense, v.sparse)
+        store_top = view.index.passages[int(np.argmax(fuse(view.signals())))]
+        same += store_top.speaker == faiss_top.speaker
+    assert len(questions) > 100
+    assert same / len(questions) >= 0.98, f"{same}/{len(questions)}"
+
+
+@pytest.mark.slow
+def test_store_candidates_respect_filters(corpus_copy, store):
+    from taixin_qa.lexicon import Lexicon
+    from taixin_qa.query import QueryParser
+    from taixin_qa.stores.view import candidate_view
+    from taixin_qa.tokenization import Tokenizer
+
+    sync_store(corpus_copy, store, encoder=FakeEncoder())
+    lexicon = Lexicon.from_corpus(load_corpus(corpus_copy))
+    q = QueryParser(lexicon, Tokenizer(lexicon)).parse("发展目标是什么？")
+    enc = FakeEncoder()
+    view = candidate_view(store, q, enc.encode_queries([q.text])[0], None, Filters(frozenset({"li-hui"})))
+    assert view.index.passages and {p.interview_id for p in view.index.passages} == {"li-hui"}

@@ -47,10 +47,11 @@ class Filters:
 
     interview_ids: frozenset[str] | None = None
     kinds: frozenset[str] | None = None
+    ids: frozenset[str] | None = None  # only these passages
 
     @property
     def empty(self) -> bool:
-        return self.interview_ids is None and self.kinds is None
+        return self.interview_ids is None and self.kinds is None and self.ids is None
 
 
 @dataclass(frozen=True)

@@ -311,6 +311,8 @@ def _expr(filters: Filters | None) -> str:
         parts.append(f"interview_id in {json.dumps(sorted(filters.interview_ids), ensure_ascii=False)}")
     if filters.kinds is not None:
         parts.append(f"kind in {json.dumps(sorted(filters.kinds), ensure_ascii=False)}")
+    if filters.ids is not None:
+        parts.append(f"id in {json.dumps(sorted(filters.ids), ensure_ascii=False)}")
     return " and ".join(parts)
 
 
