@@ -1,14 +1,14 @@
 """Every example in a docstring runs and shows what it says.
 
-Examples that need the real model and the committed index (the engine's and the package's own)
-are slow; the rest run in the fast set. The modules whose imports need the web stack are left to
-the web tests.
+Examples that need the real model and the committed index (the engine's, the package's own and the
+evaluators') are slow; the rest run in the fast set.
 """
 
 from __future__ import annotations
 
 import doctest
 import importlib
+import importlib.util
 import pkgutil
 import sys
 from pathlib import Path
@@ -20,19 +20,22 @@ import taixin_qa
 ROOT = Path(__file__).resolve().parents[1]
 # Their examples load the real model over the shipped corpus and index.
 REAL_ENGINE = {"taixin_qa", "taixin_qa.engine", "taixin_qa.evaluation"}
-SKIP_PREFIXES = ("taixin_qa.web",)  # importing gradio is the web tests' business (and 5 s)
 
 
-def _modules() -> list[str]:
-    names = ["taixin_qa"]
+def _modules_with_examples() -> list[str]:
+    """Every module of the package whose source has an example (found without importing it)."""
+    names = []
     for info in pkgutil.walk_packages(taixin_qa.__path__, "taixin_qa."):
-        if not info.name.startswith(SKIP_PREFIXES) and not info.name.endswith(".__main__"):
+        spec = importlib.util.find_spec(info.name)
+        if spec is not None and spec.origin and ">>>" in Path(spec.origin).read_text(encoding="utf-8"):
             names.append(info.name)
-    return sorted(names)
+    return sorted(["taixin_qa", *names])
 
 
 def _params() -> list[object]:
-    return [pytest.param(name, marks=pytest.mark.slow) if name in REAL_ENGINE else name for name in _modules()]
+    return [
+        pytest.param(name, marks=pytest.mark.slow) if name in REAL_ENGINE else name for name in _modules_with_examples()
+    ]
 
 
 @pytest.mark.parametrize("name", _params())
