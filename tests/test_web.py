@@ -556,3 +556,12 @@ def test_a_full_stored_conversation_fits_the_request_limit():
     assert len(stored["turns"]) == MAX_TURNS
     body = json.dumps({"data": ["问题", stored, "全部", "全部", 10], "session_hash": "x" * 12}).encode()
     assert len(body) * 4 / 3 < MAX_BODY_BYTES  # base64 of the stored value, as the browser encrypts it
+
+
+@pytest.mark.parametrize("module", ["taixin_qa.web.render", "taixin_qa.web.asgi"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

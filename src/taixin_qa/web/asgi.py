@@ -63,7 +63,11 @@ _ESCAPES = re.compile(
 
 
 def replace_lone_surrogates(body: bytes) -> bytes:
-    """JSON text with every escaped lone surrogate replaced by ``\\ufffd``; pairs and other text unchanged."""
+    """JSON text with every escaped lone surrogate replaced by ``\\ufffd``; pairs and other text unchanged.
+
+    >>> replace_lone_surrogates(rb'{"q": "\\ud800", "ok": "\\ud83d\\ude00"}')
+    b'{"q": "\\\\ufffd", "ok": "\\\\ud83d\\\\ude00"}'
+    """
     if b"\\u" not in body and b"\\U" not in body:
         return body
 

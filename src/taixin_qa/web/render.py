@@ -44,7 +44,12 @@ class _Cutter(Protocol):
 
 
 def passage_label(passage: Passage) -> str:
-    """'裴耀军专访 第6段' from the passage id ('pei-yaojun-p06'); captions say so."""
+    """'裴耀军专访 第6段' from the passage id ('pei-yaojun-p06'); captions say so.
+
+    >>> p = Passage("pei-yaojun-p06", "……", "裴耀军", "阳曲县委书记", "阳曲县", None, "pei-yaojun")
+    >>> passage_label(p)
+    '裴耀军专访 第6段'
+    """
     if passage.kind == "caption":
         return f"{passage.speaker}专访 图片说明"
     m = _PARAGRAPH_NUMBER.search(passage.id)
