@@ -349,7 +349,7 @@ def check_outcome(pristine: tuple[Path, Path], mutation) -> None:
         assert [p["id"] for p in read_index(index).passages] == [p["id"] for p in read_index(template).passages]
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(mutation=mutations)
 def test_fuzzed_index_is_served_right_rebuilt_or_refused(pristine, mutation):
     check_outcome(pristine, mutation)
