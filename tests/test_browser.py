@@ -112,7 +112,9 @@ def test_page_is_chinese_for_people_and_screen_readers(page):
         "Array.from(document.querySelectorAll('#tx-chat [aria-label]')).map(e => e.getAttribute('aria-label'))"
     )
     assert any(label.startswith("回答：") for label in labels)
-    assert not any("<div" in label or "message:" in label for label in labels), labels
+    assert not any("<div" in label or "message:" in label or "**" in label for label in labels), labels
+    titles = page.evaluate("Array.from(document.querySelectorAll('#tx-chat [title]')).map(e => e.title)")
+    assert not any(t in ("Clear", "Like", "Dislike", "Copy") for t in titles), titles
 
 
 def test_question_shows_before_its_answer_and_typing_meanwhile_is_kept(page):

@@ -109,6 +109,9 @@ def test_not_found_shows_the_text_and_no_sources():
 
 
 def test_copy_text_is_plain_answer_speaker_and_source():
+    bold = found_answer()
+    bold.text = "**一年见效**\n" + bold.text + "[1]"
+    assert answer_plain(bold).startswith("一年见效\n" + QUOTE)
     text = answer_plain(found_answer())
     assert "<" not in text and ">" not in text
     assert text.startswith(QUOTE + "（裴耀军，阳曲县委书记）")

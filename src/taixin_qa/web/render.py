@@ -162,7 +162,7 @@ def render_answer(
     if answer.notice and answer.notice not in answer.text.splitlines()[:1]:
         parts.append(f'<p class="tx-notice">{e(answer.notice)}</p>')
     if not answer.found:
-        parts.extend(f'<p class="tx-plain">{e(line)}</p>' for line in answer.text.splitlines() if line.strip())
+        parts.extend(f'<p class="tx-plain">{e(line)}</p>' for line in plain(answer.text).splitlines() if line.strip())
         if hint:
             parts.append(f'<p class="tx-notice">{e(hint)}</p>')
     else:
@@ -174,7 +174,7 @@ def render_answer(
         if answer.sentences:
             parts.extend(_sentence_html(turn, s.text, s.source, s.passage.attribution) for s in answer.sentences)
         else:
-            parts.extend(f"<p>{e(line)}</p>" for line in answer.text.splitlines() if line.strip())
+            parts.extend(f"<p>{e(line)}</p>" for line in plain(answer.text).splitlines() if line.strip())
         parts.append("</div>")
         parts.append(_sources_html(answer, terms, turn, label))
     parts.append(f'<pre class="tx-copytext" hidden>{e(answer_plain(answer, label))}</pre>')
@@ -203,9 +203,17 @@ def _source_line(n: int, passage: Passage, label: Label) -> str:
     return f"[{n}] {label(passage)}（{passage.speaker}，{passage.role}）· {passage.id}"
 
 
+_EMPHASIS = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
+
+
+def plain(text: str) -> str:
+    """``Answer.text`` without Markdown emphasis: "**300亿元**" becomes "300亿元"."""
+    return _EMPHASIS.sub(r"\1", text)
+
+
 def answer_plain(answer: Answer, label: Label = passage_label) -> str:
     """What "复制" puts on the clipboard: the answer with its speakers, then the cited sources."""
-    lines = [answer.text.strip()]
+    lines = [plain(answer.text).strip()]
     cited = answer.passages[: answer.cited] if answer.found else []
     if cited:
         lines.append("")

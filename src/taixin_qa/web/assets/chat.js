@@ -37,6 +37,10 @@
       }
       if (wanted && wanted !== label) el.setAttribute("aria-label", wanted);
     });
+    root.querySelectorAll("[title]").forEach(function (el) {
+      var wanted = LABELS[el.getAttribute("title")];
+      if (wanted) el.setAttribute("title", wanted);
+    });
   }
 
   // The chat's own scrolling box (inside #tx-chat), or null while everything fits.
@@ -80,7 +84,7 @@
     queued = true;
     window.requestAnimationFrame(function () { queued = false; fixLabels(); showNewest(); });
   }).observe(document.documentElement, { childList: true, subtree: true, attributes: true,
-                                         attributeFilter: ["lang", "aria-label"] });
+                                         attributeFilter: ["lang", "aria-label", "title"] });
 
   function copyText(text, button) {
     function done() {
