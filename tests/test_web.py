@@ -76,7 +76,9 @@ def test_quoted_sentence_is_marked_inside_its_paragraph():
 
 def test_direct_answer_comes_first_in_bold_then_attribution():
     out = render_answer(found_answer(short="一年见效、三年成形"))
-    assert out.index("<strong>一年见效、三年成形</strong>") < out.index("（裴耀军，阳曲县委书记）")
+    assert '<strong>一年见效、三年成形</strong><span class="tx-who">（裴耀军，阳曲县委书记）</span></p>' in out
+    assert out.index("<strong>") < out.index('<p class="tx-sentence">')
+    assert "<strong>裴耀军</strong></p>" in render_answer(found_answer(short="裴耀军"))  # the name needs no attribution
 
 
 def test_understood_as_offers_to_ask_on_its_own():
@@ -122,7 +124,7 @@ def test_copy_text_is_plain_answer_speaker_and_source():
 def test_markdown_export_has_question_answer_and_citations():
     md = answer_markdown(found_answer(short="一年见效、三年成形"), question="阳曲县的*目标*？")
     assert md.startswith("**问：** 阳曲县的\\*目标\\*？")
-    assert "**一年见效、三年成形**" in md and f"> {QUOTE} [1]（裴耀军，阳曲县委书记）" in md
+    assert "**一年见效、三年成形**（裴耀军，阳曲县委书记）" in md and f"> {QUOTE} [1]（裴耀军，阳曲县委书记）" in md
     assert "[1] 裴耀军专访 第6段（裴耀军，阳曲县委书记）：“目标明确。" in md
 
 

@@ -168,7 +168,9 @@ def render_answer(
     else:
         parts.append('<div class="tx-answer">')
         if answer.short:
-            parts.append(f'<p class="tx-short"><strong>{e(answer.short)}</strong></p>')
+            who = _short_attribution(answer)
+            who_html = f'<span class="tx-who">（{e(who)}）</span>' if who else ""
+            parts.append(f'<p class="tx-short"><strong>{e(answer.short)}</strong>{who_html}</p>')
         if answer.missing:
             parts.append(f'<p class="tx-missing">{e(answer.missing)}</p>')
         if answer.sentences:
@@ -181,6 +183,14 @@ def render_answer(
     parts.append(f'<pre class="tx-md" hidden>{e(answer_markdown(answer, label, question=asked))}</pre>')
     parts.append("</div>")
     return "".join(parts)
+
+
+def _short_attribution(answer: Answer) -> str:
+    """Who said the direct answer (the first quoted sentence's speaker); nothing when the answer is that name."""
+    if not answer.sentences:
+        return ""
+    passage = answer.sentences[0].passage
+    return "" if answer.short == passage.speaker else passage.attribution
 
 
 def _sources_html(answer: Answer, terms: Sequence[str], turn: str, label: Label) -> str:
@@ -248,7 +258,8 @@ def answer_markdown(answer: Answer, label: Label = passage_label, *, question: s
     if answer.notice:
         lines += [_md(answer.notice), ""]
     if answer.short:
-        lines += [f"**{_md(answer.short)}**", ""]
+        who = _short_attribution(answer)
+        lines += [f"**{_md(answer.short)}**" + (f"（{_md(who)}）" if who else ""), ""]
     if answer.missing:
         lines += [_md(answer.missing), ""]
     if answer.sentences:
