@@ -43,7 +43,7 @@ def answer(question: str, history: Iterable[object] | None = None, k: int = 5, s
            district: str | None = None) -> Answer:
     """An extractive answer with each sentence attributed; ``history`` lets follow-ups work.
 
-    >>> taixin_qa.answer("那古交呢？", history=["万柏林区第一年计划完成多少投资？"]).sentences[0].passage.speaker
+    >>> answer("那古交呢？", history=["万柏林区第一年计划完成多少投资？"]).sentences[0].passage.speaker
     '李卫平'
     """
     return default_engine().answer(question, history=history, k=k, speaker=speaker, district=district)

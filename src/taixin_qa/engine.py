@@ -304,7 +304,7 @@ class Engine:
                  district: str | None = None, history: History | None = None) -> list[Passage]:
         """The best passages for a question, with who said them; [] when the page does not cover it.
 
-        >>> engine.retrieve("谁说要当排头兵？", k=1)[0].speaker
+        >>> default_engine().retrieve("谁说要当排头兵？", k=1)[0].speaker
         '裴耀军'
         """
         return self.search(question, k=k, speaker=speaker, district=district, history=history).passages
@@ -313,7 +313,7 @@ class Engine:
                speaker: str | None = None, district: str | None = None) -> Answer:
         """An extractive answer: the sentences that answer, each with its speaker.
 
-        >>> engine.answer("阳曲县的发展目标是什么？").sentences[0].passage.speaker
+        >>> default_engine().answer("阳曲县的发展目标是什么？").sentences[0].passage.speaker
         '裴耀军'
         """
         result = self.search(question, k=k, speaker=speaker, district=district, history=history)

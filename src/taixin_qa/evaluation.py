@@ -3,8 +3,10 @@
 An evaluator is a plain object; calling it with an engine returns a dict of
 metrics::
 
-    >>> RetrievalEvaluator.from_file("benchmarks/eval/questions.jsonl")(engine)
-    {'hit@1': 0.9, 'hit@3': 0.97, ...}
+    >>> from taixin_qa.engine import default_engine
+    >>> metrics = RetrievalEvaluator.from_file()(default_engine())   # benchmarks/eval/questions.jsonl
+    >>> sorted(metrics)[:3], metrics["hit@3"] > 0.9
+    (['false_refusals', 'hit@1', 'hit@3'], True)
 """
 
 from __future__ import annotations

@@ -153,6 +153,9 @@ class Lexicon:
     def find_entities(self, text: str) -> dict[str, set[str]]:
         """Surface forms in ``text`` that name a speaker or district, with their interview ids.
 
+        >>> from taixin_qa.corpus import load_corpus
+        >>> from taixin_qa.settings import Paths
+        >>> lexicon = Lexicon.from_corpus(load_corpus(Paths.from_env().corpus))
         >>> lexicon.find_entities("阳曲县的发展目标是什么？")
         {'阳曲县': {'pei-yaojun'}}
         """
@@ -171,6 +174,9 @@ class Lexicon:
     def interviews_for(self, field_name: str, value: str) -> set[str]:
         """Interview ids for a speaker or district filter value: a name, short name, id or pinyin.
 
+        >>> from taixin_qa.corpus import load_corpus
+        >>> from taixin_qa.settings import Paths
+        >>> lexicon = Lexicon.from_corpus(load_corpus(Paths.from_env().corpus))
         >>> sorted(lexicon.interviews_for("district", "Yangqu"))
         ['pei-yaojun']
         """
