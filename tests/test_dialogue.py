@@ -423,3 +423,33 @@ def test_who_else_said_this_looks_in_the_other_interviews(parser):
     q = parser.parse("还有哪些书记也提了这个目标？", ["阳曲县的发展目标是什么？"])
     assert q.continued and "pei-yaojun" not in q.subject and len(q.subject) == 5
     assert "发展目标" in q.text and "阳曲" not in q.text
+
+
+def test_odd_histories_are_read_without_failing(parser):
+    from helpers import BAD_QUESTIONS
+
+    odd = [
+        None,
+        [],
+        {},
+        {"role": "user"},
+        {"role": "user", "content": None},
+        {"role": "assistant", "content": {"x": 1}},
+        [None, None],
+        [1, 2, 3],
+        ("q",),
+        {"question": 5, "text": "a"},
+        "{bad json",
+        "[1,2",
+        {"role": "user", "content": [{"type": "image", "url": "x"}, 7, None]},
+        {"role": "assistant", "content": '{"found": "yes", "sentences": [1, {"speaker": null}]}'},
+        *BAD_QUESTIONS,
+    ]
+    for item in odd:
+        assert isinstance(parser.parse("他还说了什么？", [item]).text, str)
+    for question in BAD_QUESTIONS:
+        assert isinstance(parser.parse(question, BAD_QUESTIONS).text, str)
+    many = [user("阳曲县的发展目标是什么？"), said("裴耀军", "阳曲县委书记")] * 5000
+    assert parser.parse("他还说了什么？", many).subject == {"pei-yaojun"}
+    with pytest.raises(TaixinError):
+        parser.parse("他还说了什么？", 42)

@@ -51,6 +51,10 @@ _OTHERS = re.compile(r"还有|也|其他|其它|别的|另外|others?\b|else\b|a
 # Only the last turns of a long chat are read again: a subject older than this is not "他".
 MAX_REPLAYED_TURNS = 8
 READING_CACHE_SIZE = 4096
+# Earlier questions are read no further than a question is (query.MAX_QUESTION_CHARS).
+MAX_TURN_CHARS = 500
+# Of a very long history, only the end is parsed at all.
+MAX_HISTORY_ITEMS = 64
 _NOT_PRONOUN_WORDS = ("其他", "其它", "吉他", "他乡", "他处", "他国", "他人", "利他", "其她")
 
 
@@ -71,7 +75,7 @@ class Turn:
 
 
 def _normal(text: str) -> str:
-    return normalize(text).strip()
+    return normalize(text[:MAX_TURN_CHARS]).strip()
 
 
 def _plain(text: str) -> str:
@@ -197,7 +201,7 @@ def parse_history(history: Any) -> list[Turn]:
     if isinstance(history, (dict, Turn)) or hasattr(history, "to_dict"):
         return _turns_of(history)
     if isinstance(history, (list, tuple)):
-        return [t for item in history for t in _turns_of(item)]
+        return [t for item in history[-MAX_HISTORY_ITEMS:] for t in _turns_of(item)]
     raise TaixinError(
         'history must be a list of earlier turns: questions, {"role", "content"} messages '
         "or the answers the API returned."
