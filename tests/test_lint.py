@@ -32,6 +32,7 @@ def test_ruff_format_is_clean() -> None:
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
 
 
+@pytest.mark.slow  # ~30 s without mypy's cache (a fresh clone): too long for the fast set
 def test_mypy_is_clean() -> None:
     proc = run("mypy")  # files, strictness per module: [tool.mypy] in pyproject.toml
     assert proc.returncode == 0, proc.stdout[-6000:] + proc.stderr[-2000:]
