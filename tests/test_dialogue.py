@@ -453,3 +453,9 @@ def test_odd_histories_are_read_without_failing(parser):
     assert parser.parse("他还说了什么？", many).subject == {"pei-yaojun"}
     with pytest.raises(TaixinError):
         parser.parse("他还说了什么？", 42)
+
+
+def test_focus_on_a_follow_up_against_the_filter_says_both(parser):
+    f = focus(parser.parse("那古交呢？", [INVEST]), frozenset({"pei-yaojun"}), "阳曲县")
+    assert f.interviews == {"li-weiping"}
+    assert f.notice.startswith("按上一问理解为：古交市") and "与筛选条件“阳曲县”不符" in f.notice

@@ -725,7 +725,9 @@ def focus(question: Any, chosen: frozenset[str] | None, chosen_label: str = "") 
             return Focus(
                 frozenset(typed),
                 False,
-                f"问题问的是“{names}”，与筛选条件“{label}”不符，已按问题查找。",
+                "\n".join(
+                    x for x in (understood, f"问题问的是“{names}”，与筛选条件“{label}”不符，已按问题查找。") if x
+                ),
                 f"filter {label} contradicts {names} named in the question: followed the question",
             )
         if subject and subject & chosen:
