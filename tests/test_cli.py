@@ -74,10 +74,7 @@ def test_unknown_speaker_is_one_line_without_traceback():
 
 
 def test_missing_corpus_is_one_line_without_traceback(tmp_path):
-    missing = subprocess.run(
-        [sys.executable, "-m", "taixin_qa.cli", "corpus", "check", "--corpus", str(tmp_path)],
-        capture_output=True,
-        text=True,
-    )
-    assert missing.returncode == 2 and "no 'articles' folder" in missing.stderr
-    assert "Traceback" not in missing.stderr
+    result = run("corpus", "check", "--corpus", str(tmp_path))
+    assert result.exit_code == 2 and "no 'articles' folder" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output + result.stderr
