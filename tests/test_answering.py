@@ -49,7 +49,7 @@ class PageIndex:
         vectors = []
         for p in passages:
             ids = []
-            for s in split_sentences(p.text):
+            for s in split_sentences(p.text) if p.kind != "caption" else []:  # as the index: no caption sentences
                 weight = next((w for needle, w in (close or {}).items() if needle in s), 0.0)
                 ids.append(len(self.texts))
                 self.texts.append(s)
@@ -194,6 +194,7 @@ def test_source_labels_count_paragraphs_as_a_reader_does():
         ("杨俊民是哪天接受专访的？", "date"),
         ("李卫平讲了古交哪几方面的产业打算？", "how"),
         ("万柏林区的商圈怎么规划的？", "how"),
+        ("太原哪个地方有好几家兵工厂？", "place"),  # 好几家 is "several", not "how many"
         ("Which universities are located in Jiancaoping?", "list"),
         ("What investment does Wanbolin plan in its first year?", "number"),
     ],
@@ -237,6 +238,21 @@ def test_question_type_from_its_cue_words(question, qtype):
             "充分利用太重集团、中车、晋西集团、汾西重工等高端装备制造传统优势产业，打造高端装备制造产业集群。",
             "太重集团、中车、晋西集团、汾西重工",
         ),
+        (
+            "阳曲县要率先推动哪个区域的建设？",
+            "坚决把率先推动大盂启动区建设作为全县重大的政治任务和头号工程。",
+            "大盂启动区",
+        ),  # the words around the wh-word are printed around the answer
+        (
+            "古交“三转三定”里的“三转”具体指什么？",
+            "古交市将大力开展以“转思想、转作风、转产业”为行动目标，以“大学习、大走访、大讨论”为载体。",
+            "转思想、转作风、转产业",
+        ),  # “三转”: three items, each with 转
+        (
+            "What are the 1-, 3-, 5- and 10-year milestones for the zone?",
+            "努力实现太忻经济区建设“一年见效、三年成形、五年成势、十年成城”。",
+            "一年见效、三年成形、五年成势、十年成城",
+        ),  # the question's numbers lead the items
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
@@ -255,6 +271,9 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ),  # 一个核心 is not a count of 商圈
         ("万柏林区第一年计划完成多少投资？", "整合中泰大厦、景峰国际等10座存量楼宇。"),  # 10座 is not money
         ("迎泽区规划的金融核心集聚区占地多少？", "力争起步第一步一年完成300亿元投资。"),  # money is not an area
+        ("太原哪个城区跟北边的邻市挨得最近？", "杏花岭区作为太原中心城区，具有重要的战略位置。"),  # 2-char anchor only
+        ("古交“三化”具体指什么？", "以“转思想、转作风、转产业”为行动目标。"),  # the items do not hold 化
+        ("What are the 1- and 3-year goals?", "努力实现“一年见效、三年成形、五年成势、十年成城”。"),  # 2 numbers, 4 items
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):
@@ -285,3 +304,11 @@ def test_a_question_about_one_named_interview_without_that_number_is_told_what_i
         "万柏林区第一年计划完成多少投资？", [passage("yang-junmin-p08", 2.0)], close={"300亿元": 0.9}, entities=wanbolin
     )
     assert ans.missing is None and ans.short == "300亿元"
+
+
+def test_a_caption_is_quoted_when_it_ranks_first_and_holds_the_answer():
+    # A caption has no sentence vectors of its own; it competes by its rank and its words.
+    caption = passage("lu-junfeng-p01", 2.0)
+    assert caption.kind == "caption"
+    ans = ask("版面上提到的奥特莱斯项目都在哪儿？", [caption, passage("li-hui-p05", 1.95)], close={"奥特莱斯等": 0.9})
+    assert ans.sentences[0].passage.id == "lu-junfeng-p01" and ans.short == "三给片区"

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -109,6 +110,30 @@ class _Ask:
     tokenizer: Tokenizer
     rules: Answering
 
+    @cached_property
+    def asks_attribution(self) -> str:
+        """'speaker' for 谁说…, 'place' for 哪个区…: answered by the page's attribution, not by words
+        inside a sentence ('' otherwise)."""
+        q, question, qtype = self.result.question, self.question, self.qtype
+        named = set(q.interview_ids) | set(q.subject if q.continued else ())
+        if qtype == "name" and (_ASKS_SPEAKER.search(question) or (not named and _ASKS_ANY_SPEAKER.search(question))):
+            return "speaker"
+        if qtype in ("place", "list", "what") and not named and _ASKS_PLACE_OF_SPEAKER.search(question):
+            return "place"
+        return ""
+
+    @cached_property
+    def best_sentence_cosine(self) -> float:
+        """The best cosine of any sentence of the top passages: what a passage without sentence rows
+        (a caption) is matched with, so that it is chosen by its rank and its words, like the others."""
+        qvec, best = self.result.query_vector, 0.0
+        for p in self.result.passages[: self.rules.candidate_passages]:
+            row = self.index.row_of.get(p.id)
+            ids = self.index.sentences_of(row) if row is not None else []
+            if qvec is not None and len(ids):
+                best = max(best, float(np.max(self.index.sentence_vectors(ids) @ qvec)))
+        return best
+
     def candidate(self, p: Passage) -> _Candidate:
         """Every sentence of passage ``p``, scored: its own match, the passage's rank, and the answer it holds."""
         rules, top = self.rules, self.result.passages[0]
@@ -119,6 +144,8 @@ class _Ask:
         texts = [self.index.sentence_text(s) for s in ids] or [p.text]
         if qvec is not None and len(ids):
             sims = [float(x) for x in self.index.sentence_vectors(ids) @ qvec]
+        elif qvec is not None and row is not None:
+            sims = [self.best_sentence_cosine]  # a caption has no sentence rows
         else:
             sims = [0.0] * len(texts)
         scores, spans = [], []
@@ -127,7 +154,7 @@ class _Ask:
             overlap = len(words & tokens) / max(1, len(tokens))
             span = find_span(self.question, text, self.qtype)
             score = sim + rules.lexical_weight * overlap + rules.passage_weight * (p.score - top.score)
-            if span is not None:
+            if span is not None and not self.asks_attribution:
                 score += rules.span_bonus * span.fit
             if self.qtype == "list" and enumerates(text):
                 score += rules.enumeration_bonus
@@ -249,42 +276,13 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer, set
     ask = _Ask(result, index, q.text, question_type(q.text), tokenizer, rules)
     candidates = ask.candidates()
     best = _answering_candidate(candidates, rules)
-    chosen = [best]
-    # Other speakers who answered the same question about as well (several secretaries said it);
-    # for 哪些/哪几 questions, a wider margin: the question asks for all of them.
-    plural = bool(_PLURAL.search(ask.question)) and ask.qtype in ("name", "place", "list")
-    margin = rules.plural_margin if plural else rules.second_speaker_margin
-    limit = rules.max_plural_speakers if plural else rules.max_sentences
-    top_score = result.passages[0].score
-    by_id = {c.passage.id: c for c in candidates}
-    for p in result.passages:
-        if len(chosen) >= limit:
-            break
-        if (
-            p.kind == "paragraph"
-            and top_score - p.score <= margin
-            and p.interview_id not in {x.passage.interview_id for x in chosen}
-        ):
-            chosen.append(by_id.get(p.id) or ask.candidate(p))
-
+    chosen = _other_speakers(ask, candidates, best)
     missing = _missing(ask)
     short = None
     if not missing:
         short, chosen = _short(ask, best, chosen)
     if short is None:
-        # No direct answer to lead with: a close runner-up from another passage is quoted too,
-        # so the reader sees both places the answer may stand.
-        used = {c.passage.id for c in chosen}
-        runners = sorted(
-            (c for c in candidates if c.passage.id not in used and c.passage.kind == "paragraph"),
-            key=lambda c: -c.scores[c.best],
-        )
-        if (
-            runners
-            and len(chosen) < rules.max_sentences
-            and best.scores[best.best] - runners[0].scores[runners[0].best] <= rules.runner_up_margin
-        ):
-            chosen.append(runners[0])
+        chosen = _with_runner_up(ask, candidates, best, chosen)
 
     # Cited sources first, in the order the reply uses them; then the other related passages.
     cited: list[Passage] = []
@@ -297,18 +295,8 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer, set
         text = _quote(c, rules, second=short is None and c is chosen[0])
         n = 1 + next(i for i, p in enumerate(passages) if p.id == c.passage.id)
         sentences.append(AnswerSentence(text, c.passage, source=n, start=c.passage.text.find(text)))
-
     lines = [notice] if notice else []  # the notice says how a follow-up was understood
-    if missing:
-        lines.append(f"{missing}。{sentences[0].passage.speaker}谈到的相关内容：")
-    elif short:
-        # A speaker or district answer is its own attribution; a span says who said it.
-        said_by = {c.passage.speaker for c in chosen} | {c.passage.district for c in chosen}
-        lines.append(
-            f"**{short}**"
-            if short in said_by or "、" in short and set(short.split("、")) <= said_by
-            else f"**{short}**（{chosen[0].passage.attribution}）"
-        )
+    lines += _lead_line(short, missing, chosen, sentences)
     lines += [f"{s.render()}[{s.source}]" for s in sentences]
     return Answer(
         "\n".join(lines),
@@ -323,6 +311,63 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer, set
         understood_as=understood,
         reason=result.reason,
     )
+
+
+def _other_speakers(ask: _Ask, candidates: list[_Candidate], best: _Candidate) -> list[_Candidate]:
+    """The best candidate, and other speakers who answered the same question about as well (several
+    secretaries said it); for 哪些/哪几 questions, a wider margin: the question asks for all of them."""
+    rules, result = ask.rules, ask.result
+    chosen = [best]
+    plural = bool(_PLURAL.search(ask.question)) and ask.qtype in ("name", "place", "list")
+    margin = rules.plural_margin if plural else rules.second_speaker_margin
+    limit = rules.max_plural_speakers if plural else rules.max_sentences
+    top_score = result.passages[0].score
+    by_id = {c.passage.id: c for c in candidates}
+    for p in result.passages:
+        if len(chosen) >= limit:
+            break
+        if (
+            p.kind == "paragraph"
+            and top_score - p.score <= margin
+            and p.interview_id not in {x.passage.interview_id for x in chosen}
+        ):
+            chosen.append(by_id.get(p.id) or ask.candidate(p))
+    return chosen
+
+
+def _with_runner_up(
+    ask: _Ask, candidates: list[_Candidate], best: _Candidate, chosen: list[_Candidate]
+) -> list[_Candidate]:
+    """No direct answer to lead with: a close runner-up from another passage is quoted too,
+    so the reader sees both places the answer may stand."""
+    rules = ask.rules
+    used = {c.passage.id for c in chosen}
+    runners = sorted(
+        (c for c in candidates if c.passage.id not in used and c.passage.kind == "paragraph"),
+        key=lambda c: -c.scores[c.best],
+    )
+    if (
+        runners
+        and len(chosen) < rules.max_sentences
+        and best.scores[best.best] - runners[0].scores[runners[0].best] <= rules.runner_up_margin
+    ):
+        return [*chosen, runners[0]]
+    return chosen
+
+
+def _lead_line(
+    short: str | None, missing: str | None, chosen: list[_Candidate], sentences: list[AnswerSentence]
+) -> list[str]:
+    """The reply's first line: what the page lacks, or the direct answer in bold (with who said it)."""
+    if missing:
+        return [f"{missing}。{sentences[0].passage.speaker}谈到的相关内容："]
+    if not short:
+        return []
+    # A speaker or district answer is its own attribution; a span says who said it.
+    said_by = {c.passage.speaker for c in chosen} | {c.passage.district for c in chosen}
+    if short in said_by or "、" in short and set(short.split("、")) <= said_by:
+        return [f"**{short}**"]
+    return [f"**{short}**（{chosen[0].passage.attribution}）"]
 
 
 def _answering_candidate(candidates: list[_Candidate], rules: Answering) -> _Candidate:
@@ -397,11 +442,8 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
     q = result.question
     named = set(q.interview_ids) | set(q.subject if q.continued else ())
     plural = bool(_PLURAL.search(question))
-    asks_speaker = qtype == "name" and (
-        _ASKS_SPEAKER.search(question) or (not named and _ASKS_ANY_SPEAKER.search(question))
-    )
-    asks_place = qtype in ("place", "list", "what") and not named and _ASKS_PLACE_OF_SPEAKER.search(question)
-    if asks_speaker or asks_place:
+    asks_speaker = ask.asks_attribution == "speaker"
+    if ask.asks_attribution:
         group = _holders(ask, plural)
         if group is not None:
             if plural and len(group) < 2:
@@ -418,8 +460,10 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
     span = best.spans[best.best]
     if span is None or len(span.text) > rules.max_short_chars or span.fit < rules.bold_fit:
         return None, chosen
-    if q.chinese_share < 0.5 and span.kind != "number":
-        return None, chosen  # an English question's words cannot be matched against the list's context
+    if q.chinese_share < 0.5 and span.kind != "number" and not (span.kind == "list" and span.fit >= 1.0):
+        # An English question's words cannot be matched against a list's context; only its
+        # numbers can ("1-, 3-, 5- and 10-year milestones" -> 一年见效、三年成形、五年成势、十年成城).
+        return None, chosen
     return span.text, chosen
 
 

@@ -43,7 +43,7 @@ _LEAD_VERB = re.compile(
 _TRAIL = re.compile(r"(?:等.*|[一二三四五六七八九十两0-9]+大.*)$")
 
 _Q_NUMBER = re.compile(r"多少|多大|多高|多长|多远|多久|how (?:much|many|big|large)|what investment", re.I)
-_Q_COUNT = re.compile(r"几(?!乎)|第几")
+_Q_COUNT = re.compile(r"(?<!好)几(?!乎)|第几")  # "好几家" means "several", not "how many"
 _Q_LIST = re.compile(
     r"哪些|哪几|有什么|有啥|分别是|分别有|哪[一二三四五六七八九十两]|"
     r"\b(?:which|what)\s+(?:[a-z-]+\s+){0,2}(?!does\b|is\b|has\b|was\b)[a-z-]+(?:ies|[^su]s)\b|what are",
@@ -235,8 +235,8 @@ def _near(sentence: str, start: int, end: int) -> str:
     return "".join(c for _, c in pieces[first : last + 1])
 
 
-def _list(question: str, sentence: str) -> Span | None:
-    """The enumeration in the sentence that answers: quoted lists first, then 、-runs, nearest the question's words."""
+def _list_candidates(sentence: str) -> list[Span]:
+    """Every enumeration of the sentence: quoted lists, runs of quoted items, 、-runs (trimmed to their items)."""
     candidates: list[Span] = []
     for m in _QUOTED.finditer(sentence):
         inner = m.group(1)
@@ -265,36 +265,6 @@ def _list(question: str, sentence: str) -> Span | None:
         text = _TRAIL.sub("", text) or text
         if "、" in text:
             candidates.append(Span(text, start, "list"))
-    if not candidates:
-        return None
-    asked = _bigrams(question)
-    head = list_head(question)
-    whole = _HEAD.search(question)
-    phrase = whole.group(1) if whole else ""  # "高校和科研院所", not cut at 和
-
-    counted = re.search(rf"([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|步|支)", question)
-
-    def follows(span: Span) -> bool:
-        """The words around the list name what the question asks about."""
-        end = span.start + len(span.text)
-        after = re.split(r"[，。；：！？]", sentence[end : end + 8])[0]
-        tail = span.text.rsplit("、", 1)[-1]
-        if head and (head[-2:] in after or tail.endswith(head[-2:])):
-            return True
-        if len(asked & _bigrams(after)) >= 2:
-            return True
-        if phrase and len((set(phrase) - _COMMON_CHARS) & set(span.text)) >= 2:
-            return True  # "高校和科研院所" listed as "中北大学、太原工业学院…"
-        items = span.text.count("、") + 1
-        said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
-        if counted and _count_value(counted.group(1)) == items:
-            return True
-        return said is not None and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
-
-    def overlap(span: Span) -> int:
-        context = _near(sentence, span.start, span.start + len(span.text))
-        return len(asked & (_bigrams(context) - _bigrams(span.text)))
-
     # "太钢、二电厂以及江阳、兴安、新华三大军企": the count printed after a list says which
     # items it counts; the part after 以及/及/和 is a list of its own.
     for span in list(candidates):
@@ -302,14 +272,72 @@ def _list(question: str, sentence: str) -> Span | None:
         if len(parts) > 1 and "、" in parts[-1]:
             last = parts[-1]
             candidates.append(Span(last, span.start + len(span.text) - len(last), "list"))
+    return candidates
+
+
+def _follows(question: str, sentence: str, span: Span) -> bool:
+    """The words around the list name what the question asks about."""
+    head = list_head(question)
+    whole = _HEAD.search(question)
+    phrase = whole.group(1) if whole else ""  # "高校和科研院所", not cut at 和
+    end = span.start + len(span.text)
+    after = re.split(r"[，。；：！？]", sentence[end : end + 8])[0]
+    tail = span.text.rsplit("、", 1)[-1]
+    if head and (head[-2:] in after or tail.endswith(head[-2:])):
+        return True
+    if len(_bigrams(question) & _bigrams(after)) >= 2:
+        return True
+    if phrase and len((set(phrase) - _COMMON_CHARS) & set(span.text)) >= 2:
+        return True  # "高校和科研院所" listed as "中北大学、太原工业学院…"
+    if _abbreviates(question, span.text) or _numbers_match(question, span.text):
+        return True
+    items = span.text.count("、") + 1
+    counted = re.search(rf"([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|步|支)", question)
+    if counted and _count_value(counted.group(1)) == items:
+        return True
+    said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
+    return said is not None and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
+
+
+def _list(question: str, sentence: str) -> Span | None:
+    """The enumeration in the sentence that answers: quoted lists first, then 、-runs, nearest the question's words."""
+    candidates = _list_candidates(sentence)
+    if not candidates:
+        return None
+    asked = _bigrams(question)
+
+    def overlap(span: Span) -> int:
+        context = _near(sentence, span.start, span.start + len(span.text))
+        return len(asked & (_bigrams(context) - _bigrams(span.text)))
 
     def score(span: Span) -> float:
-        return 6.0 * follows(span) + min(overlap(span), 3) + 0.3 * min(span.text.count("、"), 4)
+        return 6.0 * _follows(question, sentence, span) + min(overlap(span), 3) + 0.3 * min(span.text.count("、"), 4)
 
     best = max(candidates, key=score)
     quoted = sentence[best.start - 1 : best.start] in "“‘" if best.start else False
-    fit = 1.0 if follows(best) else (0.8 if quoted and overlap(best) >= 2 else 0.5)
+    fit = 1.0 if _follows(question, sentence, best) else (0.8 if quoted and overlap(best) >= 2 else 0.5)
     return Span(best.text, best.start, "list", fit)
+
+
+def _abbreviates(question: str, listed: str) -> bool:
+    """The question quotes a numbered abbreviation the list spells out: “三转” -> 转思想、转作风、转产业."""
+    items = listed.split("、")
+    for term in _QUOTED.findall(question):
+        m = re.fullmatch(rf"([{_CN_NUMERAL}])个?([\u4e00-\u9fff])", term)
+        if m and _count_value(m.group(1)) == len(items) and all(m.group(2) in item for item in items):
+            return True
+    return False
+
+
+def _numbers_match(question: str, listed: str) -> bool:
+    """The question names the numbers the list's items start with, in order ("1-, 3-, 5- and 10-year
+    milestones" -> 一年见效、三年成形、五年成势、十年成城)."""
+    asked = [int(n) for n in re.findall(r"\d+", question)]
+    items = listed.split("、")
+    if len(asked) < 2 or len(asked) != len(items):
+        return False
+    led = [re.match(rf"[{_CN_NUMERAL}0-9]+", item) for item in items]
+    return all(m is not None and _count_value(m.group(0)) == n for m, n in zip(led, asked))
 
 
 def _count_value(numeral: str) -> int:
@@ -321,6 +349,8 @@ def _count_value(numeral: str) -> int:
         return 10
     if len(numeral) == 1:
         return digits.get(numeral, -1)
+    if len(numeral) == 2 and numeral[0] == "十":  # 十二
+        return 10 + digits.get(numeral[1], -100)
     return -1
 
 
@@ -365,6 +395,52 @@ def _named(question: str, sentence: str) -> Span | None:
     return None
 
 
+_WH = re.compile(r"哪一个|哪个|哪一|哪些|哪几个|哪里|哪儿|什么|啥|谁")
+_GAP_BREAK = re.compile(r"[，。；：！？,;:!?“”‘’（）()]")
+
+
+def _left_anchor(left: str, sentence: str) -> tuple[int, int]:
+    """The longest end (2-6 characters) of the question's words before its wh-word printed in the
+    sentence: (where it ends in the sentence, its length), or (-1, 0)."""
+    for k in range(min(6, len(left)), 1, -1):
+        piece = left[-k:]
+        if re.fullmatch(r"[\u4e00-\u9fff]+", piece) and piece in sentence:
+            return sentence.find(piece) + k, k
+    return -1, 0
+
+
+def _aligned(question: str, sentence: str) -> Span | None:
+    """The words that stand where the question's wh-word stands, between the question's own words
+    printed around it: '阳曲县要率先推动哪个区域的建设' over '坚决把率先推动大盂启动区建设作为…' -> '大盂启动区'.
+
+    The words before the wh-word (at least two characters) and right after it (at least two, once
+    its head noun and 的 are passed over) must both be printed, in order, with 2-12 characters
+    between them that share no two characters with the question and cross no clause or quote.
+    Certain (fit 1.0) only when the words before are at least three characters."""
+    wh = _WH.search(question)
+    if not wh:
+        return None
+    end, k = _left_anchor(question[: wh.start()], sentence)
+    if end < 0:
+        return None
+    right = re.split(r"[？?。！!，,]", question[wh.end() :])[0]
+    asked = _bigrams(question)
+    for skip in range(0, min(5, len(right)) + 1):
+        rest = right[skip:].removeprefix("的")
+        for m in (4, 3, 2):
+            anchor = rest[:m]
+            if len(anchor) < m or not re.fullmatch(r"[\u4e00-\u9fff]+", anchor):
+                continue
+            stop = sentence.find(anchor, end)
+            gap = sentence[end:stop] if stop >= 0 else ""
+            if 2 <= len(gap) <= 12 and not _GAP_BREAK.search(gap) and not gap.startswith("的"):
+                if not asked & _bigrams(gap):
+                    return Span(gap, end, "what", 1.0 if k >= 3 else 0.6)
+            if stop >= 0:
+                break
+    return None
+
+
 def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | None:
     """The words of ``sentence`` that directly answer ``question``, or None when none are certain.
 
@@ -389,7 +465,10 @@ def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | 
         if event and len(_bigrams(question) & _bigrams(sentence[max(0, event.start() - 12) : event.start()])) >= 1:
             where = event.group("where")
             return Span(where, event.start("where"), "place", 0.9)
-    if qtype in ("what", "place"):
+    if qtype in ("what", "place", "name"):
+        aligned = _aligned(question, sentence)
+        if aligned is not None or qtype == "name":
+            return aligned
         named = _named(question, sentence)
         if named is not None or qtype == "place":
             return named
