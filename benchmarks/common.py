@@ -122,6 +122,20 @@ def run_child(
     return run_result([PY, child(name), *args], timeout=timeout, env=env, **kwargs)
 
 
+def table_head(*columns: str) -> list[str]:
+    """The first two lines of a markdown table.
+
+    >>> table_head("what", "p50")
+    ['| what | p50 |', '|---|---|']
+    """
+    return ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+
+
+def inline_list(title: str, items: dict[str, float], digits: int = 3) -> list[str]:
+    """A report paragraph ``title: key value, key value`` and the blank line after it."""
+    return [f"{title}: " + ", ".join(f"{k} {v:.{digits}f}" for k, v in items.items()), ""]
+
+
 def print_result(result: dict[str, Any]) -> None:
     """What a child program prints last: one ``RESULT {json}`` line for :func:`run_result`."""
     print("RESULT " + json.dumps(result, ensure_ascii=False), flush=True)

@@ -22,10 +22,12 @@ from common import (
     SECOND_QUESTION,
     Context,
     free_port,
+    inline_list,
     log,
     pc,
     run_child,
     summarize,
+    table_head,
 )
 
 
@@ -166,27 +168,20 @@ def web(questions: list[str], runs: int) -> dict[str, Any]:
     }
 
 
+def _row(label: str, stats: dict[str, Any], runs: int) -> str:
+    return f"| {label} | {stats['p50_ms'] / 1000:.2f} s | {stats['p95_ms'] / 1000:.2f} s | {runs} |"
+
+
 def report(result: dict[str, Any]) -> str:
     if "cli_ask" not in result:
         return ""
-    py, cli = result["python_startup"], result["cli_ask"]
-    lines = [
-        "### Cold start (new process to first answer)",
-        "",
-        "| what | p50 | p95 | runs |",
-        "|---|---|---|---|",
-        f"| `python -c pass` | {py['p50_ms'] / 1000:.2f} s | {py['p95_ms'] / 1000:.2f} s | {py['n']} |",
-        f"| `taixin-qa ask` | {cli['p50_ms'] / 1000:.2f} s | {cli['p95_ms'] / 1000:.2f} s | {cli['n']} |",
-    ]
-    w = result.get("web", {})
+    title = "### Cold start (new process to first answer)"
+    py, cli, w = result["python_startup"], result["cli_ask"], result.get("web", {})
+    lines = [title, "", *table_head("what", "p50", "p95", "runs")]
+    lines += [_row("`python -c pass`", py, py["n"]), _row("`taixin-qa ask`", cli, cli["n"])]
     if "start_to_first_answer" in w:
-        for label, key in (
-            ("web: start -> HTTP 200", "start_to_http_200"),
-            ("web: start -> first `/ask` answer", "start_to_first_answer"),
-        ):
-            lines.append(
-                f"| {label} | {w[key]['p50_ms'] / 1000:.2f} s | {w[key]['p95_ms'] / 1000:.2f} s | {w['runs']} |"
-            )
+        lines.append(_row("web: start -> HTTP 200", w["start_to_http_200"], w["runs"]))
+        lines.append(_row("web: start -> first `/ask` answer", w["start_to_first_answer"], w["runs"]))
     else:
         lines.append(f"| web | {w.get('skipped') or w.get('error')} | | |")
     serving = w.get("serving")
@@ -196,18 +191,9 @@ def report(result: dict[str, Any]) -> str:
             f"Web app serving memory: RSS {serving['rss_after_all_questions_mb']:.0f} MB after "
             f"{serving['questions']} questions through `/ask` (current, not peak).",
         ]
-    lines += [
-        "",
-        "In-process breakdown (median s): "
-        + ", ".join(f"{k} {v:.3f}" for k, v in result["breakdown_median_s"].items()),
-        "",
-    ]
+    lines += ["", *inline_list("In-process breakdown (median s)", result["breakdown_median_s"])]
     if "web_import_median_s" in result:
-        lines += [
-            "Web app imports (median s): "
-            + ", ".join(f"{k} {v:.3f}" for k, v in result["web_import_median_s"].items()),
-            "",
-        ]
+        lines += inline_list("Web app imports (median s)", result["web_import_median_s"])
     pyi = result.get("gradio_pyi_regeneration")
     if pyi:
         lines += [
