@@ -240,8 +240,10 @@ class Chat:
         """The same question without the conversation ("改为单独提问")."""
         yield from self.ask(message, stored, speaker, district, k, standalone=True)
 
-    def restore(self, stored: Any) -> tuple[list[dict[str, str]], Any]:
-        return _messages(_turns(stored)), gr.skip()
+    def restore(self, stored: Any, *closed: Any) -> tuple[Any, ...]:
+        """The stored conversation into the chat, then the ways to ask open (they start closed, so a
+        question asked at once is never overwritten by the restore)."""
+        return (_messages(_turns(stored)), *(gr.update(interactive=True) for _ in range(len(closed) or 1)))
 
     def vote(self, data: gr.LikeData, stored: Any) -> None:
         """Append one vote to the operator's feedback file (only called when feedback is on)."""
@@ -370,9 +372,10 @@ def _layout(engine: Any, feedback: bool) -> _Page:
             scale=5,
             elem_id="tx-question",
             autofocus=True,
+            interactive=False,  # until the stored conversation is back (Chat.restore)
             submit_btn=False,
         )
-        send = gr.Button("提问", variant="primary", scale=1, min_width=72, elem_id="tx-send")
+        send = gr.Button("提问", variant="primary", scale=1, min_width=72, elem_id="tx-send", interactive=False)
     with gr.Row(elem_id="tx-filter-row"):
         chips = gr.HTML(_chips(None, None), elem_id="tx-chips", padding=False)
         with gr.Accordion("筛选", open=False, elem_id="tx-filters"):
@@ -381,7 +384,7 @@ def _layout(engine: Any, feedback: bool) -> _Page:
             k = gr.Slider(1, MAX_K, value=DEFAULT_K, step=1, label="出处段落数", interactive=True)
     with gr.Row(elem_id="tx-examples"):
         gr.HTML('<span class="tx-side-note">试试：</span>', padding=False)
-        examples = [gr.Button(q, size="sm", variant="secondary") for q in EXAMPLES]
+        examples = [gr.Button(q, size="sm", variant="secondary", interactive=False) for q in EXAMPLES]
     with gr.Row(elem_id="tx-tools"):
         export = gr.Button("导出对话（Markdown）", size="sm", variant="secondary", elem_id="tx-export")
         clear = gr.Button("清空对话", size="sm", variant="secondary", elem_id="tx-clear")
@@ -412,14 +415,13 @@ def _wire(page: _Page, chat: Chat) -> None:
         None, None, None, js="() => window.taixinExport && window.taixinExport()", api_visibility="private"
     )
     empty = _store([])
-    page.clear.click(lambda: ([], empty), None, [page.chatbot, page.stored], api_visibility="private")
-    page.chatbot.clear(lambda: empty, None, page.stored, api_visibility="private")
+    cheap: dict[str, Any] = {"api_visibility": "private", "concurrency_limit": None}
+    page.clear.click(lambda: ([], empty), None, [page.chatbot, page.stored], **cheap)
+    page.chatbot.clear(lambda: empty, None, page.stored, **cheap)
     for dropdown in (page.speaker, page.district):
-        dropdown.change(
-            _chips, [page.speaker, page.district], page.chips, api_visibility="private", show_progress="hidden"
-        )
+        dropdown.change(_chips, [page.speaker, page.district], page.chips, show_progress="hidden", **cheap)
     if chat.feedback is not None:
-        page.chatbot.like(chat.vote, page.stored, None, api_visibility="private")
+        page.chatbot.like(chat.vote, page.stored, None, **cheap)
 
 
 def build_app(
@@ -432,6 +434,14 @@ def build_app(
     with gr.Blocks(title=TITLE, analytics_enabled=False, fill_width=False) as demo:
         page = _layout(engine, feedback is not None)
         _wire(page, chat)
-        demo.load(chat.restore, page.stored, [page.chatbot, page.stored], api_visibility="private")
+        # Cheap events never wait behind answers in the queue.
+        asking = [page.box, page.send, *page.examples]
+        demo.load(
+            chat.restore,
+            [page.stored, *asking],
+            [page.chatbot, *asking],
+            api_visibility="private",
+            concurrency_limit=None,
+        )
     demo.queue(default_concurrency_limit=CONCURRENCY_LIMIT, max_size=QUEUE_MAX_SIZE)
     return demo
