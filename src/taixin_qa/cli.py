@@ -141,7 +141,7 @@ def search(question: str, corpus_dir, index_dir, model, k: int, speaker, distric
 def ask(question: str, corpus_dir, index_dir, model, history: tuple[str, ...], history_file, as_json: bool,
         explain: bool) -> None:
     """Answer QUESTION with sentences from the page, each with its speaker."""
-    from taixin_qa.dialogue import parse_history
+    from taixin_qa.dialogue import UNDERSTOOD_AS, parse_history
 
     turns = [t for h in history for t in parse_history(h)]
     if history_file is not None:
@@ -151,11 +151,11 @@ def ask(question: str, corpus_dir, index_dir, model, history: tuple[str, ...], h
     if as_json:
         click.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=1))
         return
+    if answer.understood_as:
+        click.echo(UNDERSTOOD_AS.format(answer.understood_as))
+    elif explain and turns:
+        click.echo(f"单独理解（未沿用上文）：{answer.question or question}")
     if explain:
-        if answer.understood_as:
-            click.echo(f"按上一问理解为：{answer.understood_as}")
-        elif turns:
-            click.echo(f"单独理解（未沿用上文）：{answer.question or question}")
         click.echo(f"{'回答' if answer.found else '不回答'}，因为：{answer.reason or '-'}")
         click.echo("")
     click.echo(answer.text)

@@ -713,11 +713,12 @@ def focus(question: Any, chosen: frozenset[str] | None, chosen_label: str = "") 
       with the filter on 阳曲县) is not applied silently: the question is followed,
       and the notice says so.
     * A question read from the conversation is searched in its subject's interviews
-      (within the filter, when one is chosen), and the notice says how it was read.
+      (within the filter, when one is chosen). How it was read is ``Question.understood_as``
+      (``Answer.understood_as``), which every door shows once ("按上一问理解为：…"), so it
+      is not repeated in the notice.
     """
     typed = question.interview_ids
     subject = question.subject if question.continued else frozenset()
-    understood = UNDERSTOOD_AS.format(question.understood_as) if question.continued and question.understood_as else ""
     if chosen is not None:
         if typed and not (typed & chosen):
             label = chosen_label or "、".join(sorted(chosen))
@@ -725,16 +726,12 @@ def focus(question: Any, chosen: frozenset[str] | None, chosen_label: str = "") 
             return Focus(
                 frozenset(typed),
                 False,
-                "\n".join(
-                    x for x in (understood, f"问题问的是“{names}”，与筛选条件“{label}”不符，已按问题查找。") if x
-                ),
+                f"问题问的是“{names}”，与筛选条件“{label}”不符，已按问题查找。",
                 f"filter {label} contradicts {names} named in the question: followed the question",
             )
         if subject and subject & chosen:
-            return Focus(
-                frozenset(subject & chosen), True, understood, "subject of the conversation, within the filter"
-            )
+            return Focus(frozenset(subject & chosen), True, "", "subject of the conversation, within the filter")
         return Focus(frozenset(chosen), True, "", "the chosen filter")
     if subject:
-        return Focus(frozenset(subject), False, understood, "subject of the conversation")
+        return Focus(frozenset(subject), False, "", "subject of the conversation")
     return Focus(None)
