@@ -73,17 +73,18 @@ class CharTokenizer:
 
 
 def ask(text: str, passages: list[Passage], close: dict[str, float] | None = None, **question) -> object:
+    page = question.pop("page", None)  # the whole index, when more than the retrieved passages
     q = Question(
         original=text,
         text=text,
         truncated=False,
         entities=question.pop("entities", {}),
-        tokens=tuple(CharTokenizer().cut_for_search(text)),
+        tokens=question.pop("tokens", tuple(CharTokenizer().cut_for_search(text))),
         chinese_share=1.0,
         bare=text,
         **question,
     )
-    index = PageIndex(passages, close)
+    index = PageIndex(page or passages, close)
     result = SearchResult(q, passages, True, np.array([0.0, 1.0], dtype=np.float32))
     return compose_answer(result, index, CharTokenizer())
 
@@ -312,3 +313,34 @@ def test_a_caption_is_quoted_when_it_ranks_first_and_holds_the_answer():
     assert caption.kind == "caption"
     ans = ask("版面上提到的奥特莱斯项目都在哪儿？", [caption, passage("li-hui-p05", 1.95)], close={"奥特莱斯等": 0.9})
     assert ans.sentences[0].passage.id == "lu-junfeng-p01" and ans.short == "三给片区"
+
+
+def test_which_places_all_mention_a_topic_are_the_interviews_printing_it_in_a_retrieved_paragraph():
+    # 商圈 is printed in 迎泽, 杏花岭 and 万柏林 interviews only; 建设 in all six (it says nothing about who).
+    page = [passage(pid, 0.0) for pid in PARAGRAPHS]
+    top = [passage("yang-junmin-p07", 2.0), passage("li-hui-p05", 1.97), passage("li-wenquan-p02", 1.9)]
+    words = ("区县", "谈到", "商圈", "建设")  # as the word segmenter cuts the question
+    ans = ask("哪些区县都谈到了商圈建设？", top, tokens=words, page=page)
+    assert set(ans.short.split("、")) == {"迎泽区", "杏花岭区", "万柏林区"}
+    # One of them not retrieved: not certain, no direct answer.
+    assert ask("哪些区县都谈到了商圈建设？", top[:2], tokens=words, page=page).short is None
+
+
+def test_english_list_question_is_answered_only_by_the_one_enumeration_of_the_sentence():
+    only = ask_english("Which companies will Wanbolin rely on for equipment manufacturing?", "yang-junmin-p05")
+    assert only.short == "太重集团、中车、晋西集团、汾西重工"
+    two_lists = ask_english("Which scenic spots does Yingze want to link its tourism with?", "li-hui-p06")
+    assert two_lists.short is None
+
+
+def ask_english(text: str, pid: str) -> object:
+    q = Question(original=text, text=text, truncated=False, entities={}, tokens=tuple(text.lower().split()),
+                 chinese_share=0.0, bare=text)
+    passages = [passage(pid, 2.0)]
+    result = SearchResult(q, passages, True, np.array([0.0, 1.0], dtype=np.float32))
+    return compose_answer(result, PageIndex(passages, {"、": 0.5}), CharTokenizer())
+
+
+def test_a_list_question_without_a_certain_answer_quotes_the_enumerating_sentences_of_its_passage():
+    ans = ask("尖草坪区有哪些高校？", [passage("lu-junfeng-p03", 2.0)], close={"路网密集": 0.9})
+    assert ans.short is None and "中北大学、太原工业学院" in ans.text

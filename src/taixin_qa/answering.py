@@ -173,18 +173,23 @@ class _Ask:
         return out
 
 
-def _quote(c: _Candidate, rules: Answering, second: bool = False) -> str:
+def _quote(c: _Candidate, rules: Answering, second: bool = False, lists: bool = False) -> str:
     """The best sentence of a candidate, with the next one when it is only a heading-like lead,
     and (``second``) the runner-up when it scores about as well: without a direct answer the
-    reader gets both readings."""
+    reader gets both readings. With ``lists`` (a 哪些 question without a direct answer), the
+    passage's other sentences that enumerate (with 、) come along, best first, up to ``max_sentences``."""
     i = c.best
     keep = {i}
     if len(c.texts[i]) < rules.short_sentence_chars and i + 1 < len(c.texts):
         keep.add(i + 1)
+    order = sorted(range(len(c.texts)), key=lambda j: -c.scores[j])
     if second and len(c.texts) > 1:
-        order = sorted(range(len(c.texts)), key=lambda j: -c.scores[j])
         if c.scores[order[0]] - c.scores[order[1]] <= rules.second_sentence_margin:
             keep.add(order[1])
+    if lists:
+        for j in order:
+            if len(keep) < rules.max_sentences and "、" in c.texts[j]:
+                keep.add(j)
     return _balanced("".join(c.texts[j] for j in sorted(keep)))
 
 
@@ -275,7 +280,8 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer, set
         return Answer(text, [], False, question=q.text, notice=notice, reason=result.reason, understood_as=understood)
     ask = _Ask(result, index, q.text, question_type(q.text), tokenizer, rules)
     candidates = ask.candidates()
-    best = _answering_candidate(candidates, rules)
+    # 谁说…/哪个区…: the answer is a passage's attribution, so the best-ranked passage leads.
+    best = candidates[0] if ask.asks_attribution else _answering_candidate(candidates, rules)
     chosen = _other_speakers(ask, candidates, best)
     missing = _missing(ask)
     short = None
@@ -292,7 +298,8 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer, set
     passages = cited + [p for p in result.passages if p.id not in {c.id for c in cited}]
     sentences = []
     for c in chosen:
-        text = _quote(c, rules, second=short is None and c is chosen[0])
+        first = short is None and c is chosen[0]
+        text = _quote(c, rules, second=first, lists=first and ask.qtype == "list")
         n = 1 + next(i for i, p in enumerate(passages) if p.id == c.passage.id)
         sentences.append(AnswerSentence(text, c.passage, source=n, start=c.passage.text.find(text)))
     lines = [notice] if notice else []  # the notice says how a follow-up was understood
@@ -419,6 +426,52 @@ def _holders(ask: _Ask, plural: bool) -> list[_Candidate] | None:
     return group or None
 
 
+# Words that frame a 哪些区县/哪些书记 question rather than name its topic.
+_FRAME_WORDS = frozenset(
+    "区县 县区 地方 城区 书记 领导 谈到 提到 说到 讲到 谈及 提及 打算 计划 准备 提出 表示 强调 想要 都有 一起".split()
+)
+
+
+def _topic_parts(ask: _Ask) -> list[list[str]] | None:
+    """The question's topic words, each as the parts a paragraph must print: '商圈' -> ['商圈'];
+    '生态文旅' (printed whole in two interviews, as 生态…文旅 in a third) -> ['生态', '文旅'].
+    Words printed in every interview say nothing about who; None when a topic word is not on the
+    page even in parts (the question paraphrases) or no topic is left."""
+    paragraphs = [p for p in ask.index.passages if p.kind == "paragraph"]
+    everywhere = len({p.interview_id for p in paragraphs})
+    words = [t for t in ask.result.question.tokens if len(t) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", t)]
+    words = [t for t in words if t not in _FRAME_WORDS and not any(t != u and t in u for u in words)]
+    parts = []
+    for word in words:
+        need = [word[: len(word) // 2], word[len(word) // 2 :]] if len(word) >= 4 else [word]
+        holders = {p.interview_id for p in paragraphs if all(x in p.text for x in need)}
+        if not holders:
+            return None
+        if len(holders) < everywhere:
+            parts.append(need)
+    return parts or None
+
+
+def _mentioners(ask: _Ask) -> list[_Candidate] | None:
+    """哪些区县谈到了商圈建设？: the interviews that print the question's topic words in one paragraph,
+    when there are two or more and each has such a paragraph among the retrieved ones."""
+    parts = _topic_parts(ask)
+    if parts is None:
+        return None
+
+    def prints(p: Passage) -> bool:
+        return p.kind == "paragraph" and all(all(x in p.text for x in need) for need in parts)
+
+    mentioning = {p.interview_id for p in ask.index.passages if prints(p)}
+    group: list[_Candidate] = []
+    for p in ask.result.passages:
+        if prints(p) and p.interview_id not in {c.passage.interview_id for c in group}:
+            group.append(ask.candidate(p))
+    if len(mentioning) < 2 or {c.passage.interview_id for c in group} != mentioning:
+        return None
+    return group
+
+
 _MIN_PHRASE = 6
 _MAX_PHRASE_INTERVIEWS = 3
 
@@ -445,6 +498,8 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
     asks_speaker = ask.asks_attribution == "speaker"
     if ask.asks_attribution:
         group = _holders(ask, plural)
+        if group is None and plural:
+            group = _mentioners(ask)
         if group is not None:
             if plural and len(group) < 2:
                 return None, chosen
@@ -460,9 +515,9 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
     span = best.spans[best.best]
     if span is None or len(span.text) > rules.max_short_chars or span.fit < rules.bold_fit:
         return None, chosen
-    if q.chinese_share < 0.5 and span.kind != "number" and not (span.kind == "list" and span.fit >= 1.0):
-        # An English question's words cannot be matched against a list's context; only its
-        # numbers can ("1-, 3-, 5- and 10-year milestones" -> 一年见效、三年成形、五年成势、十年成城).
+    if q.chinese_share < 0.5 and span.kind not in ("number", "list"):
+        # An English question's words cannot be matched against the words around a name or a
+        # place; a list is certain only by its numbers or as the one enumeration of the sentence.
         return None, chosen
     return span.text, chosen
 

@@ -316,7 +316,14 @@ def _list(question: str, sentence: str) -> Span | None:
     best = max(candidates, key=score)
     quoted = sentence[best.start - 1 : best.start] in "“‘" if best.start else False
     fit = 1.0 if _follows(question, sentence, best) else (0.8 if quoted and overlap(best) >= 2 else 0.5)
+    if fit < 1.0 and _english(question) and len(candidates) == 1 and best.text.count("、") >= 2:
+        fit = 0.9  # an English question's words cannot be read against the list's context: one list of 3+ items
     return Span(best.text, best.start, "list", fit)
+
+
+def _english(question: str) -> bool:
+    letters = re.findall(r"[A-Za-z\u4e00-\u9fff]", question)
+    return bool(letters) and sum(c.isascii() for c in letters) > len(letters) / 2
 
 
 def _abbreviates(question: str, listed: str) -> bool:
