@@ -555,7 +555,7 @@ def test_a_full_stored_conversation_fits_the_request_limit():
     passages = [passage(text=long, id=f"pei-yaojun-p{n:02d}") for n in range(1, 11)]
     engine = FakeEngine(found_answer(*passages))
     chat = Chat(engine)
-    stored = {"v": 1, "turns": []}
+    stored: dict[str, Any] = {"v": 1, "turns": []}
     for i in range(MAX_TURNS + 5):
         stored = run(chat, f"第{i}个问题：" + "阳曲" * 500, stored, k=10)[-1][2]
     assert len(stored["turns"]) == MAX_TURNS
