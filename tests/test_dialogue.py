@@ -459,3 +459,20 @@ def test_focus_on_a_follow_up_against_the_filter_follows_the_question(parser):
     f = focus(parser.parse("那古交呢？", [INVEST]), frozenset({"pei-yaojun"}), "阳曲县")
     assert f.interviews == {"li-weiping"}
     assert "与筛选条件“阳曲县”不符" in f.notice
+
+
+@pytest.mark.parametrize(
+    "question,interviews",
+    [
+        ("谁提到了太钢？", {"lu-junfeng"}),
+        ("哪位书记要培育五大商圈？", {"li-wenquan"}),
+        ("谁说要当排头兵？", {"pei-yaojun"}),
+        ("太钢的股价是多少？", set()),
+        ("谁发明了风电？", set()),
+        ("阳曲县委书记是谁？", set()),
+    ],
+)
+def test_who_about_a_term_of_one_interview_looks_there(parser, question, interviews):
+    q = parser.parse(question, [INVEST])
+    assert q.points_to == interviews and not q.continued
+    assert focus(q, None).interviews == (interviews or None)

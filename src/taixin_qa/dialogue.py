@@ -47,6 +47,9 @@ if TYPE_CHECKING:
 
 _ATTRIBUTION = re.compile(r"[（(]([^，,（）()\s]{2,12})[，,][^（）()]{1,60}[）)]")
 _TAG = re.compile(r"<[^>]+>")
+_SAYS = re.compile(
+    r"提|谈|说|讲|表示|要|有|计划|打算|建|在|\b(?:mention\w*|sa(?:y|id|ys)|talk\w*|plan\w*|ha(?:s|ve))\b", re.IGNORECASE
+)
 _OTHERS = re.compile(r"还有|也|其他|其它|别的|另外|others?\b|else\b|also\b", re.IGNORECASE)
 # Only the last turns of a long chat are read again: a subject older than this is not "他".
 MAX_REPLAYED_TURNS = 8
@@ -374,6 +377,33 @@ class Dialogue:
                     continue
             out.append(w)
         return out
+
+    @cached_property
+    def one_interview_terms(self) -> dict[str, str]:
+        """Curated page terms (corpus/lexicon/words.txt: organisations, zones, projects, slogans)
+        that exactly one interview uses -> that interview: 太钢, 雄安新区, 五大商圈."""
+        out = {}
+        for word in self.lexicon.words:
+            w = normalize(word.text)
+            if len(w) < 2:
+                continue
+            users = {iv.id for iv in self.lexicon.corpus.interviews if any(w in p.text for p in iv.paragraphs)}
+            if len(users) == 1:
+                out[w] = users.pop()
+        return dict(sorted(out.items(), key=lambda kv: -len(kv[0])))
+
+    def who_about(self, text: str) -> frozenset[str]:
+        """For "谁提到了太钢？" / "哪个区有二电厂？" (who/which, a verb of saying or having, a term only one
+        interview uses): that interview. Empty for anything else ("太钢的股价是多少？", "谁发明了风电？")."""
+        if not (self._asks_who(text) and _SAYS.search(text)):
+            return frozenset()
+        found: set[str] = set()
+        rest = text
+        for term, interview in self.one_interview_terms.items():
+            if term in rest:
+                found.add(interview)
+                rest = rest.replace(term, " ")
+        return frozenset(found)
 
     def picks_out(self, words: Iterable[str]) -> frozenset[str]:
         """Interviews singled out by a word only one interview on the page uses (太钢, 大盂启动区, 三转三定)."""
@@ -734,4 +764,7 @@ def focus(question: Any, chosen: frozenset[str] | None, chosen_label: str = "") 
         return Focus(frozenset(chosen), True, "", "the chosen filter")
     if subject:
         return Focus(frozenset(subject), False, "", "subject of the conversation")
+    points_to: frozenset[str] = getattr(question, "points_to", frozenset())
+    if points_to:
+        return Focus(frozenset(points_to), False, "", "who/which about a term only these interviews use")
     return Focus(None)

@@ -52,6 +52,9 @@ class Question:
     understood_as: str | None = None  # the resolved question, to show, when continued
     content: tuple[str, ...] = ()  # the words of ``bare`` that say what it is about
     why: str = ""  # how the conversation was (or was not) used
+    # "谁提到了太钢？": a who/which question about a page term only one interview uses (太钢,
+    # 五大商圈, 排头兵): the interviews it can be about. The search looks there.
+    points_to: frozenset[str] = frozenset()
 
     @property
     def interview_ids(self) -> frozenset[str]:
@@ -167,6 +170,7 @@ class QueryParser:
                 intent=reading.intent if reading else None,
                 content=tuple(self.dialogue.content_words(text, entities)),
                 why=reading.why if reading else "",
+                points_to=self.dialogue.who_about(text) if not entities else frozenset(),
             )
         search = reading.search_text
         return Question(

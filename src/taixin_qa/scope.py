@@ -74,10 +74,6 @@ _GENERIC_EN = {
     "what",
     "whose",
 }
-_WHO = re.compile(r"谁|哪位|哪个区|哪个县|哪个市|哪些区|哪几位|哪个书记|\b(?:who|which)\b", re.IGNORECASE)
-_SAYS = re.compile(
-    r"提|谈|说|讲|表示|要|有|计划|打算|建|在|\b(?:mention\w*|sa(?:y|id|ys)|talk\w*|plan\w*|ha(?:s|ve))\b", re.IGNORECASE
-)
 _LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*")
 
 
@@ -180,22 +176,6 @@ class ScopeJudge:
                     keys.add(pinyin_key(to_pinyin(n)))
         return {k for k in keys if k}
 
-    @cached_property
-    def _one_interview_terms(self) -> tuple[str, ...]:
-        """Curated page terms (corpus/lexicon/words.txt: organisations, zones, projects, slogans)
-        that exactly one interview uses, longest first: 太钢, 雄安新区, 五大商圈."""
-        from taixin_qa.lexicon import Lexicon
-
-        out = []
-        for word in Lexicon.from_corpus(self.corpus).words:
-            w = word.text
-            if len(w) < 2:
-                continue
-            users = {iv.id for iv in self.corpus.interviews if any(w in p.text for p in iv.paragraphs)}
-            if len(users) == 1:
-                out.append(w)
-        return tuple(sorted(out, key=len, reverse=True))
-
     def follow_up_coverage(self, question: Question) -> float | None:
         """Share of a follow-up's own content words the page uses; None when it has none of its own."""
         words = [w for w in question.content if not w.isascii()]
@@ -253,11 +233,10 @@ class ScopeJudge:
         quoted = next((m for m in _QUOTED.findall(text) if len(m) >= 3 and m in self._page_text), None)
         if quoted:
             return ScopeDecision(True, f"quotes the page: “{quoted}”")
-        one_term = next((t for t in self._one_interview_terms if t in text), None)
-        if one_term and not question.continued and _WHO.search(text) and _SAYS.search(text):
+        if question.points_to and not question.continued:
             # "谁提到了太钢？": who/which said or has a thing only one interview speaks of; the answer
             # is that interview's speaker. ("太钢的股价是多少？", "谁发明了风电？" ask something else.)
-            return ScopeDecision(True, f"asks who/which about {one_term}, which only one interview speaks of")
+            return ScopeDecision(True, "asks who/which about a term only one interview speaks of")
         if question.continued and question.subject:
             coverage = self.follow_up_coverage(question)
             if coverage is not None:
