@@ -113,3 +113,17 @@ def test_structure_evaluation_set_is_answered_exactly(page):
         if not ok:
             wrong.append(row["id"])
     assert wrong == []
+
+
+def test_photo_questions_are_answered_from_the_captions_and_cited_to_them(page):
+    ans = page.answer("古交那篇专访配的图片是什么项目？")
+    assert ans.short == "古交风力发电项目"
+    [source] = ans.sources
+    assert source.id == "li-weiping-p09" and source.kind == "caption"
+    assert "供图" in ans.lines[0][0]  # the credit is shown with the caption
+    assert page.answer("版面上有哪些图片？").short is None and len(page.answer("版面上有哪些图片？").sources) == 3
+    none = page.answer("阳曲的图片")
+    assert none.short is None and none.missing == "版面上裴耀军专访没有配图片说明"
+    # Content questions that only mention a picture word stay with the search.
+    assert page.answer("谁要把市委的“作战图”变成本地的“施工图”？") is None
+    assert page.answer("古交风电项目的图片说明里写了哪个单位供图？") is None

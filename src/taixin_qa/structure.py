@@ -201,6 +201,16 @@ _POST_ASK = re.compile(
     re.I,
 )
 _COUNT = re.compile(r"几|多少|how many", re.I)
+_PICTURE = re.compile(r"图片说明|图片|照片|配图|相片")
+
+
+def _about_pictures(question: str, rest: str) -> bool:
+    """A question about an interview's photo: what is left besides the page words is the picture
+    word, 配 and at most one two-character word (古交那篇专访配的图片是什么项目 -> 项目)."""
+    if not _PICTURE.search(question):
+        return False
+    left = _PUNCT.sub("", _PICTURE.sub("", rest.replace("配", "")))
+    return len(left) <= 2
 _LIST = re.compile(r"哪些|哪几|都有谁|都是谁|有谁|分别|\bwhich\b", re.I)
 _PLACE_WORD = re.compile(
     r"区县|县区|县市区|地方|哪个区|哪些区|哪个县|哪些县|几个区|哪几个区|哪里|\b(?:districts|counties|places)\b", re.I
@@ -360,7 +370,7 @@ class PageStructure:
         else:
             for word in _FRAME_WORDS:
                 rest = rest.replace(word, "")
-            if _PUNCT.sub("", rest):
+            if _PUNCT.sub("", rest) and not _about_pictures(text, rest):
                 return None  # something besides names and page words: a question about the content
         return {
             "text": text,
@@ -381,6 +391,8 @@ class PageStructure:
         t = q["text"]
         subject = q["names"] | q["places"]
         one = [iv for iv in self.interviews if iv.id in subject]
+        if _PICTURE.search(t):
+            return self._pictures(one or list(self.interviews))
         if _PUBLISH.search(t) and _DATE_ASK.search(t):
             return self._publication()
         if _TITLE.search(t):
@@ -527,6 +539,22 @@ class PageStructure:
         short = "、".join(iv.speaker for iv in ivs) if ivs else None
         missing = None if ivs else f"版面上没有{date}接受专访的书记"
         return _answer("speakers_on_date", short, lines, missing)
+
+    def _pictures(self, ivs: list[Interview]) -> StructureAnswer:
+        """The photo captions printed with the interviews (and their credits), cited to the caption."""
+        lines = []
+        for iv in ivs:
+            for p in iv.paragraphs:
+                if p.kind == "caption":
+                    credit = p.credit if p.credit and p.credit.startswith(("(", "（")) else f"（{p.credit}）" if p.credit else ""
+                    lines.append((f"{iv.speaker}专访的图片说明：{p.text}{credit}", _paragraph_passage(iv, p.text)))
+        if not lines:
+            whose = f"{ivs[0].speaker}专访" if len(ivs) == 1 else "这些专访"
+            source = header_passage(ivs[0], "subtitle") if len(ivs) == 1 else None
+            line = ((f"{whose}没有配图片说明", source),)
+            return _answer("pictures", None, line, f"版面上{whose}没有配图片说明")
+        captions = [p.text for iv in ivs for p in iv.paragraphs if p.kind == "caption"]
+        return _answer("pictures", captions[0].rstrip("。") if len(captions) == 1 else None, lines)
 
     def _publication(self) -> StructureAnswer:
         note = ""
