@@ -31,8 +31,14 @@ print(json.dumps({"found": ans.found, "text": ans.text, "corpus": str(paths.corp
 
 
 def pip(python: Path, *args: str, cwd: Path) -> None:
+    # --no-compile: byte-compiling torch, gradio and the rest took more than half of this test (measured:
+    # 116 s of CPU with it, 48 s without); the interpreter compiles what the one question imports.
     proc = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", *args], cwd=cwd, capture_output=True, text=True, timeout=1200
+        [str(python), "-m", "pip", "install", "--quiet", "--no-compile", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=1200,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
 
