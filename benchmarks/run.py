@@ -2,7 +2,7 @@
 """Performance benchmarks of taixin-qa, in one command.
 
     python benchmarks/run.py                  # full run (~10-15 min on 2 cores)
-    python benchmarks/run.py --quick          # smoke run (< 60 s): tiny sizes, few repeats
+    python benchmarks/run.py --quick          # smoke run: tiny sizes, few repeats (about 1 min of CPU)
     python benchmarks/run.py --only latency,scale --out /tmp/r.json
 
 Each section is a module in benchmarks/sections/ (listed, in order, in sections.SECTIONS); its numbers
@@ -28,7 +28,7 @@ from common import BENCH, Context, ExternalLoad, load_avg, log, machine_info, pc
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="tiny sizes and few repeats (< 60 s), for a smoke test")
+    ap.add_argument("--quick", action="store_true", help="tiny sizes and few repeats (about 1 min of CPU), for a smoke test")
     ap.add_argument("--only", default=None, help=f"comma-separated subset of {','.join(sections.SECTIONS)}")
     ap.add_argument(
         "--store", default="faiss", help="the store the engine sections use: faiss (default) or milvus[:PATH or URI]"
