@@ -28,7 +28,9 @@ from common import BENCH, Context, ExternalLoad, load_avg, log, machine_info, pc
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="tiny sizes and few repeats (about 1 min of CPU), for a smoke test")
+    ap.add_argument(
+        "--quick", action="store_true", help="tiny sizes and few repeats (about 1 min of CPU), for a smoke test"
+    )
     ap.add_argument("--only", default=None, help=f"comma-separated subset of {','.join(sections.SECTIONS)}")
     ap.add_argument(
         "--store", default="faiss", help="the store the engine sections use: faiss (default) or milvus[:PATH or URI]"
