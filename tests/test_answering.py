@@ -344,3 +344,23 @@ def ask_english(text: str, pid: str) -> object:
 def test_a_list_question_without_a_certain_answer_quotes_the_enumerating_sentences_of_its_passage():
     ans = ask("尖草坪区有哪些高校？", [passage("lu-junfeng-p03", 2.0)], close={"路网密集": 0.9})
     assert ans.short is None and "中北大学、太原工业学院" in ans.text
+
+
+def test_which_aspects_question_answered_by_a_numbered_point_quotes_the_whole_series_in_order():
+    gujiao = {"李卫平": frozenset({"li-weiping"}), "古交": frozenset({"li-weiping"})}
+    points = [passage(f"li-weiping-p0{n}", 2.0 - n / 100) for n in (5, 3, 4, 6)]
+    ans = ask("李卫平讲了古交哪几方面的产业打算？", points, close={"三是": 0.9}, entities=gujiao)
+    assert [s.text[:2] for s in ans.sentences] == ["一是", "二是", "三是", "四是"]
+    assert [s.source for s in ans.sentences] == [1, 2, 3, 4]
+
+
+def test_the_speaker_name_in_a_sentence_does_not_make_it_the_answer():
+    # Both sentences are equally close; only one says something about 产业, the other repeats the names.
+    gujiao = {"李卫平": frozenset({"li-weiping"}), "古交": frozenset({"li-weiping"})}
+    ans = ask(
+        "李卫平谈古交的产业怎么转型？",
+        [passage("li-weiping-p02", 2.0), passage("li-weiping-p03", 2.0)],
+        close={"当前古交发展": 0.5, "一是加快": 0.5},
+        entities=gujiao,
+    )
+    assert ans.sentences[0].passage.id == "li-weiping-p03"

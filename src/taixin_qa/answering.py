@@ -123,6 +123,14 @@ class _Ask:
         return ""
 
     @cached_property
+    def content_tokens(self) -> set[str]:
+        """The question's words less the names and places it was filtered by: that a sentence
+        repeats the speaker's name says nothing about whether it answers."""
+        q = self.result.question
+        named = [surface for surface in q.entities if len(surface) >= 2]
+        return {t for t in q.tokens if not any(t in surface or surface in t for surface in named)}
+
+    @cached_property
     def best_sentence_cosine(self) -> float:
         """The best cosine of any sentence of the top passages: what a passage without sentence rows
         (a caption) is matched with, so that it is chosen by its rank and its words, like the others."""
@@ -137,7 +145,7 @@ class _Ask:
     def candidate(self, p: Passage) -> _Candidate:
         """Every sentence of passage ``p``, scored: its own match, the passage's rank, and the answer it holds."""
         rules, top = self.rules, self.result.passages[0]
-        tokens = set(self.result.question.tokens)
+        tokens = self.content_tokens
         qvec = self.result.query_vector
         row = self.index.row_of.get(p.id)
         ids = self.index.sentences_of(row) if row is not None else np.array([], dtype=np.int64)
@@ -283,6 +291,7 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer, set
     # 谁说…/哪个区…: the answer is a passage's attribution, so the best-ranked passage leads.
     best = candidates[0] if ask.asks_attribution else _answering_candidate(candidates, rules)
     chosen = _other_speakers(ask, candidates, best)
+    chosen = _ordinal_points(ask, best) or chosen
     missing = _missing(ask)
     short = None
     if not missing:
@@ -318,6 +327,30 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer, set
         understood_as=understood,
         reason=result.reason,
     )
+
+
+_ORDINAL = re.compile(r"^(?:[一二三四五六七八九十])是")
+_ASKS_ASPECTS = re.compile(r"哪几方面|哪些方面|哪几个方面|几个方面|哪几点|哪些点")
+
+
+def _ordinal_points(ask: _Ask, best: _Candidate) -> list[_Candidate] | None:
+    """哪几方面…？ answered by a point of a numbered series (一是…二是…三是…): every point of that
+    series, in order, each quoted by its first sentence; None otherwise."""
+    if not _ASKS_ASPECTS.search(ask.question) or not _ORDINAL.match(best.texts[best.best]):
+        return None
+    series = sorted(
+        (
+            p
+            for p in ask.index.passages
+            if p.interview_id == best.passage.interview_id and p.kind == "paragraph" and _ORDINAL.match(p.text)
+        ),
+        key=lambda p: "一二三四五六七八九十".index(p.text[0]),
+    )
+    points = []
+    for p in series:
+        c = ask.candidate(p)
+        points.append(_Candidate(c.passage, c.texts, c.scores, c.spans, best=0))
+    return points if len(points) >= 2 else None
 
 
 def _other_speakers(ask: _Ask, candidates: list[_Candidate], best: _Candidate) -> list[_Candidate]:
