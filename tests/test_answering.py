@@ -250,6 +250,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "转思想、转作风、转产业",
         ),  # “三转”: three items, each with 转
         (
+            "How many working teams has Jiancaoping set up?",
+            "形成一套完整的工作机制，组建“征地拆迁、招商引资、要素保障、营商环境、服务企业”5支队伍，努力为产业落地创造条件。",
+            "5支队伍",
+        ),  # the one count of the sentence
+        (
             "What are the 1-, 3-, 5- and 10-year milestones for the zone?",
             "努力实现太忻经济区建设“一年见效、三年成形、五年成势、十年成城”。",
             "一年见效、三年成形、五年成势、十年成城",
@@ -275,6 +280,7 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ("太原哪个城区跟北边的邻市挨得最近？", "杏花岭区作为太原中心城区，具有重要的战略位置。"),  # 2-char anchor only
         ("古交“三化”具体指什么？", "以“转思想、转作风、转产业”为行动目标。"),  # the items do not hold 化
         ("What are the 1- and 3-year goals?", "努力实现“一年见效、三年成形、五年成势、十年成城”。"),  # 2 numbers, 4 items
+        ("How many buildings will Yingze use?", "整合10座存量楼宇，引进5家企业总部。"),  # two counts: which one?
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):

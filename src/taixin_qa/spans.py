@@ -168,6 +168,8 @@ def _number(question: str, sentence: str) -> Span | None:
         wanted = m.group(1)
     area = re.search(r"占地|面积|多大|how big|how large|area", question, re.I)
     money = re.search(r"投资|资金|金额|多少钱|亿|万元|invest|money|fund", question, re.I)
+    if re.search(r"\bhow many\b", question, re.I) and not money:
+        return _english_count(sentence)
     for hit in _NUMBER.finditer(sentence):
         token = hit.group(0)
         if not re.search(r"\d", token) and wanted is None:
@@ -183,6 +185,17 @@ def _number(question: str, sentence: str) -> Span | None:
         end = _extend_noun(sentence, hit.end()) if token[-1] in _MEASURE else hit.end()
         return Span(sentence[hit.start() : end], hit.start(), "number", fit)
     return None
+
+
+def _english_count(sentence: str) -> Span | None:
+    """'How many working teams…?': a count printed with its measure word ('5支队伍'), certain only
+    when it is the one count of the sentence (the English words cannot be matched to the noun)."""
+    hits = [h for h in _NUMBER.finditer(sentence) if h.group(0)[-1] in _MEASURE and re.search(r"\d", h.group(0))]
+    if not hits:
+        return None
+    hit = hits[0]
+    end = _extend_noun(sentence, hit.end())
+    return Span(sentence[hit.start() : end], hit.start(), "number", 0.9 if len(hits) == 1 else 0.5)
 
 
 def _counts(question: str, sentence: str) -> Span | None:
