@@ -250,6 +250,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "转思想、转作风、转产业",
         ),  # “三转”: three items, each with 转
         (
+            "阳曲县的发展目标是什么？",
+            "古老的阳曲将勇担时代使命，努力实现太忻经济区建设“一年见效、三年成形、五年成势、十年成城”。",
+            "一年见效、三年成形、五年成势、十年成城",
+        ),  # a goal is what is to be achieved (实现)
+        (
             "How many working teams has Jiancaoping set up?",
             "形成一套完整的工作机制，组建“征地拆迁、招商引资、要素保障、营商环境、服务企业”5支队伍，努力为产业落地创造条件。",
             "5支队伍",

@@ -304,6 +304,9 @@ def _follows(question: str, sentence: str, span: Span) -> bool:
         return True  # "高校和科研院所" listed as "中北大学、太原工业学院…"
     if _abbreviates(question, span.text) or _numbers_match(question, span.text):
         return True
+    before = re.split(r"[，。；：！？]", sentence[max(0, span.start - 14) : span.start])[-1]
+    if re.search(r"目标|goals?\b|targets?\b", question, re.I) and re.search(r"实现|目标", before):
+        return True  # a goal is what is to be achieved: "努力实现…“一年见效、三年成形…”"
     items = span.text.count("、") + 1
     counted = re.search(rf"([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|步|支)", question)
     if counted and _count_value(counted.group(1)) == items:
