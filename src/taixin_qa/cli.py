@@ -173,8 +173,8 @@ def corpus() -> None:
 @click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None)
 def corpus_check(corpus_dir: Path | None) -> None:
     """Prove every character of the page is in the corpus exactly once, and nothing else is."""
-    from taixin_qa.settings import Paths
     from taixin_qa.integrity import check_corpus
+    from taixin_qa.settings import Paths
 
     report = check_corpus(corpus_dir or Paths.from_env().corpus)
     click.echo(report.summary())
