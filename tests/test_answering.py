@@ -284,7 +284,7 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ("迎泽区规划的金融核心集聚区占地多少？", "力争起步第一步一年完成300亿元投资。"),  # money is not an area
         ("太原哪个城区跟北边的邻市挨得最近？", "杏花岭区作为太原中心城区，具有重要的战略位置。"),  # 2-char anchor only
         ("古交“三化”具体指什么？", "以“转思想、转作风、转产业”为行动目标。"),  # the items do not hold 化
-        ("What are the 1- and 3-year goals?", "努力实现“一年见效、三年成形、五年成势、十年成城”。"),  # 2 numbers, 4 items
+        ("What are the 1- and 3-year steps?", "做到“一年见效、三年成形、五年成势、十年成城”。"),  # 2 numbers, 4 items
         ("How many buildings will Yingze use?", "整合10座存量楼宇，引进5家企业总部。"),  # two counts: which one?
     ],
 )
