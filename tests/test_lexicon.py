@@ -59,3 +59,10 @@ def test_traditional_chinese_is_simplified_and_english_is_recognised():
     assert to_simplified("陽曲縣的發展目標是什麼？") == "阳曲县的发展目标是什么？"
     assert cjk_ratio("Who is the party secretary of Yangqu?") == 0.0
     assert cjk_ratio("阳曲县的目标") == 1.0
+
+
+def test_a_chinese_alias_from_aliases_yaml_names_its_interview(corpus_copy):
+    (corpus_copy / "lexicon" / "aliases.yaml").write_text("pei-yaojun: [盂城北门, Yangqu County]\n", encoding="utf-8")
+    lexicon = Lexicon.from_corpus(load_corpus(corpus_copy))
+    assert lexicon.find_entities("盂城北门的发展目标是什么？") == {"盂城北门": {"pei-yaojun"}}
+    assert lexicon.find_entities("What is Yangqu County aiming for?")["yangqucounty"] == {"pei-yaojun"}

@@ -129,7 +129,8 @@ class Lexicon:
             forms = {iv.speaker}
             for district in iv.districts:
                 forms.update(short_place_names(district))
-            forms.update(a for a in (*iv.district_aliases, *iv.speaker_aliases) if not a.isascii())
+            aliases = (*iv.district_aliases, *iv.speaker_aliases, *self.extra_aliases.get(iv.id, []))
+            forms.update(a for a in aliases if not a.isascii())
             for form in forms:
                 table.setdefault(form, set()).add(iv.id)
         return table
@@ -143,7 +144,7 @@ class Lexicon:
             for district in iv.districts:
                 forms.update(to_pinyin(n) for n in short_place_names(district))
             forms.update(a for a in (*iv.district_aliases, *iv.speaker_aliases) if a.isascii())
-            forms.update(self.extra_aliases.get(iv.id, []))
+            forms.update(a for a in self.extra_aliases.get(iv.id, []) if a.isascii())
             for form in forms:
                 key = pinyin_key(form)
                 if len(key) >= 4:
