@@ -159,7 +159,7 @@ class _Ask:
         scores, spans = [], []
         for text, sim in zip(texts, sims):
             words = set(self.tokenizer.cut_for_search(text))
-            overlap = len(words & tokens) / max(1, len(tokens))
+            overlap = len(words & tokens) / max(1, len(self.result.question.tokens))
             span = find_span(self.question, text, self.qtype)
             score = sim + rules.lexical_weight * overlap + rules.passage_weight * (p.score - top.score)
             if span is not None and not self.asks_attribution:
