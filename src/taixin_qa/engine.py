@@ -21,19 +21,21 @@ import numpy as np
 
 from taixin_qa.answering import compose_answer, compose_structure_answer
 from taixin_qa.build import ReadOnlyIndexError, build_index, plan
-from taixin_qa.chunking import Passage
+from taixin_qa.chunking import Passage, make_chunks
 from taixin_qa.corpus import Corpus, load_corpus
-from taixin_qa.dialogue import focus
+from taixin_qa.dialogue import Focus, focus
 from taixin_qa.encoders import Encoder, has_sparse, load_encoder, model_id_for, sparse_dim_for
 from taixin_qa.errors import TaixinError
-from taixin_qa.fusion import STRATEGIES, baseline_answerable, fuse
+from taixin_qa.fusion import STRATEGIES, Signals, baseline_answerable, fuse
 from taixin_qa.index import Index, SparseQuery
 from taixin_qa.lexicon import Lexicon
-from taixin_qa.query import QueryParser
+from taixin_qa.query import QueryParser, Question
 from taixin_qa.results import Answer, SearchResult
 from taixin_qa.scope import ScopeJudge
 from taixin_qa.settings import SETTINGS, Paths, Runtime, Settings
 from taixin_qa.store import MANIFEST, manifest_stamp
+from taixin_qa.stores import Filters, Store, open_store
+from taixin_qa.stores.view import candidate_view
 from taixin_qa.structure import PageStructure
 from taixin_qa.tokenization import Tokenizer
 
@@ -58,13 +60,14 @@ class Knowledge:
     lexicon: Lexicon
     tokenizer: Tokenizer
     parser: QueryParser
+    structure: PageStructure
 
     @classmethod
     def load(cls, corpus_dir: Path) -> Knowledge:
         corpus = load_corpus(corpus_dir)
         lexicon = Lexicon.from_corpus(corpus)
         tokenizer = Tokenizer(lexicon)
-        return cls(corpus, lexicon, tokenizer, QueryParser(lexicon, tokenizer))
+        return cls(corpus, lexicon, tokenizer, QueryParser(lexicon, tokenizer), PageStructure(corpus))
 
 
 class Engine:
@@ -73,12 +76,16 @@ class Engine:
     ``model`` is a model spec (see :func:`taixin_qa.encoders.load_encoder`);
     ``encoder`` passes a ready encoder instead (tests use a fake one). With
     ``auto_build`` a missing, damaged or stale index is rebuilt on first use,
-    with a message on stderr; without it such an index is an error.
+    with a message on stderr; without it such an index is an error. ``store``
+    (``milvus:./file.db``, ``milvus://host:19530`` or a store object) takes
+    candidates from that store instead of the index in ``index_dir``; it is
+    filled with ``taixin-qa build --store``.
     """
 
     def __init__(self, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None,
                  model: str | None = None, *, encoder: Encoder | None = None, auto_build: bool = True,
-                 strategy: str = "hybrid", progress: bool = True, settings: Settings = SETTINGS):
+                 strategy: str = "hybrid", progress: bool = True, settings: Settings = SETTINGS,
+                 store: str | Store | None = None):
         if strategy not in STRATEGIES:
             raise TaixinError(f"Unknown strategy {strategy!r}. Choose one of: {', '.join(STRATEGIES)}.")
         paths = Paths.from_env() if corpus_dir is None or index_dir is None else None
@@ -90,6 +97,7 @@ class Engine:
         self.progress = progress
         self.settings = settings
         self._encoder = encoder
+        self.store: Store | None = open_store(store) if isinstance(store, str) or store is None else store
         self._index: Index | None = None
         self._rejected: tuple[int, int, int] | None = None  # stamp of a manifest that failed to load
         self._judge: tuple[Index, ScopeJudge] | None = None
@@ -260,34 +268,44 @@ class Engine:
             ids &= self.resolve("district", district)
         return frozenset(ids)
 
+    def _signals(self, q: Question, vectors: QueryVectors, where: Focus) -> tuple[Index, Signals]:
+        """The index to rank over and every channel's scores: the whole index, or a store's candidates."""
+        if self.store is None:
+            index = self.index
+            if vectors.dense.shape[-1] != index.manifest.dim:
+                raise TaixinError(f"The index holds {index.manifest.dim}-dimensional vectors; the model gives "
+                                  f"{vectors.dense.shape[-1]}. Run `taixin-qa build`.")
+            return index, index.signals(q, vectors.dense, vectors.sparse)
+        view = candidate_view(self.store, q, vectors.dense, vectors.sparse, Filters(where.interviews),
+                              self.settings)
+        return view.index, view.signals()
+
     def search(self, question: object, k: int | None = None, speaker: str | None = None,
                district: str | None = None, history: History | None = None,
                strategy: str | None = None) -> SearchResult:
         """Rank passages for a question; ``answerable`` is False when the page does not cover it."""
-        self.reload_if_changed()
-        index = self.index
+        if self.store is None:
+            self.reload_if_changed()
         q = self.parser.parse(question, history)
         notice = f"问题过长，只按前 {self.settings.search.max_question_chars} 个字检索。" if q.truncated else ""
-        if q.is_empty or not index.passages:
-            return SearchResult(q, [], False, None, notice, index=index)
-        k = max(1, min(int(k or self.settings.search.default_k), len(index.passages)))
+        if q.is_empty:
+            return SearchResult(q, [], False, None, notice, index=self._index)
         strategy = strategy or self.strategy
         # Only the hybrid ranking reads the learned-sparse channel.
-        vectors = self.encode_question(q.text, sparse=strategy == "hybrid" and index.has_sparse)
-        if vectors.dense.shape[-1] != index.manifest.dim:
-            raise TaixinError(f"The index holds {index.manifest.dim}-dimensional vectors; the model gives "
-                              f"{vectors.dense.shape[-1]}. Run `taixin-qa build`.")
-        signals = index.signals(q, vectors.dense, vectors.sparse)
-        scores = fuse(signals, strategy, self.settings)
+        vectors = self.encode_question(q.text, sparse=strategy == "hybrid")
         # Where to look: the conversation's subject, the user's filter, or (when the filter
         # contradicts a place the question names) the question's own place (dialogue.focus).
         where = focus(q, self._chosen(speaker, district), speaker or district or "")
+        index, signals = self._signals(q, vectors, where)
+        if not index.passages:
+            return SearchResult(q, [], False, None, notice, "no passage", index=index)
+        scores = fuse(signals, strategy, self.settings)
         rows = index.rows_of_interviews(where.interviews) if where.interviews is not None else None
         if rows is not None:
             mask = np.full(len(scores), -np.inf)
             mask[rows] = 0.0
             scores = scores + mask
-        top = _top_k(scores, k)
+        top = _top_k(scores, max(1, min(int(k or self.settings.search.default_k), len(index.passages))))
         passages = [index.passages[i].with_score(scores[i]) for i in top if np.isfinite(scores[i])]
         if strategy == "hybrid":
             decision = self._judge_for(index).judge(q, signals, passages, filtered=where.chosen, rows=rows)
@@ -322,28 +340,21 @@ class Engine:
         # not on the page is not one of them and stays with the search (and its refusal).
         q = result.question
         if not q.is_empty:
-            found = self.page_structure.answer(q.understood_as if q.continued and q.understood_as else q.text)
+            found = self._knowledge.structure.answer(q.understood_as if q.continued and q.understood_as else q.text)
             if found is not None:
                 return compose_structure_answer(found, q.text, q.understood_as if q.continued else None,
                                                 notice=result.notice)
-        # The same index the passages came from, even if a swap happened since.
-        ans = compose_answer(result, result.index or self.index, self.tokenizer, self.settings)
+        ans = compose_answer(result, result.index, self.tokenizer, self.settings)
         if result.question.continued and ans.understood_as is None:
             ans.understood_as = result.question.understood_as
         return ans
 
-    @property
-    def page_structure(self) -> PageStructure:
-        """The page's headers, for questions about the page itself (see :mod:`taixin_qa.structure`)."""
-        corpus = self.corpus
-        cached = getattr(self, "_page_structure", None)
-        if cached is None or cached.corpus is not corpus:
-            cached = self._page_structure = PageStructure(corpus)
-        return cached
-
     def passages(self) -> list[Passage]:
-        """Every passage in the index, in corpus order."""
-        return list(self.index.passages)
+        """Every passage in the index (or the store), in corpus order."""
+        if self.store is None:
+            return list(self.index.passages)
+        ids = [c.passage.id for c in make_chunks(self.corpus)]
+        return [r.passage for r in self.store.fetch(ids)]
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -363,5 +374,6 @@ def default_engine() -> Engine:
     if _default is None:
         with _default_lock:
             if _default is None:
-                _default = Engine(model=Runtime.from_env().model)
+                runtime = Runtime.from_env()
+                _default = Engine(model=runtime.model, store=runtime.store)
     return _default
