@@ -167,25 +167,16 @@ def test_chat_completion_streams_server_sent_events(client):
 # -- the real server -------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def server():
-    from _web_server import start_app
-
-    app = start_app()
-    yield app
-    app.stop()
-
-
 @pytest.mark.slow
-def test_api_ask_answers_with_the_speaker(server):
+def test_api_ask_answers_with_the_speaker(app_server):
     import httpx
 
-    r = httpx.post(server.url + "api/ask", json={"question": "阳曲县的发展目标是什么？"}, timeout=60)
+    r = httpx.post(app_server.url + "api/ask", json={"question": "阳曲县的发展目标是什么？"}, timeout=60)
     assert r.status_code == 200
     body = r.json()
     assert body["found"] and body["sentences"][0]["speaker"] == "裴耀军" and body["text"]
     r = httpx.post(
-        server.url + "api/ask",
+        app_server.url + "api/ask",
         json={"question": "那古交呢？", "history": ["万柏林区第一年计划完成多少投资？"]},
         timeout=60,
     )
@@ -193,19 +184,19 @@ def test_api_ask_answers_with_the_speaker(server):
 
 
 @pytest.mark.slow
-def test_markup_only_questions_get_no_answer(server):
+def test_markup_only_questions_get_no_answer(app_server):
     import httpx
 
     for question in ('<a href="javascript:alert(1)">click</a>', "$$\\href{javascript:alert(1)}{x}$$"):
-        body = httpx.post(server.url + "api/ask", json={"question": question}, timeout=60).json()
+        body = httpx.post(app_server.url + "api/ask", json={"question": question}, timeout=60).json()
         assert body["found"] is False and body["passages"] == [], question
 
 
 @pytest.mark.slow
-def test_openai_client_round_trip_and_streaming(server):
+def test_openai_client_round_trip_and_streaming(app_server):
     from openai import OpenAI
 
-    client = OpenAI(base_url=server.url + "v1", api_key="not-needed", max_retries=0, timeout=60)
+    client = OpenAI(base_url=app_server.url + "v1", api_key="not-needed", max_retries=0, timeout=60)
     assert [m.id for m in client.models.list()] == ["taixin-qa"]
     reply = client.chat.completions.create(
         model="taixin-qa", messages=[{"role": "user", "content": "万柏林区第一年计划完成多少投资？"}]
@@ -227,15 +218,15 @@ def test_openai_client_round_trip_and_streaming(server):
 
 
 @pytest.mark.slow
-def test_a_300_mb_post_does_not_grow_the_server(server):
+def test_a_300_mb_post_does_not_grow_the_server(app_server):
     """Issue 15: the server read any POST whole (504 MB -> 1.9 GB RSS). Now it stops at the limit."""
     import psutil
 
-    proc = psutil.Process(server.proc.pid)
+    proc = psutil.Process(app_server.proc.pid)
     before = proc.memory_info().rss
     sent = 0
     for path, declare in (("/api/ask", True), ("/api/ask", False), ("/nowhere", True)):
-        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as s:
+        with socket.create_connection(("127.0.0.1", app_server.port), timeout=30) as s:
             head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             head += "Content-Length: 314572800\r\n\r\n" if declare else "Transfer-Encoding: chunked\r\n\r\n"
             s.sendall(head.encode())

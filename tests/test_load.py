@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from _web_server import start_app
 from helpers import BAD_QUESTIONS
 
 QUESTIONS = [
@@ -26,18 +25,11 @@ QUESTIONS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def server():
-    app = start_app()
-    yield app
-    app.stop()
-
-
 @pytest.mark.slow
-def test_bad_questions_through_the_api_get_an_answer_not_an_error(server):
+def test_bad_questions_through_the_api_get_an_answer_not_an_error(app_server):
     from gradio_client import Client
 
-    client = Client(server.url, verbose=False)
+    client = Client(app_server.url, verbose=False)
     for question in BAD_QUESTIONS:
         if any(0xD800 <= ord(ch) <= 0xDFFF for ch in question):
             continue  # no UTF-8 client can send a lone surrogate; see the raw-JSON test below
@@ -45,14 +37,14 @@ def test_bad_questions_through_the_api_get_an_answer_not_an_error(server):
         assert isinstance(result["text"], str) and result["text"].strip(), repr(question[:20])
         if not result["found"]:
             assert result["passages"] == []
-    assert "Traceback" not in server.log
+    assert "Traceback" not in app_server.log
 
 
 @pytest.mark.slow
-def test_bad_questions_through_the_json_api_get_an_answer_not_an_error(server):
+def test_bad_questions_through_the_json_api_get_an_answer_not_an_error(app_server):
     import httpx
 
-    with httpx.Client(base_url=server.url, timeout=120) as http:
+    with httpx.Client(base_url=app_server.url, timeout=120) as http:
         for question in BAD_QUESTIONS:
             body = json.dumps({"question": question}, ensure_ascii=True)  # lone surrogates travel as escapes
             r = http.post("api/ask", content=body, headers={"Content-Type": "application/json"})
@@ -61,17 +53,17 @@ def test_bad_questions_through_the_json_api_get_an_answer_not_an_error(server):
                 assert r.json()["text"].strip(), repr(question[:20])
             else:
                 assert r.json()["error"]["message"]
-    assert "Traceback" not in server.log
+    assert "Traceback" not in app_server.log
 
 
 @pytest.mark.slow
-def test_fifty_concurrent_chat_requests_are_all_answered_correctly(server):
+def test_fifty_concurrent_chat_requests_are_all_answered_correctly(app_server):
     from gradio_client import Client
 
     # One client per simulated user, made beforehand: the load is the questions,
     # not 50 simultaneous downloads of the page's configuration.
     # A generous timeout: on two shared cores the join itself can take longer than httpx's default 5 s.
-    clients = [Client(server.url, verbose=False, httpx_kwargs={"timeout": 120}) for _ in range(50)]
+    clients = [Client(app_server.url, verbose=False, httpx_kwargs={"timeout": 120}) for _ in range(50)]
 
     def one(i: int) -> tuple[float, str, str]:
         question, speaker = QUESTIONS[i % len(QUESTIONS)]
@@ -95,12 +87,12 @@ def test_fifty_concurrent_chat_requests_are_all_answered_correctly(server):
 
 
 @pytest.mark.slow
-def test_lone_surrogates_sent_as_json_escapes_are_answered(server):
+def test_lone_surrogates_sent_as_json_escapes_are_answered(app_server):
     """A browser's JSON.stringify can send "\\ud800"; the server must still answer."""
     import httpx
 
     body = '{"data": ["\\ud800阳曲县的发展目标\\udfff", [], 5, null, null]}'
-    with httpx.Client(base_url=server.url, timeout=60) as http:
+    with httpx.Client(base_url=app_server.url, timeout=60) as http:
         start = http.post("gradio_api/call/ask", content=body, headers={"Content-Type": "application/json"})
         assert start.status_code == 200, start.text
         event_id = start.json()["event_id"]
@@ -111,14 +103,14 @@ def test_lone_surrogates_sent_as_json_escapes_are_answered(server):
 
 
 @pytest.mark.slow
-def test_fifty_concurrent_json_requests_are_all_answered_correctly(server):
+def test_fifty_concurrent_json_requests_are_all_answered_correctly(app_server):
     import httpx
 
     def one(i: int) -> tuple[float, str, str]:
         question, speaker = QUESTIONS[i % len(QUESTIONS)]
         start = time.perf_counter()
         r = httpx.post(
-            server.url + "api/ask", json={"question": f"{question}{'？' * (i // len(QUESTIONS))}"}, timeout=300
+            app_server.url + "api/ask", json={"question": f"{question}{'？' * (i // len(QUESTIONS))}"}, timeout=300
         )
         body = r.json()
         return time.perf_counter() - start, speaker, body["sentences"][0]["speaker"] if body["found"] else ""

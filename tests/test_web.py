@@ -480,7 +480,8 @@ def gradio_temp(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def app_server(gradio_temp):
+def temp_server(gradio_temp):
+    """``python app.py`` with Gradio's temporary folder where the test can see it."""
     from _web_server import start_app
 
     server = start_app(env={"GRADIO_TEMP_DIR": str(gradio_temp)})
@@ -498,50 +499,50 @@ def _post(url: str, data: bytes, content_type: str = "application/json") -> int:
 
 
 @pytest.mark.slow
-def test_app_py_serves_on_localhost_only(app_server):
+def test_app_py_serves_on_localhost_only(temp_server):
     import psutil
 
-    assert f"http://127.0.0.1:{app_server.port}" in app_server.log
+    assert f"http://127.0.0.1:{temp_server.port}" in temp_server.log
     listening = {
         c.laddr.ip
-        for c in psutil.Process(app_server.proc.pid).net_connections(kind="inet")
-        if c.status == psutil.CONN_LISTEN and c.laddr.port == app_server.port
+        for c in psutil.Process(temp_server.proc.pid).net_connections(kind="inet")
+        if c.status == psutil.CONN_LISTEN and c.laddr.port == temp_server.port
     }
     assert listening == {"127.0.0.1"}
 
 
 @pytest.mark.slow
-def test_page_is_chinese_and_previews_as_the_app(app_server):
-    with urllib.request.urlopen(app_server.url, timeout=30) as r:
+def test_page_is_chinese_and_previews_as_the_app(temp_server):
+    with urllib.request.urlopen(temp_server.url, timeout=30) as r:
         page = r.read().decode("utf-8")
     assert 'lang="zh-CN"' in page and 'content="Gradio"' not in page and "太忻经济区" in page
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("route", ["gradio_api/upload", "gradio_api/process_recording"])
-def test_uploads_are_refused(app_server, route):
-    assert _post(app_server.url + route, b"--x--\r\n", "multipart/form-data; boundary=x") == 403
+def test_uploads_are_refused(temp_server, route):
+    assert _post(temp_server.url + route, b"--x--\r\n", "multipart/form-data; boundary=x") == 403
 
 
 @pytest.mark.slow
-def test_original_page_view_highlights_the_passage_lines(app_server):
-    with urllib.request.urlopen(app_server.url + "page/pei-yaojun-p03", timeout=30) as r:
+def test_original_page_view_highlights_the_passage_lines(temp_server):
+    with urllib.request.urlopen(temp_server.url + "page/pei-yaojun-p03", timeout=30) as r:
         page = r.read().decode("utf-8")
     assert 'lang="zh-CN"' in page and "裴耀军专访 第3段" in page and 'class="hl"' in page
-    with urllib.request.urlopen(app_server.url + "interview/pei-yaojun", timeout=30) as r:
+    with urllib.request.urlopen(temp_server.url + "interview/pei-yaojun", timeout=30) as r:
         assert 'id="pei-yaojun-p03"' in r.read().decode("utf-8")
     with pytest.raises(urllib.error.HTTPError) as err:
-        urllib.request.urlopen(app_server.url + "page/..%2F..%2Fetc%2Fpasswd", timeout=30)
+        urllib.request.urlopen(temp_server.url + "page/..%2F..%2Fetc%2Fpasswd", timeout=30)
     assert err.value.code == 404
 
 
 @pytest.mark.slow
-def test_the_server_writes_no_files(app_server, gradio_temp):
+def test_the_server_writes_no_files(temp_server, gradio_temp):
     """After the upload attempts above and an answer, Gradio's temporary folder is still empty."""
     from gradio_client import Client
 
-    assert _post(app_server.url + "gradio_api/upload", b"x" * 1000, "multipart/form-data; boundary=x") == 403
-    out = Client(app_server.url, verbose=False).predict("阳曲县的发展目标是什么？", [], api_name="/ask")
+    assert _post(temp_server.url + "gradio_api/upload", b"x" * 1000, "multipart/form-data; boundary=x") == 403
+    out = Client(temp_server.url, verbose=False).predict("阳曲县的发展目标是什么？", [], api_name="/ask")
     assert out["found"] and out["sentences"][0]["speaker"] == "裴耀军"
     assert [p for p in gradio_temp.rglob("*") if p.is_file()] == []
 
