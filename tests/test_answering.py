@@ -345,8 +345,15 @@ def test_english_list_question_is_answered_only_by_the_one_enumeration_of_the_se
 
 
 def ask_english(text: str, pid: str) -> object:
-    q = Question(original=text, text=text, truncated=False, entities={}, tokens=tuple(text.lower().split()),
-                 chinese_share=0.0, bare=text)
+    q = Question(
+        original=text,
+        text=text,
+        truncated=False,
+        entities={},
+        tokens=tuple(text.lower().split()),
+        chinese_share=0.0,
+        bare=text,
+    )
     passages = [passage(pid, 2.0)]
     result = SearchResult(q, passages, True, np.array([0.0, 1.0], dtype=np.float32))
     return compose_answer(result, PageIndex(passages, {"、": 0.5}), CharTokenizer())

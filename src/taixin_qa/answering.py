@@ -137,8 +137,10 @@ class _Ask:
         qvec, best = self.result.query_vector, 0.0
         for p in self.result.passages[: self.rules.candidate_passages]:
             row = self.index.row_of.get(p.id)
-            ids = self.index.sentences_of(row) if row is not None else []
-            if qvec is not None and len(ids):
+            if qvec is None or row is None:
+                continue
+            ids = self.index.sentences_of(row)
+            if len(ids):
                 best = max(best, float(np.max(self.index.sentence_vectors(ids) @ qvec)))
         return best
 
@@ -191,9 +193,8 @@ def _quote(c: _Candidate, rules: Answering, second: bool = False, lists: bool = 
     if len(c.texts[i]) < rules.short_sentence_chars and i + 1 < len(c.texts):
         keep.add(i + 1)
     order = sorted(range(len(c.texts)), key=lambda j: -c.scores[j])
-    if second and len(c.texts) > 1:
-        if c.scores[order[0]] - c.scores[order[1]] <= rules.second_sentence_margin:
-            keep.add(order[1])
+    if second and len(c.texts) > 1 and c.scores[order[0]] - c.scores[order[1]] <= rules.second_sentence_margin:
+        keep.add(order[1])
     if lists:
         for j in order:
             if len(keep) < rules.max_sentences and "、" in c.texts[j]:
@@ -274,8 +275,13 @@ def _missing(ask: _Ask) -> str | None:
     return f"版面没有给出{place}的{_topic(q.intent or ask.question, ask.qtype)}"
 
 
-def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer, settings: Settings = SETTINGS) -> Answer:
-    """The reply to a searched question: direct answer, cited sentences, what is missing."""
+def compose_answer(
+    result: SearchResult, index: Index | None, tokenizer: Tokenizer, settings: Settings = SETTINGS
+) -> Answer:
+    """The reply to a searched question: direct answer, cited sentences, what is missing.
+
+    ``index``: the one the passages were ranked in (``result.index``); None when nothing was.
+    """
     rules = settings.answering
     q = result.question
     notice = result.notice
@@ -286,6 +292,8 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer, set
         text = f"版面上没有这部分内容。编者注：{result.note}" if result.note else NOT_COVERED
         text = f"{notice}{text}" if notice else text
         return Answer(text, [], False, question=q.text, notice=notice, reason=result.reason, understood_as=understood)
+    if index is None:
+        raise ValueError("an answerable question needs the index its passages were ranked in")
     ask = _Ask(result, index, q.text, question_type(q.text), tokenizer, rules)
     candidates = ask.candidates()
     # 谁说…/哪个区…: the answer is a passage's attribution, so the best-ranked passage leads.
@@ -299,18 +307,7 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer, set
     if short is None:
         chosen = _with_runner_up(ask, candidates, best, chosen)
 
-    # Cited sources first, in the order the reply uses them; then the other related passages.
-    cited: list[Passage] = []
-    for c in chosen:
-        if c.passage.id not in {p.id for p in cited}:
-            cited.append(c.passage)
-    passages = cited + [p for p in result.passages if p.id not in {c.id for c in cited}]
-    sentences = []
-    for c in chosen:
-        first = short is None and c is chosen[0]
-        text = _quote(c, rules, second=first, lists=first and ask.qtype == "list")
-        n = 1 + next(i for i, p in enumerate(passages) if p.id == c.passage.id)
-        sentences.append(AnswerSentence(text, c.passage, source=n, start=c.passage.text.find(text)))
+    passages, cited, sentences = _cite(ask, chosen, short)
     lines = [notice] if notice else []  # the notice says how a follow-up was understood
     lines += _lead_line(short, missing, chosen, sentences)
     lines += [f"{s.render()}[{s.source}]" for s in sentences]
@@ -323,10 +320,27 @@ def compose_answer(result: SearchResult, index: Index, tokenizer: Tokenizer, set
         notice=notice,
         short=short,
         missing=missing,
-        cited=len(cited),
+        cited=cited,
         understood_as=understood,
         reason=result.reason,
     )
+
+
+def _cite(ask: _Ask, chosen: list[_Candidate], short: str | None) -> tuple[list[Passage], int, list[AnswerSentence]]:
+    """The sources (cited ones first, in the order the reply uses them, then the other related
+    passages), how many are cited, and the quoted sentences with their [n] markers."""
+    cited: list[Passage] = []
+    for c in chosen:
+        if c.passage.id not in {p.id for p in cited}:
+            cited.append(c.passage)
+    passages = cited + [p for p in ask.result.passages if p.id not in {c.id for c in cited}]
+    sentences = []
+    for c in chosen:
+        first = short is None and c is chosen[0]
+        text = _quote(c, ask.rules, second=first, lists=first and ask.qtype == "list")
+        n = 1 + next(i for i, p in enumerate(passages) if p.id == c.passage.id)
+        sentences.append(AnswerSentence(text, c.passage, source=n, start=c.passage.text.find(text)))
+    return passages, len(cited), sentences
 
 
 _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十])是")
@@ -461,7 +475,8 @@ def _holders(ask: _Ask, plural: bool) -> list[_Candidate] | None:
 
 # Words that frame a 哪些区县/哪些书记 question rather than name its topic.
 _FRAME_WORDS = frozenset(
-    "区县 县区 地方 城区 书记 领导 谈到 提到 说到 讲到 谈及 提及 打算 计划 准备 提出 表示 强调 想要 都有 一起".split()
+    {"区县", "县区", "地方", "城区", "书记", "领导", "谈到", "提到", "说到", "讲到", "谈及", "提及", "打算", "计划"}
+    | {"准备", "提出", "表示", "强调", "想要", "都有", "一起"}
 )
 
 
@@ -524,7 +539,7 @@ def _verbatim_phrase(question: str, passages: list[Passage]) -> str | None:
 
 def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str | None, list[_Candidate]]:
     """The direct answer, and the candidates it rests on (several for 哪些书记/哪些区县)."""
-    result, question, qtype, rules = ask.result, ask.question, ask.qtype, ask.rules
+    result, question, rules = ask.result, ask.question, ask.rules
     q = result.question
     named = set(q.interview_ids) | set(q.subject if q.continued else ())
     plural = bool(_PLURAL.search(question))

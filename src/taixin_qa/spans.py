@@ -456,9 +456,9 @@ def _aligned(question: str, sentence: str) -> Span | None:
                 continue
             stop = sentence.find(anchor, end)
             gap = sentence[end:stop] if stop >= 0 else ""
-            if 2 <= len(gap) <= 12 and not _GAP_BREAK.search(gap) and not gap.startswith("的"):
-                if not asked & _bigrams(gap):
-                    return Span(gap, end, "what", 1.0 if k >= 3 else 0.6)
+            clean = not _GAP_BREAK.search(gap) and not gap.startswith("的") and not asked & _bigrams(gap)
+            if 2 <= len(gap) <= 12 and clean:
+                return Span(gap, end, "what", 1.0 if k >= 3 else 0.6)
             if stop >= 0:
                 break
     return None

@@ -211,6 +211,8 @@ def _about_pictures(question: str, rest: str) -> bool:
         return False
     left = _PUNCT.sub("", _PICTURE.sub("", rest.replace("配", "")))
     return len(left) <= 2
+
+
 _LIST = re.compile(r"哪些|哪几|都有谁|都是谁|有谁|分别|\bwhich\b", re.I)
 _PLACE_WORD = re.compile(
     r"区县|县区|县市区|地方|哪个区|哪些区|哪个县|哪些县|几个区|哪几个区|哪里|\b(?:districts|counties|places)\b", re.I
@@ -546,7 +548,9 @@ class PageStructure:
         for iv in ivs:
             for p in iv.paragraphs:
                 if p.kind == "caption":
-                    credit = p.credit if p.credit and p.credit.startswith(("(", "（")) else f"（{p.credit}）" if p.credit else ""
+                    credit = p.credit or ""
+                    if credit and not credit.startswith(("(", "（")):
+                        credit = f"（{credit}）"
                     lines.append((f"{iv.speaker}专访的图片说明：{p.text}{credit}", _paragraph_passage(iv, p.text)))
         if not lines:
             whose = f"{ivs[0].speaker}专访" if len(ivs) == 1 else "这些专访"
