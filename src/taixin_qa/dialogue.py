@@ -42,6 +42,7 @@ from taixin_qa.tokenization import Tokenizer, normalize
 
 if TYPE_CHECKING:
     from taixin_qa.corpus import Interview
+    from taixin_qa.query import Question
 
 # -- reading the history ---------------------------------------------------------
 
@@ -263,6 +264,18 @@ def _has_phrase(text: str, phrase: str) -> bool:
     if phrase.isascii():
         return re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", text) is not None
     return phrase in text
+
+
+def _latin_name(form: str) -> str:
+    """A pattern for a pinyin key ('wanbolin') as it is typed: 'Wanbolin', 'Wan-bolin', "Wan'bolin"."""
+    return r"[\s\-']*".join(re.escape(ch) for ch in form)
+
+
+def remove_name(text: str, form: str) -> str:
+    """Remove a name from text; a pinyin key ('wanbolin') also matches 'Wanbolin', 'Wan-bolin District'."""
+    if not form.isascii():
+        return text.replace(form, "")
+    return re.sub(rf"{_latin_name(form)}(?:'s)?(?:\s+(?:district|county|city))?", "", text, flags=re.IGNORECASE)
 
 
 # -- the state and one question's reading -----------------------------------------------
@@ -525,8 +538,6 @@ class Dialogue:
         return frozenset(ids)
 
     def _strip_names(self, text: str, entities: dict[str, frozenset[str]]) -> str:
-        from taixin_qa.query import remove_name
-
         for form in sorted(entities, key=len, reverse=True):
             text = remove_name(text, form)
         text = re.sub(r"^\s*(的|'s)\s*", "", text.strip())
@@ -547,8 +558,7 @@ class Dialogue:
                     out = out.replace(form, "" if done else self.name_of(ids, kind))
                     done = True
                 continue
-            pattern = r"[\s\-']*".join(re.escape(ch) for ch in form)
-            regex = rf"{pattern}(?:\s+(?:district|county|city))?"
+            regex = rf"{_latin_name(form)}(?:\s+(?:district|county|city))?"
             new = typed_latin if typed_latin and kind == "place" else self.name_of(ids, kind, latin=True)
             out, n = re.subn(regex, "" if done else new, out, count=1, flags=re.IGNORECASE)
             done = done or n > 0
@@ -736,7 +746,7 @@ class Focus:
     why: str = ""
 
 
-def focus(question: Any, chosen: frozenset[str] | None, chosen_label: str = "") -> Focus:
+def focus(question: Question, chosen: frozenset[str] | None, chosen_label: str = "") -> Focus:
     """Combine the conversation's subject, the places the question names and the user's filter.
 
     * A filter that contradicts a place the question names ("古交打算怎么发展新能源？"
@@ -764,7 +774,6 @@ def focus(question: Any, chosen: frozenset[str] | None, chosen_label: str = "") 
         return Focus(frozenset(chosen), True, "", "the chosen filter")
     if subject:
         return Focus(frozenset(subject), False, "", "subject of the conversation")
-    points_to: frozenset[str] = getattr(question, "points_to", frozenset())
-    if points_to:
-        return Focus(frozenset(points_to), False, "", "who/which about a term only these interviews use")
+    if question.points_to:
+        return Focus(frozenset(question.points_to), False, "", "who/which about a term only these interviews use")
     return Focus(None)

@@ -109,19 +109,6 @@ def is_markup_only(text: str) -> bool:
     return not any("\u3400" <= ch <= "\u9fff" for ch in rest) and len(_WORD.findall(rest)) < 2
 
 
-def history_questions(history: Any) -> list[str]:
-    """The user's earlier questions, from any history shape :func:`taixin_qa.dialogue.parse_history` reads."""
-    return [t.text for t in parse_history(history) if t.role == "user"]
-
-
-def remove_name(text: str, form: str) -> str:
-    """Remove a name from text; a pinyin key ('wanbolin') also matches 'Wanbolin', 'Wan-bolin District'."""
-    if not form.isascii():
-        return text.replace(form, "")
-    pattern = r"[\s\-']*".join(re.escape(ch) for ch in form)
-    return re.sub(rf"{pattern}(?:'s)?(?:\s+(?:district|county|city))?", "", text, flags=re.IGNORECASE)
-
-
 class QueryParser:
     """Turns raw text (and chat history) into a :class:`Question`."""
 
