@@ -271,6 +271,11 @@ def _latin_name(form: str) -> str:
     return r"[\s\-']*".join(re.escape(ch) for ch in form)
 
 
+def _interview_ids(entities: dict[str, frozenset[str]]) -> frozenset[str]:
+    """All the interviews the names found in a text point to."""
+    return frozenset(i for ids in entities.values() for i in ids)
+
+
 def remove_name(text: str, form: str) -> str:
     """Remove a name from text; a pinyin key ('wanbolin') also matches 'Wanbolin', 'Wan-bolin District'."""
     if not form.isascii():
@@ -588,7 +593,6 @@ class Dialogue:
 
     def _read(self, text: str, state: DialogueState) -> Reading:
         entities = self.entity_ids(text)
-        typed_ids = frozenset(i for v in entities.values() for i in v)
         own = self._strip_names(text, entities) if entities else text.strip().strip(_PUNCT)
         alone = Reading(False, text, intent=own or None)
         if not state.subject and not state.question:
@@ -596,54 +600,86 @@ class Dialogue:
         rest = self.elliptical(text)
         pronoun = self.pronoun(text)
         if rest is not None and not self._asks_who(rest) and pronoun is None:
-            rest_entities = self.entity_ids(rest)
-            rest_content = self.content_words(rest, rest_entities)
-            if rest_entities:
-                if rest_content or not state.question:
-                    return replace(alone, why="names its own place and asks its own question")
-                ids = frozenset(i for v in rest_entities.values() for i in v)
-                latin = next((f for f in rest_entities if f.isascii()), None)
-                typed_latin = None
-                if latin is not None:
-                    m = re.search(r"[A-Za-z][A-Za-z\- ']*[A-Za-z]", rest)
-                    typed_latin = m.group(0) if m else None
-                resolved = self._substitute(state.question, ids, typed_latin)
-                return Reading(
-                    True,
-                    resolved,
-                    ids,
-                    state.intent,
-                    resolved,
-                    "elliptical: the last question, asked about the place or person it names",
-                )
-            if not state.subject:
-                return replace(alone, why="elliptical, but the conversation has no subject yet")
-            if self._is_continue(rest):
-                question = state.question or text
-                return Reading(
-                    True, question, state.subject, state.intent, question, "asks to go on with the last question"
-                )
-            picked = self.picks_out(rest_content)
-            if picked and not (picked & state.subject):
-                return replace(alone, why="elliptical, but names a topic of another interview")
-            if len(rest_content) > 3:
-                return replace(alone, why="a question of its own")
-            name = self.name_of(state.subject, "place")
-            return Reading(
-                True, rest, state.subject, rest, f"{name}：{rest}", "elliptical: a new topic about the same place"
-            )
+            return self._read_elliptical(rest, state, alone)
         if pronoun is None:
             return replace(alone, why="no pronoun or elliptical form: read on its own")
+        return self._read_pronoun(text, pronoun, entities, state, alone)
+
+    def _read_elliptical(self, rest: str, state: DialogueState, alone: Reading) -> Reading:
+        """ "那古交呢？", "还有呢？", "What about Gujiao?": ``rest`` is what stands beside the opener or 呢."""
+        rest_entities = self.entity_ids(rest)
+        rest_content = self.content_words(rest, rest_entities)
+        if rest_entities:
+            if rest_content or not state.question:
+                return replace(alone, why="names its own place and asks its own question")
+            return self._ask_again_about(rest, rest_entities, state.question, state.intent)
         if not state.subject:
-            return replace(alone, why=f"'{pronoun[0]}' but no one to refer to")
+            return replace(alone, why="elliptical, but the conversation has no subject yet")
+        if self._is_continue(rest):
+            question = state.question or alone.search_text
+            return Reading(
+                True, question, state.subject, state.intent, question, "asks to go on with the last question"
+            )
+        picked = self.picks_out(rest_content)
+        if picked and not (picked & state.subject):
+            return replace(alone, why="elliptical, but names a topic of another interview")
+        if len(rest_content) > 3:
+            return replace(alone, why="a question of its own")
+        name = self.name_of(state.subject, "place")
+        return Reading(
+            True, rest, state.subject, rest, f"{name}：{rest}", "elliptical: a new topic about the same place"
+        )
+
+    def _ask_again_about(
+        self, rest: str, rest_entities: dict[str, frozenset[str]], question: str, intent: str | None
+    ) -> Reading:
+        """ "那古交呢？": the last question, asked about the place or person ``rest`` names."""
+        ids = _interview_ids(rest_entities)
+        latin = next((f for f in rest_entities if f.isascii()), None)
+        typed_latin = None
+        if latin is not None:
+            m = re.search(r"[A-Za-z][A-Za-z\- ']*[A-Za-z]", rest)
+            typed_latin = m.group(0) if m else None
+        resolved = self._substitute(question, ids, typed_latin)
+        return Reading(
+            True,
+            resolved,
+            ids,
+            intent,
+            resolved,
+            "elliptical: the last question, asked about the place or person it names",
+        )
+
+    def _read_pronoun(
+        self,
+        text: str,
+        pronoun: tuple[str, str],
+        entities: dict[str, frozenset[str]],
+        state: DialogueState,
+        alone: Reading,
+    ) -> Reading:
+        """ "他还说了什么？", "该区…", "这个行动…": a marker for the subject, unless the question stands alone."""
+        form, kind = pronoun
+        if not state.subject:
+            return replace(alone, why=f"'{form}' but no one to refer to")
+        typed_ids = _interview_ids(entities)
         if typed_ids and not (typed_ids & state.subject):
             return replace(alone, why="names its own place or person")
-        content = self.content_words(text, entities)
-        picked = self.picks_out(content)
+        picked = self.picks_out(self.content_words(text, entities))
         if picked and not (picked & state.subject):
             return replace(alone, why="uses a word only another interview uses")
-        form, kind = pronoun
-        if kind == "thing" and self._asks_who(text) and state.question and _OTHERS.search(text):
+        if kind == "thing":
+            return self._read_thing(text, form, state)
+        name = self.name_of(state.subject, kind, latin=form.isascii())
+        understood = self._replace_pronoun(text, form, name)
+        intent = self._strip_names(understood, self.entity_ids(understood)) or None
+        return Reading(
+            True, text, state.subject, intent, understood, f"'{form}' refers to {self.name_of(state.subject, kind)}"
+        )
+
+    def _read_thing(self, text: str, form: str, state: DialogueState) -> Reading:
+        """ "这个行动以什么为载体？": goes on with the subject's interviews."""
+        if self._asks_who(text) and state.question and _OTHERS.search(text):
             # "还有哪些书记也提了这个目标？": what was asked, looked for in the other interviews.
             asked = state.intent or state.question.strip().strip(_PUNCT)
             understood = f"{text.strip().strip(_PUNCT)}（{form}：{asked}）"
@@ -656,22 +692,14 @@ class Dialogue:
                 understood,
                 f"'{form}' is what was asked last; who else: the other interviews",
             )
-        if kind == "thing":
-            name = self.name_of(state.subject, "place")
-            understood = f"{name}：{text}"
-            return Reading(
-                True,
-                text,
-                state.subject,
-                text.strip().strip(_PUNCT) or None,
-                understood,
-                f"'{form}' goes on with {name}",
-            )
-        name = self.name_of(state.subject, kind, latin=form.isascii())
-        understood = self._replace_pronoun(text, form, name)
-        intent = self._strip_names(understood, self.entity_ids(understood)) or None
+        name = self.name_of(state.subject, "place")
         return Reading(
-            True, text, state.subject, intent, understood, f"'{form}' refers to {self.name_of(state.subject, kind)}"
+            True,
+            text,
+            state.subject,
+            text.strip().strip(_PUNCT) or None,
+            f"{name}：{text}",
+            f"'{form}' goes on with {name}",
         )
 
     def _replace_pronoun(self, text: str, form: str, name: str) -> str:
@@ -699,11 +727,7 @@ class Dialogue:
                 ("off", text, reading), partial(self._looks_off_page, text, reading)
             ):
                 continue
-            subject = (
-                reading.subject
-                if reading.continued
-                else frozenset(i for v in self.entity_ids(text).values() for i in v)
-            )
+            subject = reading.subject if reading.continued else _interview_ids(self.entity_ids(text))
             # The person just quoted: the answer's lead speaker (an answer may quote a second one too).
             quoted = self.ids_of_speakers(reply.speakers[:1]) if reply is not None else frozenset()
             if not subject and quoted:
