@@ -168,8 +168,6 @@ def _number(question: str, sentence: str) -> Span | None:
         wanted = m.group(1)
     area = re.search(r"占地|面积|多大|how big|how large|area", question, re.I)
     money = re.search(r"投资|资金|金额|多少钱|亿|万元|invest|money|fund", question, re.I)
-    if re.search(r"\bhow many\b", question, re.I) and not money:
-        return _english_count(sentence)
     for hit in _NUMBER.finditer(sentence):
         token = hit.group(0)
         if not re.search(r"\d", token) and wanted is None:
@@ -185,17 +183,6 @@ def _number(question: str, sentence: str) -> Span | None:
         end = _extend_noun(sentence, hit.end()) if token[-1] in _MEASURE else hit.end()
         return Span(sentence[hit.start() : end], hit.start(), "number", fit)
     return None
-
-
-def _english_count(sentence: str) -> Span | None:
-    """'How many working teams…?': a count printed with its measure word ('5支队伍'), certain only
-    when it is the one count of the sentence (the English words cannot be matched to the noun)."""
-    hits = [h for h in _NUMBER.finditer(sentence) if h.group(0)[-1] in _MEASURE and re.search(r"\d", h.group(0))]
-    if not hits:
-        return None
-    hit = hits[0]
-    end = _extend_noun(sentence, hit.end())
-    return Span(sentence[hit.start() : end], hit.start(), "number", 0.9 if len(hits) == 1 else 0.5)
 
 
 def _counts(question: str, sentence: str) -> Span | None:
@@ -332,14 +319,7 @@ def _list(question: str, sentence: str) -> Span | None:
     best = max(candidates, key=score)
     quoted = sentence[best.start - 1 : best.start] in "“‘" if best.start else False
     fit = 1.0 if _follows(question, sentence, best) else (0.8 if quoted and overlap(best) >= 2 else 0.5)
-    if fit < 1.0 and _english(question) and len(candidates) == 1 and best.text.count("、") >= 2:
-        fit = 0.9  # an English question's words cannot be read against the list's context: one list of 3+ items
     return Span(best.text, best.start, "list", fit)
-
-
-def _english(question: str) -> bool:
-    letters = re.findall(r"[A-Za-z\u4e00-\u9fff]", question)
-    return bool(letters) and sum(c.isascii() for c in letters) > len(letters) / 2
 
 
 def _abbreviates(question: str, listed: str) -> bool:
