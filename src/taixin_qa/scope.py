@@ -213,8 +213,28 @@ class ScopeJudge:
         Every rule reads what the user typed (``question.bare``); the resolved
         reading only decides which passages are looked at.
         """
-        k = self.knobs
         text = question.bare or question.text
+        refusal = self._refusal(question, text, ranked)
+        if refusal is not None:
+            return refusal
+        if question.interview_ids:
+            return ScopeDecision(True, "names a speaker or district")
+        quoted = next((m for m in _QUOTED.findall(text) if len(m) >= 3 and m in self._page_text), None)
+        if quoted:
+            return ScopeDecision(True, f"quotes the page: “{quoted}”")
+        if question.points_to and not question.continued:
+            # "谁提到了太钢？": who/which said or has a thing only one interview speaks of; the answer
+            # is that interview's speaker. ("太钢的股价是多少？", "谁发明了风电？" ask something else.)
+            return ScopeDecision(True, "asks who/which about a term only one interview speaks of")
+        if question.continued and question.subject:
+            return self._judge_follow_up(question, signals, rows)
+        if filtered:
+            return ScopeDecision(True, "a speaker or district was chosen")
+        return self._judge_by_match(signals)
+
+    def _refusal(self, question: Question, text: str, ranked: Sequence[Passage]) -> ScopeDecision | None:
+        """The rules that refuse whatever the match: a documented gap, an office-holder elsewhere, a
+        foreign term, a date or a unit the best passages do not hold."""
         top_ids = {p.interview_id for p in ranked[:3]}
         for term, interview_id, note in self._gap_terms:
             if term in text and (interview_id in question.interview_ids or interview_id in top_ids):
@@ -228,50 +248,52 @@ class ScopeJudge:
         unit = next((u for u in self.units if u in text), None)
         if unit and not any(unit in p.text for p in ranked[:3]):
             return ScopeDecision(False, f"asks for a figure in {unit}; the matching passages give none")
-        if question.interview_ids:
-            return ScopeDecision(True, "names a speaker or district")
-        quoted = next((m for m in _QUOTED.findall(text) if len(m) >= 3 and m in self._page_text), None)
-        if quoted:
-            return ScopeDecision(True, f"quotes the page: “{quoted}”")
-        if question.points_to and not question.continued:
-            # "谁提到了太钢？": who/which said or has a thing only one interview speaks of; the answer
-            # is that interview's speaker. ("太钢的股价是多少？", "谁发明了风电？" ask something else.)
-            return ScopeDecision(True, "asks who/which about a term only one interview speaks of")
-        if question.continued and question.subject:
-            coverage = self.follow_up_coverage(question)
-            if coverage is not None:
-                sparse = signals.sparse if signals.sparse is not None else np.zeros(0)
-                if rows is not None and sparse.size:
-                    sparse = sparse[rows]
-                best = float(np.max(sparse)) if sparse.size else 0.0
-                ok = (
-                    coverage >= k.follow_up_coverage
-                    or (coverage >= k.follow_up_partial_coverage and best >= k.follow_up_subject_sparse)
-                    or best >= k.follow_up_strong_sparse
-                )
-                return ScopeDecision(
-                    ok,
-                    f"follow-up: {coverage:.0%} of its own words are on the page, sparse match"
-                    f" {best:.1f} in its subject's interview (needs {k.follow_up_coverage:.0%};"
-                    f" or {k.follow_up_partial_coverage:.0%} and {k.follow_up_subject_sparse};"
-                    f" or {k.follow_up_strong_sparse})",
-                )
-            if not any(w.isascii() for w in question.content):
-                return ScopeDecision(True, "follow-up with no words of its own: goes on with the conversation")
-            # English words: the page is Chinese, so ask the multilingual channels, in the subject's passages.
-            best_sparse = float(np.max(signals.sparse)) if signals.sparse is not None and signals.sparse.size else 0.0
-            best_cos = float(np.max(signals.cosine)) if signals.cosine.size else 0.0
-            ok = best_sparse >= k.follow_up_english_sparse or best_cos >= k.follow_up_english_cosine
+        return None
+
+    def _judge_follow_up(self, question: Question, signals: Signals, rows: np.ndarray | None) -> ScopeDecision:
+        """A question read from the conversation: its own words must be the page's, or match its subject."""
+        k = self.knobs
+        coverage = self.follow_up_coverage(question)
+        if coverage is not None:
+            sparse = signals.sparse if signals.sparse is not None else np.zeros(0)
+            if rows is not None and sparse.size:
+                sparse = sparse[rows]
+            best = _best(sparse)
+            ok = (
+                coverage >= k.follow_up_coverage
+                or (coverage >= k.follow_up_partial_coverage and best >= k.follow_up_subject_sparse)
+                or best >= k.follow_up_strong_sparse
+            )
             return ScopeDecision(
                 ok,
-                f"English follow-up: sparse {best_sparse:.1f} (needs {k.follow_up_english_sparse}) "
-                f"or cosine {best_cos:.3f} (needs {k.follow_up_english_cosine})",
+                f"follow-up: {coverage:.0%} of its own words are on the page, sparse match"
+                f" {best:.1f} in its subject's interview (needs {k.follow_up_coverage:.0%};"
+                f" or {k.follow_up_partial_coverage:.0%} and {k.follow_up_subject_sparse};"
+                f" or {k.follow_up_strong_sparse})",
             )
-        if filtered:
-            return ScopeDecision(True, "a speaker or district was chosen")
-        if signals.sparse is not None and signals.sparse.size and float(np.max(signals.sparse)) > 0:
-            best = float(np.max(signals.sparse))
+        if not any(w.isascii() for w in question.content):
+            return ScopeDecision(True, "follow-up with no words of its own: goes on with the conversation")
+        # English words: the page is Chinese, so ask the multilingual channels, in the subject's passages.
+        best_sparse = _best(signals.sparse)
+        best_cos = _best(signals.cosine)
+        ok = best_sparse >= k.follow_up_english_sparse or best_cos >= k.follow_up_english_cosine
+        return ScopeDecision(
+            ok,
+            f"English follow-up: sparse {best_sparse:.1f} (needs {k.follow_up_english_sparse}) "
+            f"or cosine {best_cos:.3f} (needs {k.follow_up_english_cosine})",
+        )
+
+    def _judge_by_match(self, signals: Signals) -> ScopeDecision:
+        """A question that names nobody: the learned sparse match, or the cosine when there is none."""
+        k = self.knobs
+        best = _best(signals.sparse)
+        if best > 0:
             return ScopeDecision(best >= k.min_sparse, f"sparse match {best:.1f} (needs {k.min_sparse})")
-        best_cos = float(np.max(signals.cosine)) if signals.cosine.size else 0.0
+        best_cos = _best(signals.cosine)
         need = k.min_cosine_without_sparse
         return ScopeDecision(best_cos >= need, f"cosine {best_cos:.3f} (needs {need})")
+
+
+def _best(scores: np.ndarray | None) -> float:
+    """The highest score, 0 when there are none."""
+    return float(np.max(scores)) if scores is not None and scores.size else 0.0
