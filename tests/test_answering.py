@@ -244,6 +244,7 @@ def test_question_type_from_its_cue_words(question, qtype):
             "坚决把率先推动大盂启动区建设作为全县重大的政治任务和头号工程。",
             "大盂启动区",
         ),  # the words around the wh-word are printed around the answer
+        ("奥特莱斯落户哪个片区？", "奥特莱斯落户三给片区。", "三给片区"),  # the kind asked for ends the name
         (
             "古交“三转三定”里的“三转”具体指什么？",
             "古交市将大力开展以“转思想、转作风、转产业”为行动目标，以“大学习、大走访、大讨论”为载体。",
@@ -280,6 +281,7 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ("太原哪个城区跟北边的邻市挨得最近？", "杏花岭区作为太原中心城区，具有重要的战略位置。"),  # 2-char anchor only
         ("古交“三化”具体指什么？", "以“转思想、转作风、转产业”为行动目标。"),  # the items do not hold 化
         ("What are the 1- and 3-year steps?", "做到“一年见效、三年成形、五年成势、十年成城”。"),  # 2 numbers, 4 items
+        ("阳曲要做好哪个启动区建设？", "以“一个总体规划”“一个启动区建设”“一批项目落地”为抓手。"),  # a count, not a name
         (
             "How many military enterprises are in Jiancaoping?",
             "组建“征地拆迁、招商引资”5支队伍。",

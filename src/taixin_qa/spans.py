@@ -392,7 +392,9 @@ def _named(question: str, sentence: str) -> Span | None:
                 name = re.search(r"[\u4e00-\u9fff]{1,8}$", before)
                 if name:
                     start = name.start() + _lead_end(name.group(0) + "__")
-                    if start < pos and pos - start <= 6:
+                    # "一个启动区"/"三大商圈" counts the thing; 哪个/什么 asks which one it is.
+                    counted = re.fullmatch(rf"[{_NUMERAL}]+[大个项条支座家批种]?", sentence[start:pos])
+                    if start < pos and pos - start <= 6 and not counted:
                         return Span(sentence[start : pos + len(h)], start, "what", 0.9 if h == head else 0.7)
                 pos = sentence.find(h, pos + 1)
     return None
@@ -438,7 +440,11 @@ def _aligned(question: str, sentence: str) -> Span | None:
             gap = sentence[end:stop] if stop >= 0 else ""
             clean = not _GAP_BREAK.search(gap) and not gap.startswith("的") and not asked & _bigrams(gap)
             if 2 <= len(gap) <= 12 and clean:
-                return Span(gap, end, "what", 1.0 if k >= 3 else 0.6)
+                # "落户哪个片区" over "落户三给片区": the noun right after 哪个 names the kind, and belongs
+                # to the answer when nothing else follows it in the question.
+                whole = skip == 0 and wh.group(0) != "谁" and anchor == right
+                text = gap + anchor if whole else gap
+                return Span(text, end, "what", 1.0 if k >= 3 else 0.6)
             if stop >= 0:
                 break
     return None
