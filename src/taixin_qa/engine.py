@@ -27,7 +27,8 @@ from taixin_qa.dialogue import Focus, focus
 from taixin_qa.encoders import Encoder, has_sparse, load_encoder, model_id_for, sparse_dim_for
 from taixin_qa.errors import TaixinError
 from taixin_qa.fusion import STRATEGIES, Signals, baseline_answerable, fuse
-from taixin_qa.index import Index, SparseQuery
+from taixin_qa.index import Index
+from taixin_qa.models import QueryVectors, check_model
 from taixin_qa.lexicon import Lexicon
 from taixin_qa.query import QueryParser, Question
 from taixin_qa.results import Answer, SearchResult
@@ -42,14 +43,6 @@ from taixin_qa.tokenization import Tokenizer
 log = logging.getLogger(__name__)
 
 History = Iterable[object]
-
-
-@dataclass(frozen=True)
-class QueryVectors:
-    """A question's dense vector and, when the model has one, its learned sparse vector."""
-
-    dense: np.ndarray
-    sparse: SparseQuery | None = None
 
 
 @dataclass(frozen=True)
@@ -158,6 +151,8 @@ class Engine:
         return self
 
     def _load(self) -> Index:
+        if self._encoder is None:
+            check_model(self.model)  # an unknown name is one clear error, before any build starts
         spec = self.model if self._encoder is None else self.model_id
         dim = int(self._encoder.dim) if self._encoder is not None else None
         _, old, reason = plan(self.corpus, self.index_dir, spec, self.sparse_dim, dim)
@@ -232,13 +227,7 @@ class Engine:
             if hit is not None:
                 self._cache.move_to_end(key)
                 return hit
-        enc = self.encoder
-        if hasattr(enc, "encode_query"):
-            got = enc.encode_query(text, sparse=sparse)
-            vectors = QueryVectors(got.dense, got.sparse)
-        else:
-            vectors = QueryVectors(enc.encode_queries([text])[0],
-                                   enc.encode_sparse([text])[0] if sparse else None)  # type: ignore[attr-defined]
+        vectors = self.encoder.encode_query(text, sparse=sparse)
         with self._cache_lock:
             self._cache[key] = vectors
             if len(self._cache) > self.settings.search.query_cache_size:
