@@ -159,6 +159,10 @@ class Corpus:
         except KeyError:
             raise TaixinError(f"No interview with id {interview_id!r} in {self.root}.") from None
 
+    def lexicon_file(self, name: str) -> Path:
+        """One of the corpus's word lists: ``lexicon_file("scope.yaml")`` is ``<root>/lexicon/scope.yaml``."""
+        return self.root / "lexicon" / name
+
 
 def read_text(path: Path) -> str:
     """Read a UTF-8 file, turning decoding problems into a clear error."""

@@ -233,7 +233,7 @@ class FollowUpRules:
 
     @classmethod
     def from_lexicon(cls, lexicon: Lexicon) -> FollowUpRules:
-        path = lexicon.corpus.root / "lexicon" / "followup.yaml"
+        path = lexicon.corpus.lexicon_file("followup.yaml")
         if not path.is_file():
             return cls()
         try:

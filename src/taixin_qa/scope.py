@@ -44,7 +44,8 @@ import numpy as np
 import yaml
 
 from taixin_qa.corpus import Corpus, read_text
-from taixin_qa.lexicon import short_place_names
+from taixin_qa.errors import TaixinError
+from taixin_qa.lexicon import pinyin_key, short_place_names, to_pinyin
 from taixin_qa.settings import SETTINGS, Settings
 from taixin_qa.tokenization import cjk_ratio
 
@@ -75,6 +76,8 @@ _GENERIC_EN = {
     "whose",
 }
 _LATIN_TERM = re.compile(r"[A-Za-z][A-Za-z0-9+\-]*")
+# Words that open a question before the place of an office ("那忻州市委书记呢？").
+_LEAD = re.compile("^(?:" + "|".join(("那么", "那", "还有", "请问", "问一下", "另外", "以及", "和", "与", "跟")) + ")")
 
 
 @dataclass(frozen=True)
@@ -91,14 +94,18 @@ class ScopeJudge:
         self.corpus = corpus
         self.vocabulary = vocabulary
         self.knobs = settings.scope
-        path = corpus.root / "lexicon" / "scope.yaml"
-        data = yaml.safe_load(read_text(path)) if path.is_file() else {}
-        data = data or {}
+        path = corpus.lexicon_file("scope.yaml")
+        try:
+            data = (yaml.safe_load(read_text(path)) if path.is_file() else None) or {}
+        except yaml.YAMLError as exc:
+            raise TaixinError(f"{path}: not valid YAML ({exc}).") from None
         self.date_words = tuple(str(w) for w in data.get("date_question", []))
         self.date_pattern = re.compile(data.get("date_pattern", r"\d{1,2}月\d{1,2}日"))
         self.office_words = tuple(sorted((str(w) for w in data.get("office_words", [])), key=len, reverse=True))
         self.units = tuple(sorted((str(w) for w in data.get("units", [])), key=len, reverse=True))
-        self.office_patterns_en = tuple(str(w) for w in data.get("office_patterns_en", []))
+        self.office_patterns_en = tuple(re.compile(str(w), re.IGNORECASE) for w in data.get("office_patterns_en", []))
+        # "忻州市委书记": any of the office words, compiled once for every question.
+        self._office = re.compile("|".join(re.escape(w) for w in self.office_words)) if self.office_words else None
 
     @cached_property
     def _our_places(self) -> set[str]:
@@ -132,20 +139,19 @@ class ScopeJudge:
 
     def foreign_office(self, text: str) -> str | None:
         """The place in '忻州市委书记是谁？' or 'the mayor of Datong' when it is not one of the page's districts."""
-        if self.office_words:
-            offices = "|".join(re.escape(w) for w in self.office_words)
-            for m in re.finditer(rf"(?:{offices})", text):
+        if self._office is not None:
+            for m in self._office.finditer(text):
                 before = re.search(r"([\u4e00-\u9fff]{1,8})$", text[: m.start()])
                 if not before:
                     continue
                 place = re.sub(r"的$", "", before.group(1))
-                place = re.sub(rf"^(?:{self._lead})", "", place)
+                place = _LEAD.sub("", place)
                 if len(place) < 2 or re.search(r"[哪几各谁些这那该每副]", place):
                     continue  # "哪位书记", "几位书记", "这位书记", "副市长": asks about ours
                 if not any(p in place for p in self._our_names):
                     return place
         for pattern in self.office_patterns_en:
-            found = re.search(pattern, text, flags=re.IGNORECASE)
+            found = pattern.search(text)
             if found:
                 place = found.group("place")
                 key = re.sub(r"[^a-z]", "", place.lower())
@@ -156,15 +162,7 @@ class ScopeJudge:
         return None
 
     @cached_property
-    def _lead(self) -> str:
-        return "|".join(
-            re.escape(w) for w in ("那么", "那", "还有", "请问", "问一下", "另外", "以及", "和", "与", "跟")
-        )
-
-    @cached_property
     def _our_latin(self) -> set[str]:
-        from taixin_qa.lexicon import pinyin_key, to_pinyin
-
         keys = set()
         for iv in self.corpus.interviews:
             for name in (*iv.district_aliases, *iv.speaker_aliases, iv.speaker, *iv.districts):
