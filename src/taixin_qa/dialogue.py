@@ -38,6 +38,7 @@ import yaml
 from taixin_qa.corpus import read_text
 from taixin_qa.errors import TaixinError
 from taixin_qa.lexicon import Lexicon, pinyin_key
+from taixin_qa.settings import SETTINGS
 from taixin_qa.tokenization import Tokenizer, normalize
 
 if TYPE_CHECKING:
@@ -55,8 +56,6 @@ _OTHERS = re.compile(r"还有|也|其他|其它|别的|另外|others?\b|else\b|a
 # Only the last turns of a long chat are read again: a subject older than this is not "他".
 MAX_REPLAYED_TURNS = 8
 READING_CACHE_SIZE = 4096
-# Earlier questions are read no further than a question is (query.MAX_QUESTION_CHARS).
-MAX_TURN_CHARS = 500
 # Of a very long history, only the end is parsed at all.
 MAX_HISTORY_ITEMS = 64
 _NOT_PRONOUN_WORDS = ("其他", "其它", "吉他", "他乡", "他处", "他国", "他人", "利他", "其她")
@@ -79,7 +78,8 @@ class Turn:
 
 
 def _normal(text: str) -> str:
-    return normalize(text[:MAX_TURN_CHARS]).strip()
+    # Earlier questions are read no further than a question is.
+    return normalize(text[: SETTINGS.search.max_question_chars]).strip()
 
 
 def _plain(text: str) -> str:

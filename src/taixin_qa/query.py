@@ -16,14 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from taixin_qa.dialogue import Dialogue, FollowUpRules, parse_history
 from taixin_qa.lexicon import Lexicon
+from taixin_qa.settings import SETTINGS
 from taixin_qa.tokenization import Tokenizer, cjk_ratio, normalize
 
 if TYPE_CHECKING:
     from taixin_qa.scope import ScopeJudge
-
-# Longer questions are cut here; the answer says so. A real question is a
-# sentence or two, and the encoder reads at most 512 tokens anyway.
-MAX_QUESTION_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -45,7 +42,7 @@ class Question:
     entities: dict[str, frozenset[str]]  # surface form typed -> interview ids
     tokens: tuple[str, ...]
     chinese_share: float
-    bare: str = ""  # as typed: cleaned, simplified, cut to MAX_QUESTION_CHARS
+    bare: str = ""  # as typed: cleaned, simplified, cut to Settings.search.max_question_chars
     continued: bool = False  # read from the conversation
     subject: frozenset[str] = frozenset()  # interviews the conversation points to (when continued)
     intent: str | None = None  # what is asked, resolved, without names
@@ -70,24 +67,28 @@ class Question:
 
 
 def clean_question(text: Any) -> tuple[str, bool]:
-    """Make any input safe to search: a string, no control characters or lone surrogates, bounded length."""
+    """Make any input safe to search: a string, no control characters or lone surrogates, bounded length.
+
+    Longer questions are cut at ``Settings.search.max_question_chars``; the answer says so.
+    """
+    limit = SETTINGS.search.max_question_chars
     if text is None:
         return "", False
     if not isinstance(text, str):
         text = str(text)
     # Cut first: a 10-million-character question is never scanned whole. The
     # margin leaves room for the whitespace the next steps squeeze out.
-    cut_raw = len(text) > 4 * MAX_QUESTION_CHARS
-    text = text[: 4 * MAX_QUESTION_CHARS]
+    cut_raw = len(text) > 4 * limit
+    text = text[: 4 * limit]
     # Lone surrogates cannot be encoded; replace them rather than fail.
     text = text.encode("utf-8", "replace").decode("utf-8")
     text = "".join(
         " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") and ch not in "\n" else ch for ch in text
     )
     text = re.sub(r"\s+", " ", text).strip()
-    truncated = cut_raw or len(text) > MAX_QUESTION_CHARS
+    truncated = cut_raw or len(text) > limit
     if truncated:
-        text = text[:MAX_QUESTION_CHARS]
+        text = text[:limit]
     if is_markup_only(text):
         return "", truncated
     return text, truncated
