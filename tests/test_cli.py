@@ -24,7 +24,8 @@ def run(*args: str) -> Result:
 def test_search_prints_attributed_passages():
     result = run("search", "谁说要当排头兵？", "--k", "2")
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("[1] 裴耀军（阳曲县委书记）· 阳曲县")
+    assert result.output.startswith("[1] 裴耀军专访 第")
+    assert "· 裴耀军（阳曲县委书记）" in result.output.splitlines()[0]
     assert "[3]" not in result.output
 
 
