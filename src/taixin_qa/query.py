@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from taixin_qa.dialogue import Dialogue, FollowUpRules, parse_history
+from taixin_qa.dialogue import Dialogue, FollowUpRules, Reading, parse_history
 from taixin_qa.lexicon import Lexicon
 from taixin_qa.settings import SETTINGS
 from taixin_qa.tokenization import Tokenizer, cjk_ratio, normalize
@@ -140,39 +140,25 @@ class QueryParser:
     def parse(self, raw: Any, history: Any = None) -> Question:
         text, truncated = clean_question(raw)
         text = normalize(text)
-        original = raw if isinstance(raw, str) else text
-        entities = {k: frozenset(v) for k, v in self.lexicon.find_entities(text).items()}
-        reading = None
+        entities = self.dialogue.entity_ids(text)
+        reading = Reading(False, text)  # no conversation: read alone
         if history and re.search(r"\w", text):
-            state = self.dialogue.state_after(parse_history(history))
-            reading = self.dialogue.read(text, state)
-        if reading is None or not reading.continued:
-            return Question(
-                original=original,
-                text=text,
-                truncated=truncated,
-                entities=entities,
-                tokens=tuple(self.tokenizer.cut_for_search(text)),
-                chinese_share=cjk_ratio(text),
-                bare=text,
-                intent=reading.intent if reading else None,
-                content=tuple(self.dialogue.content_words(text, entities)),
-                why=reading.why if reading else "",
-                points_to=self.dialogue.who_about(text) if not entities else frozenset(),
-            )
-        search = reading.search_text
+            reading = self.dialogue.read(text, self.dialogue.state_after(parse_history(history)))
+        continued = reading.continued
+        search = reading.search_text if continued else text
         return Question(
-            original=original,
+            original=raw if isinstance(raw, str) else text,
             text=search,
             truncated=truncated,
             entities=entities,
             tokens=tuple(self.tokenizer.cut_for_search(search)),
             chinese_share=cjk_ratio(search),
             bare=text,
-            continued=True,
-            subject=reading.subject,
+            continued=continued,
+            subject=reading.subject if continued else frozenset(),
             intent=reading.intent,
-            understood_as=reading.understood_as,
+            understood_as=reading.understood_as if continued else None,
             content=tuple(self.dialogue.content_words(text, entities)),
             why=reading.why,
+            points_to=self.dialogue.who_about(text) if not (continued or entities) else frozenset(),
         )
