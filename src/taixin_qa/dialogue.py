@@ -30,7 +30,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 import yaml
@@ -259,10 +259,16 @@ class FollowUpRules:
         )
 
 
+@cache
+def _whole_word(phrase: str) -> re.Pattern[str]:
+    """An ASCII phrase as whole words of lower-cased text ("it", not the "it" in "city"); compiled once."""
+    return re.compile(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])")
+
+
 def _has_phrase(text: str, phrase: str) -> bool:
     """``phrase`` in lower-cased ``text``; an ASCII phrase only as whole words."""
     if phrase.isascii():
-        return re.search(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", text) is not None
+        return _whole_word(phrase).search(text) is not None
     return phrase in text
 
 
@@ -440,14 +446,14 @@ class Dialogue:
         lower = text.lower()
         for phrase in self.rules.not_pronoun_phrases:
             if phrase.isascii():
-                lower = re.sub(rf"(?<![a-z]){re.escape(phrase)}(?![a-z])", " ", lower)
+                lower = _whole_word(phrase).sub(" ", lower)
         for word in _NOT_PRONOUN_WORDS:  # 他/她 inside 其他, 吉他 are not pronouns
             lower = lower.replace(word, " " * len(word))
         best: tuple[int, str, str] | None = None
         for kind, phrases in (("person", self.rules.person_pronouns), ("place", self.rules.place_pronouns)):
             for p in phrases:
                 if p.isascii():
-                    m = re.search(rf"(?<![a-z]){re.escape(p)}(?![a-z])", lower)
+                    m = _whole_word(p).search(lower)
                     pos = m.start() if m else -1
                 else:
                     pos = lower.find(p)
@@ -494,9 +500,7 @@ class Dialogue:
         if not lower:
             return True
         for w in self.rules.continue_words:
-            lower = (
-                lower.replace(w, " ") if not w.isascii() else re.sub(rf"(?<![a-z]){re.escape(w)}(?![a-z])", " ", lower)
-            )
+            lower = lower.replace(w, " ") if not w.isascii() else _whole_word(w).sub(" ", lower)
         return not re.sub(r"[\s的吗呢了吧呀啊?？]+", "", lower)
 
     def _asks_who(self, text: str) -> bool:
@@ -510,20 +514,14 @@ class Dialogue:
     def name_of(self, ids: frozenset[str], kind: str, latin: bool = False) -> str:
         """How to write the subject back into a question: the speaker or the district."""
         names = []
-        for i in sorted(
-            ids,
-            key=lambda x: [iv.id for iv in self.lexicon.corpus.interviews].index(x) if x in self._interviews else 99,
-        ):
-            iv = self._interviews.get(i)
-            if iv is None:
+        for iv in self.lexicon.corpus.interviews:  # in page order (interview ids are unique)
+            if iv.id not in ids:
                 continue
+            name = iv.speaker if kind == "person" else iv.district
             if latin:
-                ascii_aliases = [
-                    a for a in (iv.speaker_aliases if kind == "person" else iv.district_aliases) if a.isascii()
-                ]
-                names.append(ascii_aliases[0] if ascii_aliases else (iv.speaker if kind == "person" else iv.district))
-            else:
-                names.append(iv.speaker if kind == "person" else iv.district)
+                aliases = iv.speaker_aliases if kind == "person" else iv.district_aliases
+                name = next((a for a in aliases if a.isascii()), name)
+            names.append(name)
         return ("、" if not latin else " and ").join(dict.fromkeys(names))
 
     def _form_kind(self, form: str, ids: frozenset[str]) -> str:
