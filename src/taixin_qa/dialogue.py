@@ -369,21 +369,37 @@ class Dialogue:
                     table.setdefault(word, set()).add(iv.id)
         return {w: frozenset(ids) for w, ids in table.items()}
 
+    @cached_property
+    def _no_topic(self) -> frozenset[str]:
+        """Question words, particles, verbs of saying and stop words: words with no topic of their own."""
+        return self.rules.function_words | self.lexicon.stopwords
+
+    @cached_property
+    def _markers(self) -> frozenset[str]:
+        """The words that mark a follow-up: pronouns, elliptical openers and closers, "go on" words."""
+        r = self.rules
+        return frozenset(
+            (*r.person_pronouns, *r.place_pronouns, *r.continue_words, *r.ellipsis_openers, *r.ellipsis_closers)
+        )
+
+    @cached_property
+    def _marker_phrases(self) -> tuple[str, ...]:
+        """Chinese markers of two characters or more (这位书记, 具体说说): taken out before the question is cut."""
+        r = self.rules
+        return tuple(
+            p for p in (*r.person_pronouns, *r.place_pronouns, *r.continue_words) if not p.isascii() and len(p) > 1
+        )
+
     def content_words(self, text: str, entities: Iterable[str] = ()) -> list[str]:
         """The words of a question that say what it is about: no names, markers, question words."""
         lower = text.lower()
-        for phrase in (*self.rules.person_pronouns, *self.rules.place_pronouns, *self.rules.continue_words):
-            if not phrase.isascii() and len(phrase) > 1:
-                lower = lower.replace(phrase, " ")
-        names = [e for e in entities]
+        for phrase in self._marker_phrases:
+            lower = lower.replace(phrase, " ")
+        names = list(entities)
         out = []
         for word in self.tokenizer.cut(lower):
             w = word.strip().lower()
-            if not w or not re.search(r"\w", w) or w in self.rules.function_words or w in self.lexicon.stopwords:
-                continue
-            if w in self.rules.person_pronouns or w in self.rules.place_pronouns or w in self.rules.continue_words:
-                continue
-            if w in self.rules.ellipsis_openers or w in self.rules.ellipsis_closers:
+            if not w or not re.search(r"\w", w) or w in self._no_topic or w in self._markers:
                 continue
             if any(w in n.lower() or (w.isascii() and pinyin_key(w) and pinyin_key(w) in n) for n in names):
                 continue
@@ -392,9 +408,7 @@ class Dialogue:
             if len(w) > 2 and not w.isascii() and w not in self.term_interviews:
                 # "哪些项目" is one word to jieba: keep its meaningful pieces ("项目").
                 pieces = [
-                    p
-                    for p in self.tokenizer.cut_for_search(w)
-                    if p != w and len(p) >= 2 and p not in self.rules.function_words and p not in self.lexicon.stopwords
+                    p for p in self.tokenizer.cut_for_search(w) if p != w and len(p) >= 2 and p not in self._no_topic
                 ]
                 if pieces:
                     out.extend(pieces)
