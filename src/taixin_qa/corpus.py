@@ -248,53 +248,64 @@ def split_front_matter(text: str, path: Path) -> tuple[str, int, str, int]:
     raise TaixinError(f"{path}, line 1: the header opened with '---' is never closed by another '---' line.")
 
 
-def _parse_body(body: str, first_line: int, interview_id: str, path: Path) -> tuple[list[Paragraph], list[Note]]:
-    paragraphs: list[Paragraph] = []
-    notes: list[Note] = []
-    block: list[tuple[int, str]] = []
+Block = list[tuple[int, str]]  # (line number, stripped text) of the lines of one block
 
-    def flush() -> None:
-        if not block:
-            return
-        start = block[0][0]
-        head = block[0][1]
-        if head.startswith("@note"):
-            text = " ".join(t for _, t in block)[len("@note"):].strip()
-            notes.append(Note(text=text, after=len(paragraphs), line=start))
-        elif head.startswith("@caption"):
-            caption = head[len("@caption"):].strip()
-            credit = None
-            for lineno, rest in block[1:]:
-                if rest.startswith("@credit"):
-                    credit = rest[len("@credit"):].strip()
-                elif rest.startswith("@"):
-                    raise TaixinError(f"{path}, line {lineno}: unknown marker {rest.split()[0]!r} in a caption "
-                                      "(use '@credit <text>').")
-                else:
-                    caption += rest
-            index = len(paragraphs) + 1
-            paragraphs.append(Paragraph(f"{interview_id}-p{index:02d}", interview_id, index, caption,
-                                        kind="caption", credit=credit, line=start))
-        elif head.startswith("@"):
-            raise TaixinError(f"{path}, line {start}: unknown marker {head.split()[0]!r}. "
-                              "Use @caption, @credit or @note, or write plain text for a paragraph.")
-        else:
-            for lineno, rest in block[1:]:
-                if rest.startswith("@"):
-                    raise TaixinError(f"{path}, line {lineno}: a marker line must start its own block "
-                                      "(leave a blank line before it).")
-            index = len(paragraphs) + 1
-            text = "".join(t for _, t in block)
-            paragraphs.append(Paragraph(f"{interview_id}-p{index:02d}", interview_id, index, text, line=start))
-        block.clear()
 
+def _blocks(body: str, first_line: int) -> list[Block]:
+    """The body's blocks: runs of non-blank lines, each line with its number in the file."""
+    blocks: list[Block] = [[]]
     for offset, raw in enumerate(body.split("\n")):
         stripped = raw.strip()
         if stripped:
-            block.append((first_line + offset, stripped))
+            blocks[-1].append((first_line + offset, stripped))
+        elif blocks[-1]:
+            blocks.append([])
+    return [b for b in blocks if b]
+
+
+def _caption(block: Block, path: Path) -> tuple[str, str | None]:
+    """Caption text and credit of an ``@caption`` block."""
+    caption = block[0][1][len("@caption"):].strip()
+    credit = None
+    for lineno, rest in block[1:]:
+        if rest.startswith("@credit"):
+            credit = rest[len("@credit"):].strip()
+        elif rest.startswith("@"):
+            raise TaixinError(f"{path}, line {lineno}: unknown marker {rest.split()[0]!r} in a caption "
+                              "(use '@credit <text>').")
         else:
-            flush()
-    flush()
+            caption += rest
+    return caption, credit
+
+
+def _paragraph_text(block: Block, path: Path) -> str:
+    start, head = block[0]
+    if head.startswith("@"):
+        raise TaixinError(f"{path}, line {start}: unknown marker {head.split()[0]!r}. "
+                          "Use @caption, @credit or @note, or write plain text for a paragraph.")
+    for lineno, rest in block[1:]:
+        if rest.startswith("@"):
+            raise TaixinError(f"{path}, line {lineno}: a marker line must start its own block "
+                              "(leave a blank line before it).")
+    return "".join(t for _, t in block)
+
+
+def _parse_body(body: str, first_line: int, interview_id: str, path: Path) -> tuple[list[Paragraph], list[Note]]:
+    paragraphs: list[Paragraph] = []
+    notes: list[Note] = []
+    for block in _blocks(body, first_line):
+        start, head = block[0]
+        if head.startswith("@note"):
+            notes.append(Note(text=" ".join(t for _, t in block)[len("@note"):].strip(), after=len(paragraphs),
+                              line=start))
+            continue
+        index = len(paragraphs) + 1
+        pid = f"{interview_id}-p{index:02d}"
+        if head.startswith("@caption"):
+            caption, credit = _caption(block, path)
+            paragraphs.append(Paragraph(pid, interview_id, index, caption, kind="caption", credit=credit, line=start))
+        else:
+            paragraphs.append(Paragraph(pid, interview_id, index, _paragraph_text(block, path), line=start))
     for p in paragraphs:
         _check_length(p, path)
     return paragraphs, notes

@@ -166,7 +166,9 @@ def load_prefix_dictionary(jieba_tokenizer: Any, cache_dir: Path | None = None) 
 class Tokenizer:
     """jieba with the corpus dictionary and stop words.
 
-    >>> tok = Tokenizer(Lexicon.from_corpus(corpus))
+    >>> from taixin_qa.corpus import load_corpus
+    >>> from taixin_qa.settings import Paths
+    >>> tok = Tokenizer(Lexicon.from_corpus(load_corpus(Paths.from_env().corpus)))
     >>> tok.cut("率先推动大盂启动区建设")
     ['率先', '推动', '大盂启动区', '建设']
     """
