@@ -757,14 +757,16 @@ class Dialogue:
         """For a turn the history gives no answer for: would the page refuse it? Words only, no model."""
         if self.off_page is not None and self.off_page(text):
             return True
-        entities = self.entity_ids(text)
-        if entities or (reading.continued and reading.subject and not self.content_words(text)):
+        if self.entity_ids(text):
             return False
-        content = [w for w in self.content_words(text, entities) if not w.isascii()]
-        if not content:
+        content = self.content_words(text)
+        if reading.continued and reading.subject and not content:
+            return False  # "还有呢？": nothing of its own to be off the page
+        chinese = [w for w in content if not w.isascii()]
+        if not chinese:
             return False
-        known = sum(1 for w in content if w in self.term_interviews)
-        return known / len(content) < 0.5
+        known = sum(1 for w in chinese if w in self.term_interviews)
+        return known / len(chinese) < 0.5
 
 
 # -- where to search ---------------------------------------------------------------------

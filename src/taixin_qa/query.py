@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from taixin_qa.dialogue import Dialogue, FollowUpRules, Reading, parse_history
+from taixin_qa.dialogue import Dialogue, Reading, parse_history
 from taixin_qa.lexicon import Lexicon
 from taixin_qa.settings import SETTINGS
 from taixin_qa.tokenization import Tokenizer, cjk_ratio, normalize
@@ -120,12 +120,7 @@ class QueryParser:
 
     @cached_property
     def dialogue(self) -> Dialogue:
-        return Dialogue(
-            self.lexicon,
-            self.tokenizer,
-            FollowUpRules.from_lexicon(self.lexicon),
-            self.off_page or self._lexical_off_page,
-        )
+        return Dialogue(self.lexicon, self.tokenizer, off_page=self.off_page or self._lexical_off_page)
 
     @cached_property
     def _scope_rules(self) -> ScopeJudge:
