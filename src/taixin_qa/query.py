@@ -12,15 +12,13 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from taixin_qa.dialogue import Dialogue, Reading, parse_history
 from taixin_qa.lexicon import Lexicon
+from taixin_qa.scope import ScopeJudge
 from taixin_qa.settings import SETTINGS
 from taixin_qa.tokenization import Tokenizer, cjk_ratio, normalize
-
-if TYPE_CHECKING:
-    from taixin_qa.scope import ScopeJudge
 
 
 @dataclass(frozen=True)
@@ -124,8 +122,6 @@ class QueryParser:
 
     @cached_property
     def _scope_rules(self) -> ScopeJudge:
-        from taixin_qa.scope import ScopeJudge
-
         return ScopeJudge(self.lexicon.corpus, set(self.dialogue.term_interviews))
 
     def _lexical_off_page(self, text: str) -> str | None:
