@@ -8,6 +8,7 @@ the bottom and in the benchmark.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 
 from helpers import CORPUS, EVAL, read_jsonl
 from taixin_qa.corpus import load_corpus
-from taixin_qa.dialogue import Turn, focus, parse_history
+from taixin_qa.dialogue import FollowUpRules, Turn, focus, parse_history
 from taixin_qa.errors import TaixinError
 from taixin_qa.fusion import Signals
 from taixin_qa.lexicon import Lexicon
@@ -229,6 +230,18 @@ def _signals(n: int = 41, sparse: float = 0.0, cosine: float = 0.7) -> Signals:
 )
 def test_office_holders_of_other_places(judge, text, place):
     assert judge.foreign_office(text) == place
+
+
+@pytest.mark.parametrize("name", ["scope.yaml", "followup.yaml"])
+def test_an_invalid_word_list_is_a_clear_error(parser, tmp_path, name):
+    corpus = dataclasses.replace(parser.lexicon.corpus, root=tmp_path)
+    corpus.lexicon_file(name).parent.mkdir()
+    corpus.lexicon_file(name).write_text("units: [兆瓦\n", encoding="utf-8")
+    with pytest.raises(TaixinError, match=f"{name}: not valid YAML"):
+        if name == "scope.yaml":
+            ScopeJudge(corpus, set())
+        else:
+            FollowUpRules.from_lexicon(dataclasses.replace(parser.lexicon, corpus=corpus))
 
 
 def test_a_name_the_user_did_not_type_is_never_a_pass(parser, judge):
