@@ -316,10 +316,12 @@ def test_a_paraphrased_follow_up_passes_on_its_subjects_passages(parser, judge):
     q = parser.parse("他们怎么考核官员？", [user("阳曲县提出的“六个一”是什么？"), said("裴耀军", "阳曲县委书记")])
     rows = np.arange(10)
     weak, strong = _signals(sparse=5.0), _signals(sparse=5.0)
+    assert strong.sparse is not None
     strong.sparse[rows[:1]] = 16.0
     assert not judge.judge(q, weak, [], rows=rows).answerable
     assert judge.judge(q, strong, [], rows=rows).answerable
     strong_elsewhere = _signals(sparse=5.0)
+    assert strong_elsewhere.sparse is not None
     strong_elsewhere.sparse[20] = 16.0  # the match is in another interview's passage: not the subject's
     assert not judge.judge(q, strong_elsewhere, [], rows=rows).answerable
 
