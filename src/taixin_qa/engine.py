@@ -56,11 +56,12 @@ class Knowledge:
     structure: PageStructure
 
     @classmethod
-    def load(cls, corpus_dir: Path) -> Knowledge:
+    def load(cls, corpus_dir: Path, settings: Settings = SETTINGS) -> Knowledge:
         corpus = load_corpus(corpus_dir)
         lexicon = Lexicon.from_corpus(corpus)
         tokenizer = Tokenizer(lexicon)
-        return cls(corpus, lexicon, tokenizer, QueryParser(lexicon, tokenizer), PageStructure(corpus))
+        parser = QueryParser(lexicon, tokenizer, settings=settings)
+        return cls(corpus, lexicon, tokenizer, parser, PageStructure(corpus))
 
 
 class Engine:
@@ -97,7 +98,7 @@ class Engine:
         self._open_lock = threading.Lock()
         self._cache: OrderedDict[str, QueryVectors] = OrderedDict()
         self._cache_lock = threading.Lock()
-        self._knowledge = Knowledge.load(self.corpus_dir)
+        self._knowledge = Knowledge.load(self.corpus_dir, self.settings)
 
     # -- what the engine serves ------------------------------------------------
     @property
@@ -187,7 +188,7 @@ class Engine:
             return False
         try:
             new = Index.load(self.index_dir, self.settings)
-            knowledge = Knowledge.load(self.corpus_dir)
+            knowledge = Knowledge.load(self.corpus_dir, self.settings)
         except TaixinError as exc:
             # Remembered until the manifest changes again: no re-reading and no warning per query.
             self._rejected = stamp

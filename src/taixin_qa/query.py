@@ -17,7 +17,7 @@ from typing import Any
 from taixin_qa.dialogue import Dialogue, Reading, parse_history
 from taixin_qa.lexicon import Lexicon
 from taixin_qa.scope import ScopeJudge
-from taixin_qa.settings import SETTINGS
+from taixin_qa.settings import SETTINGS, Settings
 from taixin_qa.tokenization import Tokenizer, cjk_ratio, normalize
 
 
@@ -64,12 +64,11 @@ class Question:
         return not re.search(r"\w", self.text)
 
 
-def clean_question(text: Any) -> tuple[str, bool]:
+def clean_question(text: Any, limit: int = SETTINGS.search.max_question_chars) -> tuple[str, bool]:
     """Make any input safe to search: a string, no control characters or lone surrogates, bounded length.
 
-    Longer questions are cut at ``Settings.search.max_question_chars``; the answer says so.
+    Longer questions are cut at ``limit`` (``Settings.search.max_question_chars``); the answer says so.
     """
-    limit = SETTINGS.search.max_question_chars
     if text is None:
         return "", False
     if not isinstance(text, str):
@@ -111,10 +110,12 @@ def is_markup_only(text: str) -> bool:
 class QueryParser:
     """Turns raw text (and chat history) into a :class:`Question`."""
 
-    def __init__(self, lexicon: Lexicon, tokenizer: Tokenizer, off_page: Callable[[str], str | None] | None = None):
+    def __init__(self, lexicon: Lexicon, tokenizer: Tokenizer, off_page: Callable[[str], str | None] | None = None,
+                 settings: Settings = SETTINGS):
         self.lexicon = lexicon
         self.tokenizer = tokenizer
         self.off_page = off_page
+        self.settings = settings
 
     @cached_property
     def dialogue(self) -> Dialogue:
@@ -129,7 +130,7 @@ class QueryParser:
         return self._scope_rules.lexical_refusal(text, bool(self.lexicon.find_entities(text)))
 
     def parse(self, raw: Any, history: Any = None) -> Question:
-        text, truncated = clean_question(raw)
+        text, truncated = clean_question(raw, self.settings.search.max_question_chars)
         text = normalize(text)
         entities = self.dialogue.entity_ids(text)
         reading = Reading(False, text)  # no conversation: read alone

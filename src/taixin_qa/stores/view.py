@@ -26,11 +26,10 @@ from taixin_qa.index import Index
 from taixin_qa.keywords import KeywordIndex
 from taixin_qa.settings import SETTINGS, Settings
 from taixin_qa.store import FORMAT_VERSION, IndexData, Manifest
-from taixin_qa.stores import ChunkRecord, Filters, SparseVector, candidates
+from taixin_qa.stores import ChunkRecord, Filters, SparseVector, Store, candidates
 
 if TYPE_CHECKING:
     from taixin_qa.query import Question
-    from taixin_qa.stores.milvus import MilvusStore
 
 
 @dataclass
@@ -49,7 +48,7 @@ class CandidateView:
 
 
 def candidate_view(
-    store: MilvusStore,
+    store: Store,
     question: Question,
     dense: np.ndarray,
     sparse: SparseVector | None,
