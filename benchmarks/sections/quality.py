@@ -6,11 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from taixin_qa.evaluation import (
+    CONVERSATION_TARGETS,
     AnswerEvaluator,
     FollowUpEvaluator,
     MissingEvaluator,
     RetrievalEvaluator,
     StructureEvaluator,
+    conversation_quality,
 )
 
 from common import Context, eval_set, log
@@ -48,7 +50,26 @@ def run(ctx: Context) -> dict[str, Any]:
             h["followups"] = len(held_followups)
             h["followup"] = FollowUpEvaluator(held_followups)(engine)
         out["heldout"] = h
+        out["conversation"] = conversation_quality(engine)  # every turn scored; held-out never tuned on
     return out
+
+
+def _conversation_lines(conv: dict[str, dict[str, float]]) -> list[str]:
+    """Per category: turns right / turns, for the main and the held-out conversation set (issue 9)."""
+    cats = sorted({k.split("/", 1)[1] for m in conv.values() for k in m if k.startswith("turns/")})
+    lines = [
+        "| conversation set | turns right | off-page refused | follow-ups continued | false refusals "
+        "| " + " | ".join(cats) + " |",
+        "|---" * (5 + len(cats)) + "|",
+    ]
+    for label, m in conv.items():
+        per = [f"{m.get('right/' + c, 0) * m.get('turns/' + c, 0):.0f}/{m.get('turns/' + c, 0):.0f}" for c in cats]
+        lines.append(
+            f"| {label} ({m['conversations']:.0f} conv., {m['turns']:.0f} turns) | {m['turns_right']:.3f} | "
+            f"{m['offpage_refused']:.3f} | {m['followups_continued']:.3f} | "
+            f"{m['false_refusals_with_history']:.3f} | " + " | ".join(per) + " |"
+        )
+    return lines
 
 
 def _strategy_table(strategies: dict[str, dict[str, float]]) -> list[str]:
@@ -103,6 +124,13 @@ def report(result: dict[str, Any]) -> str:
         f"{result['questions']} questions.",
         "",
     ]
+    if result.get("conversation"):
+        lines += [
+            "Conversations, every turn scored (per category: turns right / turns):",
+            "",
+            *_conversation_lines(result["conversation"]),
+            "",
+        ]
     h = result.get("heldout")
     table = _answer_lines("main", result) + (_answer_lines("held-out", h) if h else [])
     lines += [*table, ""] if table else []
@@ -121,8 +149,18 @@ def report(result: dict[str, Any]) -> str:
 
 
 def targets(result: dict[str, Any]) -> list[dict[str, Any]]:
-    """Issue 10's answer targets, for the main and the held-out set."""
+    """Issue 9's conversation targets and issue 10's answer targets, for the main and the held-out set."""
     rows: list[dict[str, Any]] = []
+    for label, m in (result.get("conversation") or {}).items():
+        for key, bound in CONVERSATION_TARGETS.items():
+            at_most = key.startswith("false_")
+            rows.append(
+                {
+                    "target": f"conversations {label}: {key} {'≤' if at_most else '≥'} {bound:.0%}",
+                    "measured": f"{m[key]:.1%}",
+                    "met": m[key] <= bound if at_most else m[key] >= bound,
+                }
+            )
     for label, r in (("main", result), ("held-out", result.get("heldout") or {})):
         a, st, mi = r.get("answer", {}), r.get("structure"), r.get("missing")
         if "short_holds_span" not in a:
