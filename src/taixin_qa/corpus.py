@@ -175,8 +175,7 @@ def read_text(path: Path) -> str:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise TaixinError(
-            f"{path}, line {line}: the file is not valid UTF-8 (byte {exc.start}). "
-            "Save it as UTF-8 and try again."
+            f"{path}, line {line}: the file is not valid UTF-8 (byte {exc.start}). Save it as UTF-8 and try again."
         ) from None
 
 
@@ -211,8 +210,7 @@ def _check_fields(data: dict, allowed: dict, required: tuple, path: Path, lines:
             )
     for key in required:
         if data.get(key) in (None, "", []):
-            raise TaixinError(f"{path}, line {where}: the required field {key!r} is missing or empty "
-                              f"({allowed[key]}).")
+            raise TaixinError(f"{path}, line {where}: the required field {key!r} is missing or empty ({allowed[key]}).")
 
 
 def _string(data: dict, key: str, path: Path, lines: dict) -> str | None:
@@ -244,7 +242,7 @@ def split_front_matter(text: str, path: Path) -> tuple[str, int, str, int]:
         raise TaixinError(f"{path}, line 1: an interview file must start with a '---' header line.")
     for i in range(1, len(lines)):
         if lines[i].strip() == "---":
-            return "\n".join(lines[1:i]), 2, "\n".join(lines[i + 1:]), i + 2
+            return "\n".join(lines[1:i]), 2, "\n".join(lines[i + 1 :]), i + 2
     raise TaixinError(f"{path}, line 1: the header opened with '---' is never closed by another '---' line.")
 
 
@@ -265,14 +263,15 @@ def _blocks(body: str, first_line: int) -> list[Block]:
 
 def _caption(block: Block, path: Path) -> tuple[str, str | None]:
     """Caption text and credit of an ``@caption`` block."""
-    caption = block[0][1][len("@caption"):].strip()
+    caption = block[0][1][len("@caption") :].strip()
     credit = None
     for lineno, rest in block[1:]:
         if rest.startswith("@credit"):
-            credit = rest[len("@credit"):].strip()
+            credit = rest[len("@credit") :].strip()
         elif rest.startswith("@"):
-            raise TaixinError(f"{path}, line {lineno}: unknown marker {rest.split()[0]!r} in a caption "
-                              "(use '@credit <text>').")
+            raise TaixinError(
+                f"{path}, line {lineno}: unknown marker {rest.split()[0]!r} in a caption (use '@credit <text>')."
+            )
         else:
             caption += rest
     return caption, credit
@@ -281,12 +280,15 @@ def _caption(block: Block, path: Path) -> tuple[str, str | None]:
 def _paragraph_text(block: Block, path: Path) -> str:
     start, head = block[0]
     if head.startswith("@"):
-        raise TaixinError(f"{path}, line {start}: unknown marker {head.split()[0]!r}. "
-                          "Use @caption, @credit or @note, or write plain text for a paragraph.")
+        raise TaixinError(
+            f"{path}, line {start}: unknown marker {head.split()[0]!r}. "
+            "Use @caption, @credit or @note, or write plain text for a paragraph."
+        )
     for lineno, rest in block[1:]:
         if rest.startswith("@"):
-            raise TaixinError(f"{path}, line {lineno}: a marker line must start its own block "
-                              "(leave a blank line before it).")
+            raise TaixinError(
+                f"{path}, line {lineno}: a marker line must start its own block (leave a blank line before it)."
+            )
     return "".join(t for _, t in block)
 
 
@@ -296,8 +298,9 @@ def _parse_body(body: str, first_line: int, interview_id: str, path: Path) -> tu
     for block in _blocks(body, first_line):
         start, head = block[0]
         if head.startswith("@note"):
-            notes.append(Note(text=" ".join(t for _, t in block)[len("@note"):].strip(), after=len(paragraphs),
-                              line=start))
+            notes.append(
+                Note(text=" ".join(t for _, t in block)[len("@note") :].strip(), after=len(paragraphs), line=start)
+            )
             continue
         index = len(paragraphs) + 1
         pid = f"{interview_id}-p{index:02d}"
@@ -314,12 +317,16 @@ def _parse_body(body: str, first_line: int, interview_id: str, path: Path) -> tu
 def _check_length(paragraph: Paragraph, path: Path) -> None:
     """Refuse paragraphs and sentences far longer than any printed one, naming where they start."""
     if len(paragraph.text) > MAX_PARAGRAPH_CHARS:
-        raise TaixinError(f"{path}, line {paragraph.line}: a paragraph of {len(paragraph.text):,} characters "
-                          f"(at most {MAX_PARAGRAPH_CHARS:,}). Split it at its blank lines, as printed.")
+        raise TaixinError(
+            f"{path}, line {paragraph.line}: a paragraph of {len(paragraph.text):,} characters "
+            f"(at most {MAX_PARAGRAPH_CHARS:,}). Split it at its blank lines, as printed."
+        )
     longest = max((len(s) for s in _SENTENCE_END.split(paragraph.text)), default=0)
     if longest > MAX_SENTENCE_CHARS:
-        raise TaixinError(f"{path}, line {paragraph.line}: a sentence of {longest:,} characters without 。！？； "
-                          f"(at most {MAX_SENTENCE_CHARS:,}). Check the punctuation was copied.")
+        raise TaixinError(
+            f"{path}, line {paragraph.line}: a sentence of {longest:,} characters without 。！？； "
+            f"(at most {MAX_SENTENCE_CHARS:,}). Check the punctuation was copied."
+        )
 
 
 def load_interview(path: Path, article_id: str) -> Interview:
@@ -331,8 +338,10 @@ def load_interview(path: Path, article_id: str) -> Interview:
     _check_fields(data, INTERVIEW_FIELDS, REQUIRED_INTERVIEW_FIELDS, path, lines, header_line)
     interview_id = _string(data, "id", path, lines)
     if not interview_id or not all(c.isascii() and (c.isalnum() or c in "-_") for c in interview_id):
-        raise TaixinError(f"{path}, line {lines.get('id', header_line)}: the id must be ASCII letters, "
-                          "digits, '-' or '_' (e.g. pei-yaojun).")
+        raise TaixinError(
+            f"{path}, line {lines.get('id', header_line)}: the id must be ASCII letters, "
+            "digits, '-' or '_' (e.g. pei-yaojun)."
+        )
     posts = _strings(data, "posts", path, lines)
     districts = _strings(data, "districts", path, lines)
     if not posts or not districts:
@@ -374,8 +383,10 @@ def load_article(folder: Path, corpus_root: Path) -> Article:
     article_id = _string(data, "id", meta_path, lines) or ""
     source_path = corpus_root / "source" / (_string(data, "source", meta_path, lines) or "")
     if not source_path.is_file():
-        raise TaixinError(f"{meta_path}, line {lines.get('source', 1)}: the source page {source_path} does not exist. "
-                          "Copy the verbatim page into corpus/source/.")
+        raise TaixinError(
+            f"{meta_path}, line {lines.get('source', 1)}: the source page {source_path} does not exist. "
+            "Copy the verbatim page into corpus/source/."
+        )
     files = sorted(p for p in folder.glob("*.md") if not p.name.startswith(("_", ".")))
     if not files:
         raise TaixinError(f"{folder}: the article has no interview files (*.md).")
@@ -415,7 +426,8 @@ def load_corpus(root: Path | str) -> Corpus:
         seen_articles.add(article.id)
         for iv in article.interviews:
             if iv.id in by_id:
-                raise TaixinError(f"{iv.path}, line 2: duplicate interview id {iv.id!r} "
-                                  f"(also used in {by_id[iv.id].path}).")
+                raise TaixinError(
+                    f"{iv.path}, line 2: duplicate interview id {iv.id!r} (also used in {by_id[iv.id].path})."
+                )
             by_id[iv.id] = iv
     return Corpus(root=root, articles=articles, _by_id=by_id)

@@ -28,8 +28,8 @@ from taixin_qa.encoders import Encoder, has_sparse, load_encoder, model_id_for, 
 from taixin_qa.errors import TaixinError
 from taixin_qa.fusion import STRATEGIES, Signals, baseline_answerable, fuse
 from taixin_qa.index import Index
-from taixin_qa.models import QueryVectors, check_model
 from taixin_qa.lexicon import Lexicon
+from taixin_qa.models import QueryVectors, check_model
 from taixin_qa.query import QueryParser, Question
 from taixin_qa.results import Answer, SearchResult
 from taixin_qa.scope import ScopeJudge
@@ -76,10 +76,19 @@ class Engine:
     filled with ``taixin-qa build --store``.
     """
 
-    def __init__(self, corpus_dir: Path | str | None = None, index_dir: Path | str | None = None,
-                 model: str | None = None, *, encoder: Encoder | None = None, auto_build: bool = True,
-                 strategy: str = "hybrid", progress: bool = True, settings: Settings = SETTINGS,
-                 store: str | Store | None = None):
+    def __init__(
+        self,
+        corpus_dir: Path | str | None = None,
+        index_dir: Path | str | None = None,
+        model: str | None = None,
+        *,
+        encoder: Encoder | None = None,
+        auto_build: bool = True,
+        strategy: str = "hybrid",
+        progress: bool = True,
+        settings: Settings = SETTINGS,
+        store: str | Store | None = None,
+    ):
         if strategy not in STRATEGIES:
             raise TaixinError(f"Unknown strategy {strategy!r}. Choose one of: {', '.join(STRATEGIES)}.")
         paths = Paths.from_env() if corpus_dir is None or index_dir is None else None
@@ -162,14 +171,14 @@ class Engine:
                 raise TaixinError(f"The index at {self.index_dir} cannot be used: {reason}. Run `taixin-qa build`.")
             print(f"taixin-qa: building the index ({reason}) ...", file=sys.stderr, flush=True)
             try:
-                report = build_index(self.corpus_dir, self.index_dir, self.model, encoder=self._encoder,
-                                     progress=self.progress)
+                report = build_index(
+                    self.corpus_dir, self.index_dir, self.model, encoder=self._encoder, progress=self.progress
+                )
             except ReadOnlyIndexError as exc:
                 if old is None:
                     raise
                 # The folder cannot be written but holds a verified index: serve it, and say so.
-                print(f"taixin-qa: warning: {exc} Serving the index as it is ({reason}).", file=sys.stderr,
-                      flush=True)
+                print(f"taixin-qa: warning: {exc} Serving the index as it is ({reason}).", file=sys.stderr, flush=True)
                 return Index(old, self.settings)
             print(f"taixin-qa: {report.summary()}", file=sys.stderr, flush=True)
         return Index.load(self.index_dir, self.settings)
@@ -197,8 +206,12 @@ class Engine:
         dim = int(self._encoder.dim) if self._encoder is not None else new.manifest.dim
         if new.manifest.model_id != self.model_id or new.manifest.dim != dim:
             self._rejected = stamp
-            log.warning("new index was built with %s (%d dimensions), not %s; still serving the old one",
-                        new.manifest.model_id, new.manifest.dim, self.model_id)
+            log.warning(
+                "new index was built with %s (%d dimensions), not %s; still serving the old one",
+                new.manifest.model_id,
+                new.manifest.dim,
+                self.model_id,
+            )
             return False
         self._knowledge, self._index = knowledge, new
         self.clear_cache()
@@ -263,16 +276,23 @@ class Engine:
         if self.store is None:
             index = self.index
             if vectors.dense.shape[-1] != index.manifest.dim:
-                raise TaixinError(f"The index holds {index.manifest.dim}-dimensional vectors; the model gives "
-                                  f"{vectors.dense.shape[-1]}. Run `taixin-qa build`.")
+                raise TaixinError(
+                    f"The index holds {index.manifest.dim}-dimensional vectors; the model gives "
+                    f"{vectors.dense.shape[-1]}. Run `taixin-qa build`."
+                )
             return index, index.signals(q, vectors.dense, vectors.sparse)
-        view = candidate_view(self.store, q, vectors.dense, vectors.sparse, Filters(where.interviews),
-                              self.settings)
+        view = candidate_view(self.store, q, vectors.dense, vectors.sparse, Filters(where.interviews), self.settings)
         return view.index, view.signals()
 
-    def search(self, question: object, k: int | None = None, speaker: str | None = None,
-               district: str | None = None, history: History | None = None,
-               strategy: str | None = None) -> SearchResult:
+    def search(
+        self,
+        question: object,
+        k: int | None = None,
+        speaker: str | None = None,
+        district: str | None = None,
+        history: History | None = None,
+        strategy: str | None = None,
+    ) -> SearchResult:
         """Rank passages for a question; ``answerable`` is False when the page does not cover it."""
         if self.store is None:
             self.reload_if_changed()
@@ -308,8 +328,14 @@ class Engine:
             return SearchResult(q, [], False, vectors.dense, notice, reason or "no passage", note, index=index)
         return SearchResult(q, passages, True, vectors.dense, notice, reason, index=index)
 
-    def retrieve(self, question: object, k: int | None = None, speaker: str | None = None,
-                 district: str | None = None, history: History | None = None) -> list[Passage]:
+    def retrieve(
+        self,
+        question: object,
+        k: int | None = None,
+        speaker: str | None = None,
+        district: str | None = None,
+        history: History | None = None,
+    ) -> list[Passage]:
         """The best passages for a question, with who said them; [] when the page does not cover it.
 
         >>> default_engine().retrieve("谁说要当排头兵？", k=1)[0].speaker
@@ -317,8 +343,14 @@ class Engine:
         """
         return self.search(question, k=k, speaker=speaker, district=district, history=history).passages
 
-    def answer(self, question: object, history: History | None = None, k: int | None = None,
-               speaker: str | None = None, district: str | None = None) -> Answer:
+    def answer(
+        self,
+        question: object,
+        history: History | None = None,
+        k: int | None = None,
+        speaker: str | None = None,
+        district: str | None = None,
+    ) -> Answer:
         """An extractive answer: the sentences that answer, each with its speaker.
 
         >>> default_engine().answer("阳曲县的发展目标是什么？").sentences[0].passage.speaker
@@ -332,8 +364,9 @@ class Engine:
         if not q.is_empty:
             found = self._knowledge.structure.answer(q.understood_as if q.continued and q.understood_as else q.text)
             if found is not None:
-                return compose_structure_answer(found, q.text, q.understood_as if q.continued else None,
-                                                notice=result.notice)
+                return compose_structure_answer(
+                    found, q.text, q.understood_as if q.continued else None, notice=result.notice
+                )
         ans = compose_answer(result, result.index, self.tokenizer, self.settings)
         if result.question.continued and ans.understood_as is None:
             ans.understood_as = result.question.understood_as

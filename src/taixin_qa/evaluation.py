@@ -50,10 +50,10 @@ class RetrievalEvaluator:
     failures: list[dict] = field(default_factory=list)
 
     @classmethod
-    def from_file(cls, path: Path | str = EVAL_DIR / "questions.jsonl", **kwargs: Any) -> "RetrievalEvaluator":
+    def from_file(cls, path: Path | str = EVAL_DIR / "questions.jsonl", **kwargs: Any) -> RetrievalEvaluator:
         return cls(read_jsonl(path), **kwargs)
 
-    def __call__(self, engine: "Engine") -> dict[str, float]:
+    def __call__(self, engine: Engine) -> dict[str, float]:
         self.failures = []
         in_scope = [q for q in self.questions if not q.get("out_of_scope")]
         out_scope = [q for q in self.questions if q.get("out_of_scope")]
@@ -74,17 +74,30 @@ class RetrievalEvaluator:
             if result.passages and result.passages[0].interview_id in set(q["gold_interviews"]):
                 speaker1 += 1
             if rank != 1:
-                self.failures.append({"id": q["id"], "question": q["question"], "rank": rank,
-                                      "refused": not result.answerable, "top": ids[:3],
-                                      "gold": sorted(gold)})
+                self.failures.append(
+                    {
+                        "id": q["id"],
+                        "question": q["question"],
+                        "rank": rank,
+                        "refused": not result.answerable,
+                        "top": ids[:3],
+                        "gold": sorted(gold),
+                    }
+                )
         rejected = 0.0
         for q in out_scope:
             result = engine.search(q["question"], k=self.k, strategy=self.strategy)
             if not result.answerable:
                 rejected += 1
             else:
-                self.failures.append({"id": q["id"], "question": q["question"], "out_of_scope": True,
-                                      "top": [p.id for p in result.passages[:3]]})
+                self.failures.append(
+                    {
+                        "id": q["id"],
+                        "question": q["question"],
+                        "out_of_scope": True,
+                        "top": [p.id for p in result.passages[:3]],
+                    }
+                )
         n, m = max(1, len(in_scope)), max(1, len(out_scope))
         return {
             "questions": float(len(self.questions)),
@@ -104,18 +117,20 @@ class FollowUpEvaluator:
     conversations: list[dict]
 
     @classmethod
-    def from_file(cls, path: Path | str = EVAL_DIR / "followups.jsonl") -> "FollowUpEvaluator":
+    def from_file(cls, path: Path | str = EVAL_DIR / "followups.jsonl") -> FollowUpEvaluator:
         return cls(read_jsonl(path))
 
-    def __call__(self, engine: "Engine") -> dict[str, float]:
+    def __call__(self, engine: Engine) -> dict[str, float]:
         right = 0
         for conv in self.conversations:
             history = [turn[0] if isinstance(turn, list) else turn for turn in conv["history"]]
             hits = engine.retrieve(conv["question"], k=1, history=history)
             if hits and hits[0].interview_id in set(conv["gold_interviews"]):
                 right += 1
-        return {"followups": float(len(self.conversations)),
-                "followup_speaker@1": right / max(1, len(self.conversations))}
+        return {
+            "followups": float(len(self.conversations)),
+            "followup_speaker@1": right / max(1, len(self.conversations)),
+        }
 
 
 # Question types (benchmarks/eval: ``qtype``) whose answer is a span a reader can be handed
@@ -184,8 +199,10 @@ class AnswerEvaluator:
             elif q in facts:
                 problem = "no direct answer"
             first = ans.sentences[0].passage if ans.sentences else None
-            if first is not None and (first.id in set(q["gold_paragraphs"])
-                                      or (first.kind == "header" and first.interview_id in set(q["gold_interviews"]))):
+            if first is not None and (
+                first.id in set(q["gold_paragraphs"])
+                or (first.kind == "header" and first.interview_id in set(q["gold_interviews"]))
+            ):
                 cited += 1
             elif not problem:
                 problem = "first citation not gold"
@@ -194,13 +211,29 @@ class AnswerEvaluator:
             if not holds_span(ans.text, span) and not problem:
                 problem = "reply lacks span"
             if problem:
-                self.failures.append({"id": q["id"], "question": q["question"], "problem": problem,
-                                      "gold": span, "short": ans.short, "answer": ans.text[:160]})
+                self.failures.append(
+                    {
+                        "id": q["id"],
+                        "question": q["question"],
+                        "problem": problem,
+                        "gold": span,
+                        "short": ans.short,
+                        "answer": ans.text[:160],
+                    }
+                )
         n, nf = max(1, len(scored)), max(1, len(facts))
-        return {"answers": float(len(scored)), "fact_questions": float(len(facts)),
-                "short_holds_span": short_ok / nf, "wrong_bold": wrong / n, "bold_rate": bolded / n,
-                "reply_holds_span": reply / n, "answer_contains_gold": contains / n,
-                "first_cited_gold": cited / n, "answer_speaker@1": speaker / n, "false_missing": told_missing / n}
+        return {
+            "answers": float(len(scored)),
+            "fact_questions": float(len(facts)),
+            "short_holds_span": short_ok / nf,
+            "wrong_bold": wrong / n,
+            "bold_rate": bolded / n,
+            "reply_holds_span": reply / n,
+            "answer_contains_gold": contains / n,
+            "first_cited_gold": cited / n,
+            "answer_speaker@1": speaker / n,
+            "false_missing": told_missing / n,
+        }
 
 
 @dataclass
@@ -242,16 +275,27 @@ class StructureEvaluator:
                 with_gold += 1
                 cited += ans.sentences[0].passage.interview_id in set(row["gold_interviews"])
             if not ok:
-                self.failures.append({"id": row["id"], "question": row["question"], "short": ans.short,
-                                      "missing": ans.missing, "found": ans.found, "answer": ans.text[:120]})
+                self.failures.append(
+                    {
+                        "id": row["id"],
+                        "question": row["question"],
+                        "short": ans.short,
+                        "missing": ans.missing,
+                        "found": ans.found,
+                        "answer": ans.text[:120],
+                    }
+                )
         n = max(1, len(self.questions))
-        return {"structure_questions": float(len(self.questions)), "structure_exact": exact / n,
-                "structure_cited_header": cited / max(1, with_gold)}
+        return {
+            "structure_questions": float(len(self.questions)),
+            "structure_exact": exact / n,
+            "structure_cited_header": cited / max(1, with_gold),
+        }
 
 
 @dataclass
 class MissingEvaluator:
-    """"Same question about another speaker who has no answer" (benchmarks/eval/missing*.jsonl).
+    """ "Same question about another speaker who has no answer" (benchmarks/eval/missing*.jsonl).
 
     ``stated_missing``: share of follow-ups whose answer says what the page lacks
     (``Answer.missing`` names the place or person asked about) and gives no
@@ -264,8 +308,9 @@ class MissingEvaluator:
     failures: list[dict] = field(default_factory=list)
 
     @classmethod
-    def from_file(cls, path: Path | str = EVAL_DIR / "missing.jsonl",
-                  followups: Path | str | None = EVAL_DIR / "followups.jsonl") -> MissingEvaluator:
+    def from_file(
+        cls, path: Path | str = EVAL_DIR / "missing.jsonl", followups: Path | str | None = EVAL_DIR / "followups.jsonl"
+    ) -> MissingEvaluator:
         return cls(read_jsonl(path), read_jsonl(followups) if followups else [])
 
     def __call__(self, engine: Engine) -> dict[str, float]:
@@ -277,8 +322,15 @@ class MissingEvaluator:
             ok = bool(ans.missing) and row["place"] in (ans.missing or "") and ans.short is None
             stated += ok
             if not ok:
-                self.failures.append({"id": row["id"], "question": row["question"], "missing": ans.missing,
-                                      "short": ans.short, "answer": ans.text[:120]})
+                self.failures.append(
+                    {
+                        "id": row["id"],
+                        "question": row["question"],
+                        "missing": ans.missing,
+                        "short": ans.short,
+                        "answer": ans.text[:120],
+                    }
+                )
         answered = [f for f in self.followups if f.get("answer")]
         false = 0
         for row in answered:
@@ -286,9 +338,11 @@ class MissingEvaluator:
             if engine.answer(row["question"], history=history).missing:
                 false += 1
                 self.failures.append({"id": row["id"], "question": row["question"], "false_missing": True})
-        return {"missing_followups": float(len(self.questions)),
-                "stated_missing": stated / max(1, len(self.questions)),
-                "false_missing": false / max(1, len(answered))}
+        return {
+            "missing_followups": float(len(self.questions)),
+            "stated_missing": stated / max(1, len(self.questions)),
+            "false_missing": false / max(1, len(answered)),
+        }
 
 
 HISTORY_SHAPES = ("messages", "api", "gradio6", "pairs")
@@ -303,8 +357,10 @@ def _history_item(shape: str, question: str, answer: Any) -> list[Any]:
     if shape == "pairs":
         return [[question, answer.text]]
     if shape == "gradio6":
-        return [{"role": "user", "content": [{"type": "text", "text": question}]},
-                {"role": "assistant", "content": [{"type": "text", "text": answer.text}]}]
+        return [
+            {"role": "user", "content": [{"type": "text", "text": question}]},
+            {"role": "assistant", "content": [{"type": "text", "text": answer.text}]},
+        ]
     return [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
 
 
@@ -335,7 +391,7 @@ class ConversationEvaluator:
     failures: list[dict] = field(default_factory=list)
 
     @classmethod
-    def from_file(cls, path: Path | str = EVAL_DIR / "conversations.jsonl", **kwargs: Any) -> "ConversationEvaluator":
+    def from_file(cls, path: Path | str = EVAL_DIR / "conversations.jsonl", **kwargs: Any) -> ConversationEvaluator:
         return cls(read_jsonl(path), **kwargs)
 
     @staticmethod
@@ -344,74 +400,102 @@ class ConversationEvaluator:
             return ans.sentences[0].passage.interview_id
         return ans.passages[0].interview_id if ans.passages else None
 
-    def __call__(self, engine: "Engine") -> dict[str, float]:
+    def __call__(self, engine: Engine) -> dict[str, float]:
         self.failures = []
         counts: dict[str, list[int]] = {}
+        for n, conv in enumerate(self.conversations):
+            shape = conv.get("history_shape") or HISTORY_SHAPES[n % len(HISTORY_SHAPES)]
+            history: list[Any] = []
+            for i, turn in enumerate(conv["turns"]):
+                ans = engine.answer(
+                    turn["q"],
+                    history=list(history),
+                    k=self.k,
+                    speaker=turn.get("speaker"),
+                    district=turn.get("district"),
+                )
+                self._score_turn(conv["id"], i, turn, ans, counts)
+                history.extend(_history_item(shape, turn["q"], ans))
+        out: dict[str, float] = {
+            "conversations": float(len(self.conversations)),
+            "turns": float(counts.get("turns_right", [0, 0])[1]),
+        }
+        for key, (ok, total) in sorted(counts.items()):
+            out[key] = ok / total if total else 0.0
+            if key.startswith("right/"):
+                out["turns/" + key[len("right/") :]] = float(total)
+        return out
+
+    def _score_turn(self, conv_id: str, i: int, turn: dict[str, Any], ans: Any, counts: dict[str, list[int]]) -> None:
+        """Tally turn ``i`` of a conversation into ``counts`` (right, [total]); a wrong turn joins the failures."""
 
         def tally(key: str, ok: bool) -> None:
             c = counts.setdefault(key, [0, 0])
             c[0] += int(ok)
             c[1] += 1
 
-        for n, conv in enumerate(self.conversations):
-            shape = conv.get("history_shape") or HISTORY_SHAPES[n % len(HISTORY_SHAPES)]
-            history: list[Any] = []
-            for i, turn in enumerate(conv["turns"]):
-                ans = engine.answer(turn["q"], history=list(history), k=self.k,
-                                    speaker=turn.get("speaker"), district=turn.get("district"))
-                continued = ans.understood_as is not None
-                top = self._top_interview(ans)
-                expected = turn.get("found")
-                speaker_ok = top in set(turn.get("interviews") or [])
-                mentions_ok = all(m in ans.text for m in turn.get("mentions") or [])
-                if expected is False:
-                    verdict_ok = not ans.found
-                elif expected is True:
-                    verdict_ok = ans.found and speaker_ok and mentions_ok
-                else:
-                    verdict_ok = not ans.found or speaker_ok
-                # A refusal may say how it read the question; whether it was read in context only
-                # matters for turns the page answers.
-                continued_ok = continued == bool(turn.get("continued", False)) if i and expected is not False else True
-                right = verdict_ok and continued_ok
-                tally("turns_right", right)
-                tally(f"right/{turn.get('cat', 'other')}", right)
-                if i and expected is False:
-                    tally("offpage_refused", not ans.found)
-                if i and expected is True:
-                    tally("false_refusals_with_history", not ans.found)
-                if i and turn.get("continued"):
-                    tally("followups_continued", continued and (speaker_ok or (expected is None and not ans.found)))
-                if i and not turn.get("continued", False) and expected is not False:
-                    tally("wrongly_continued", continued)
-                if ans.found and turn.get("paragraphs"):
-                    tally("paragraph@3", any(p.id in set(turn["paragraphs"]) for p in ans.passages[:3]))
-                if not right:
-                    self.failures.append({"id": conv["id"], "turn": i, "question": turn["q"], "cat": turn.get("cat"),
-                                          "expected_found": expected, "found": ans.found, "top": top,
-                                          "expected": turn.get("interviews"), "continued": continued,
-                                          "understood_as": ans.understood_as, "reason": ans.reason})
-                history.extend(_history_item(shape, turn["q"], ans))
-        out: dict[str, float] = {"conversations": float(len(self.conversations)),
-                                 "turns": float(counts.get("turns_right", [0, 0])[1])}
-        for key, (ok, total) in sorted(counts.items()):
-            out[key] = ok / total if total else 0.0
-            if key.startswith("right/"):
-                out["turns/" + key[len("right/"):]] = float(total)
-        return out
+        continued = ans.understood_as is not None
+        top = self._top_interview(ans)
+        expected = turn.get("found")
+        speaker_ok = top in set(turn.get("interviews") or [])
+        mentions_ok = all(m in ans.text for m in turn.get("mentions") or [])
+        if expected is False:
+            verdict_ok = not ans.found
+        elif expected is True:
+            verdict_ok = ans.found and speaker_ok and mentions_ok
+        else:
+            verdict_ok = not ans.found or speaker_ok
+        # A refusal may say how it read the question; whether it was read in context only
+        # matters for turns the page answers.
+        continued_ok = continued == bool(turn.get("continued", False)) if i and expected is not False else True
+        right = verdict_ok and continued_ok
+        tally("turns_right", right)
+        tally(f"right/{turn.get('cat', 'other')}", right)
+        if i and expected is False:
+            tally("offpage_refused", not ans.found)
+        if i and expected is True:
+            tally("false_refusals_with_history", not ans.found)
+        if i and turn.get("continued"):
+            tally("followups_continued", continued and (speaker_ok or (expected is None and not ans.found)))
+        if i and not turn.get("continued", False) and expected is not False:
+            tally("wrongly_continued", continued)
+        if ans.found and turn.get("paragraphs"):
+            tally("paragraph@3", any(p.id in set(turn["paragraphs"]) for p in ans.passages[:3]))
+        if not right:
+            self.failures.append(
+                {
+                    "id": conv_id,
+                    "turn": i,
+                    "question": turn["q"],
+                    "cat": turn.get("cat"),
+                    "expected_found": expected,
+                    "found": ans.found,
+                    "top": top,
+                    "expected": turn.get("interviews"),
+                    "continued": continued,
+                    "understood_as": ans.understood_as,
+                    "reason": ans.reason,
+                }
+            )
 
 
 # What issue 9 asks of conversations; ``false_refusals_with_history`` is a maximum, the rest minimums.
-CONVERSATION_TARGETS = {"turns_right": 0.97, "offpage_refused": 0.95, "followups_continued": 0.97,
-                        "false_refusals_with_history": 0.02}
+CONVERSATION_TARGETS = {
+    "turns_right": 0.97,
+    "offpage_refused": 0.95,
+    "followups_continued": 0.97,
+    "false_refusals_with_history": 0.02,
+}
 
 
-def conversation_quality(engine: "Engine", eval_dir: Path | str = EVAL_DIR) -> dict[str, dict[str, float]]:
+def conversation_quality(engine: Engine, eval_dir: Path | str = EVAL_DIR) -> dict[str, dict[str, float]]:
     """Both conversation sets, for the benchmark: ``{"main": metrics, "heldout": metrics}``.
 
     The metrics are :class:`ConversationEvaluator`'s (per category under ``right/<cat>``);
     compare them with :data:`CONVERSATION_TARGETS`.
     """
     eval_dir = Path(eval_dir)
-    return {"main": ConversationEvaluator.from_file(eval_dir / "conversations.jsonl")(engine),
-            "heldout": ConversationEvaluator.from_file(eval_dir / "conversations-heldout.jsonl")(engine)}
+    return {
+        "main": ConversationEvaluator.from_file(eval_dir / "conversations.jsonl")(engine),
+        "heldout": ConversationEvaluator.from_file(eval_dir / "conversations-heldout.jsonl")(engine),
+    }

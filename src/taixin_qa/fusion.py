@@ -46,12 +46,12 @@ STRATEGIES = ("hybrid", "dense", "bm25", "rrf")
 class Signals:
     """Per-passage evidence for one question."""
 
-    cosine: np.ndarray          # (n,) cosine similarity
-    bm25: np.ndarray            # (n,) raw BM25
-    named: np.ndarray           # (n,) 1.0 where the question names the passage's interview
-    kind_prior: np.ndarray      # (n,) from Fusion.caption_prior
-    chinese_share: float        # 0 (English) .. 1 (Chinese)
-    keyword_coverage: float     # share of the question's words found in the corpus vocabulary
+    cosine: np.ndarray  # (n,) cosine similarity
+    bm25: np.ndarray  # (n,) raw BM25
+    named: np.ndarray  # (n,) 1.0 where the question names the passage's interview
+    kind_prior: np.ndarray  # (n,) from Fusion.caption_prior
+    chinese_share: float  # 0 (English) .. 1 (Chinese)
+    keyword_coverage: float  # share of the question's words found in the corpus vocabulary
     sparse: np.ndarray | None = None  # (n,) learned sparse (latent term) dot product, 0 when absent
     sentence_cosine: np.ndarray | None = None  # (n,) best sentence's cosine, the passage's when it has none
 
@@ -81,12 +81,14 @@ def fuse(signals: Signals, strategy: str = "hybrid", settings: Settings = SETTIN
     if strategy == "hybrid":
         sentence = signals.sentence_cosine if signals.sentence_cosine is not None else signals.cosine
         sparse = signals.sparse if signals.sparse is not None else np.zeros_like(signals.cosine)
-        return (signals.cosine
-                + f.sentence_weight * sentence
-                + f.keyword_weight * signals.chinese_share * scaled(signals.bm25)
-                + f.sparse_weight * scaled(sparse)
-                + f.entity_bonus * signals.named
-                + signals.kind_prior).astype(np.float64)
+        return (
+            signals.cosine
+            + f.sentence_weight * sentence
+            + f.keyword_weight * signals.chinese_share * scaled(signals.bm25)
+            + f.sparse_weight * scaled(sparse)
+            + f.entity_bonus * signals.named
+            + signals.kind_prior
+        ).astype(np.float64)
     raise ValueError(f"unknown fusion strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
 
 

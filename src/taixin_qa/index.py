@@ -44,8 +44,11 @@ class Index:
         # Sentences are stored grouped by passage, in order: passage r owns the
         # contiguous slice sentence_start[r]:sentence_start[r + 1].
         owner = np.asarray(data.sentence_owner, dtype=np.int64)
-        counts = np.bincount(owner, minlength=len(self.passages)) if owner.size else np.zeros(len(self.passages),
-                                                                                               dtype=np.int64)
+        counts = (
+            np.bincount(owner, minlength=len(self.passages))
+            if owner.size
+            else np.zeros(len(self.passages), dtype=np.int64)
+        )
         self._order = np.argsort(owner, kind="stable")
         self.sentence_start = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
         prior = {"caption": settings.fusion.caption_prior}
@@ -54,13 +57,15 @@ class Index:
         self.faiss_index: Any = load_faiss(data)
         if self.faiss_index is not None:
             self.faiss_index.hnsw.efSearch = settings.ann.ef_search
-        self.sparse_rows: Any = None     # passages x latent terms, for scoring a few candidates
+        self.sparse_rows: Any = None  # passages x latent terms, for scoring a few candidates
         self.sparse_columns: Any = None  # the same by column, for per-term lookups over all passages
         if data.sparse is not None and data.manifest.sparse_dim:
             from scipy.sparse import csr_matrix
 
-            self.sparse_rows = csr_matrix((data.sparse["data"], data.sparse["indices"], data.sparse["indptr"]),
-                                          shape=(len(self.passages), data.manifest.sparse_dim))
+            self.sparse_rows = csr_matrix(
+                (data.sparse["data"], data.sparse["indices"], data.sparse["indptr"]),
+                shape=(len(self.passages), data.manifest.sparse_dim),
+            )
             self.sparse_columns = self.sparse_rows.tocsc()
 
     @classmethod
@@ -86,13 +91,13 @@ class Index:
 
     def sentences_of(self, row: int) -> np.ndarray:
         """Ids of the sentences of passage ``row``, in reading order (index into ``data.sentences``)."""
-        return self._order[self.sentence_start[row]:self.sentence_start[row + 1]]
+        return self._order[self.sentence_start[row] : self.sentence_start[row + 1]]
 
     def sentence_text(self, sentence_id: int) -> str:
         return self.data.sentences[int(sentence_id)]
 
     def sentence_vectors(self, sentence_ids: np.ndarray) -> np.ndarray:
-        return self.data.sentence_vectors[sentence_ids]
+        return np.asarray(self.data.sentence_vectors[sentence_ids])
 
     def rows_of_interviews(self, interview_ids: set[str] | frozenset[str]) -> np.ndarray:
         rows = [self.interview_rows[i] for i in sorted(interview_ids) if i in self.interview_rows]
@@ -117,8 +122,9 @@ class Index:
         if n <= self.settings.search.candidates_from:
             return np.arange(n)
         m = self.settings.search.candidates_per_channel
-        return np.unique(np.concatenate([np.argpartition(-cosine, m)[:m], np.argpartition(-bm25, m)[:m],
-                                         np.flatnonzero(named)])).astype(np.int64)
+        return np.unique(
+            np.concatenate([np.argpartition(-cosine, m)[:m], np.argpartition(-bm25, m)[:m], np.flatnonzero(named)])
+        ).astype(np.int64)
 
     def best_sentence_cosine(self, qvec: np.ndarray, candidates: np.ndarray, fallback: np.ndarray) -> np.ndarray:
         """Per passage, the cosine of its best sentence (``fallback`` where it has none or is not a candidate)."""
@@ -142,8 +148,9 @@ class Index:
             return sparse
         idx, val = qsparse
         if len(candidates) == n:
-            return np.asarray(self.sparse_columns[:, np.asarray(idx)] @ np.asarray(val, np.float32),
-                              dtype=np.float32).ravel()
+            return np.asarray(
+                self.sparse_columns[:, np.asarray(idx)] @ np.asarray(val, np.float32), dtype=np.float32
+            ).ravel()
         query = np.zeros(self.sparse_rows.shape[1], dtype=np.float32)
         query[np.asarray(idx)] = val
         sparse[candidates] = self.sparse_rows[candidates] @ query
@@ -173,13 +180,20 @@ class Index:
         candidates = self._candidates_for(cosine, bm25, named, named_rows)
         content = [t for t in question.tokens if len(t) > 1 or not t.isascii()]
         coverage = (sum(1 for t in content if t in self.keywords) / len(content)) if content else 0.0
-        return Signals(cosine=cosine, bm25=bm25, named=named, kind_prior=self.kind_prior,
-                       chinese_share=question.chinese_share, keyword_coverage=coverage,
-                       sparse=self.sparse_scores(qsparse, candidates),
-                       sentence_cosine=self.best_sentence_cosine(qvec, candidates, cosine))
+        return Signals(
+            cosine=cosine,
+            bm25=bm25,
+            named=named,
+            kind_prior=self.kind_prior,
+            chinese_share=question.chinese_share,
+            keyword_coverage=coverage,
+            sparse=self.sparse_scores(qsparse, candidates),
+            sentence_cosine=self.best_sentence_cosine(qvec, candidates, cosine),
+        )
 
-    def _candidates_for(self, cosine: np.ndarray, bm25: np.ndarray, named: np.ndarray,
-                        named_rows: np.ndarray) -> np.ndarray:
+    def _candidates_for(
+        self, cosine: np.ndarray, bm25: np.ndarray, named: np.ndarray, named_rows: np.ndarray
+    ) -> np.ndarray:
         """The candidates of :meth:`signals`; a large named interview shares the budget with the rest.
 
         Every passage of a named interview keeps its entity bonus, but only its best rows by dense
@@ -191,7 +205,13 @@ class Index:
         if len(cosine) <= self.settings.search.candidates_from or len(named_rows) <= m:
             return self.candidates(cosine, bm25, named)
         half = max(1, m // 2)
-        return np.unique(np.concatenate([
-            np.argpartition(-cosine, half)[:half], np.argpartition(-bm25, half)[:half],
-            named_rows[np.argpartition(-cosine[named_rows], half)[:half]],
-            named_rows[np.argpartition(-bm25[named_rows], half)[:half]]])).astype(np.int64)
+        return np.unique(
+            np.concatenate(
+                [
+                    np.argpartition(-cosine, half)[:half],
+                    np.argpartition(-bm25, half)[:half],
+                    named_rows[np.argpartition(-cosine[named_rows], half)[:half]],
+                    named_rows[np.argpartition(-bm25[named_rows], half)[:half]],
+                ]
+            )
+        ).astype(np.int64)

@@ -50,8 +50,10 @@ class IntegrityReport:
 
     def summary(self) -> str:
         if self.ok:
-            return (f"corpus check passed: {self.articles} article(s), {self.page_lines} page lines, "
-                    f"{self.characters} characters, each used exactly once in {self.pieces} pieces of page text.")
+            return (
+                f"corpus check passed: {self.articles} article(s), {self.page_lines} page lines, "
+                f"{self.characters} characters, each used exactly once in {self.pieces} pieces of page text."
+            )
         head = f"corpus check FAILED with {len(self.problems)} problem(s):"
         return "\n".join([head, *(f"  - {p}" for p in self.problems)])
 
@@ -71,8 +73,9 @@ def page_text_of(article: Article) -> list[PageText]:
             kind = "caption" if p.kind == "caption" else "paragraph"
             pieces.append(PageText(p.text, f"{name}, {kind} {p.index} (line {p.line})", p.id))
             if p.credit:
-                pieces.append(PageText(p.credit, f"{name}, credit of caption {p.index} (line {p.line})",
-                                       f"{p.id}:credit"))
+                pieces.append(
+                    PageText(p.credit, f"{name}, credit of caption {p.index} (line {p.line})", f"{p.id}:credit")
+                )
     return pieces
 
 
@@ -89,7 +92,7 @@ def _decompose(text: str, candidates: dict[str, list[int]], used: set[int]) -> l
         if not free:
             continue
         used.add(free[0])
-        rest = _decompose(text[len(line):], candidates, used)
+        rest = _decompose(text[len(line) :], candidates, used)
         if rest is not None:
             return [free[0], *rest]
         used.discard(free[0])
@@ -102,8 +105,11 @@ def _snippet(text: str, width: int = 24) -> str:
 
 def _page_lines(article: Article) -> dict[int, str]:
     """Non-empty lines of the verbatim page, squashed, by 1-based line number."""
-    return {number: squash(raw) for number, raw in enumerate(read_text(article.source_path).split("\n"), start=1)
-            if squash(raw)}
+    return {
+        number: squash(raw)
+        for number, raw in enumerate(read_text(article.source_path).split("\n"), start=1)
+        if squash(raw)
+    }
 
 
 def _lines_by_text(page_lines: dict[int, str]) -> dict[str, list[int]]:
@@ -155,7 +161,7 @@ def check_article(article: Article, report: IntegrityReport) -> None:
                 used_by[n] = piece.where
             continue
         # Name the kind of damage: the same text used twice, or text not on the page.
-        free = set()
+        free: set[int] = set()
         again = _decompose(text, by_text, free)
         if again is not None:
             first = used_by.get(again[0], "another piece")

@@ -14,8 +14,8 @@ and a loaded index needs no bm25s object at all.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 import numpy as np
 
@@ -38,16 +38,23 @@ class KeywordIndex:
         bm25 = bm25s.BM25()
         bm25.index([t if t else [""] for t in token_lists], show_progress=False)
         scores = bm25.scores
-        return cls(vocab={str(k): int(v) for k, v in bm25.vocab_dict.items()},
-                   data=np.asarray(scores["data"], dtype=np.float32),
-                   indices=np.asarray(scores["indices"], dtype=np.int64),
-                   indptr=np.asarray(scores["indptr"], dtype=np.int64), n_docs=len(token_lists))
+        return cls(
+            vocab={str(k): int(v) for k, v in bm25.vocab_dict.items()},
+            data=np.asarray(scores["data"], dtype=np.float32),
+            indices=np.asarray(scores["indices"], dtype=np.int64),
+            indptr=np.asarray(scores["indptr"], dtype=np.int64),
+            n_docs=len(token_lists),
+        )
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray], vocab: dict[str, int], n_docs: int) -> KeywordIndex:
-        return cls(vocab=vocab, data=np.asarray(arrays["data"], dtype=np.float32),
-                   indices=np.asarray(arrays["indices"], dtype=np.int64),
-                   indptr=np.asarray(arrays["indptr"], dtype=np.int64), n_docs=n_docs)
+        return cls(
+            vocab=vocab,
+            data=np.asarray(arrays["data"], dtype=np.float32),
+            indices=np.asarray(arrays["indices"], dtype=np.int64),
+            indptr=np.asarray(arrays["indptr"], dtype=np.int64),
+            n_docs=n_docs,
+        )
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"data": self.data, "indices": self.indices, "indptr": self.indptr}

@@ -83,7 +83,7 @@ class Lexicon:
     extra_aliases: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
-    def from_corpus(cls, corpus: Corpus) -> "Lexicon":
+    def from_corpus(cls, corpus: Corpus) -> Lexicon:
         folder = corpus.root / "lexicon"
         words = _read_words(folder / "words.txt") if (folder / "words.txt").is_file() else []
         stop = frozenset(_read_list(folder / "stopwords.txt"))
@@ -99,7 +99,9 @@ class Lexicon:
             known = {iv.id for iv in corpus.interviews}
             for key, names in data.items():
                 if key not in known:
-                    raise TaixinError(f"{alias_file}: unknown interview id {key!r} (known: {', '.join(sorted(known))}).")
+                    raise TaixinError(
+                        f"{alias_file}: unknown interview id {key!r} (known: {', '.join(sorted(known))})."
+                    )
                 aliases[str(key)] = [str(n) for n in (names or [])]
         return cls(corpus=corpus, words=words, stopwords=stop, extra_aliases=aliases)
 
@@ -192,7 +194,10 @@ class Lexicon:
             if value in names or value == iv.district or (key and key in {pinyin_key(n) for n in names}):
                 out.add(iv.id)
         if not out:
-            choices = sorted({iv.speaker for iv in self.corpus.interviews} if field_name == "speaker"
-                             else {d for iv in self.corpus.interviews for d in iv.districts})
+            choices = sorted(
+                {iv.speaker for iv in self.corpus.interviews}
+                if field_name == "speaker"
+                else {d for iv in self.corpus.interviews for d in iv.districts}
+            )
             raise TaixinError(f"Unknown {field_name} {value!r}. Choose one of: {'、'.join(choices)}.")
         return out

@@ -110,8 +110,13 @@ def is_markup_only(text: str) -> bool:
 class QueryParser:
     """Turns raw text (and chat history) into a :class:`Question`."""
 
-    def __init__(self, lexicon: Lexicon, tokenizer: Tokenizer, off_page: Callable[[str], str | None] | None = None,
-                 settings: Settings = SETTINGS):
+    def __init__(
+        self,
+        lexicon: Lexicon,
+        tokenizer: Tokenizer,
+        off_page: Callable[[str], str | None] | None = None,
+        settings: Settings = SETTINGS,
+    ):
         self.lexicon = lexicon
         self.tokenizer = tokenizer
         self.off_page = off_page

@@ -28,7 +28,7 @@ class SearchResult:
     query_vector: np.ndarray | None = field(default=None, repr=False, compare=False)
     notice: str = ""
     reason: str = ""  # why the page does or does not cover the question
-    note: str = ""    # our corpus note about a gap, when that is the reason
+    note: str = ""  # our corpus note about a gap, when that is the reason
     # The index these passages came from: an answer is composed from the same
     # index even when a rebuild swapped in a new one meanwhile.
     index: Index | None = field(default=None, repr=False, compare=False)
@@ -40,16 +40,23 @@ class AnswerSentence:
 
     text: str
     passage: Passage
-    source: int = 1   # 1-based position of ``passage`` in ``Answer.passages``: the [n] marker
-    start: int = -1   # where ``text`` starts in ``passage.text``; -1 when it is not a verbatim substring
+    source: int = 1  # 1-based position of ``passage`` in ``Answer.passages``: the [n] marker
+    start: int = -1  # where ``text`` starts in ``passage.text``; -1 when it is not a verbatim substring
 
     def render(self) -> str:
         return f"{self.text}（{self.passage.attribution}）"
 
     def to_dict(self) -> dict[str, Any]:
         p = self.passage
-        return {"text": self.text, "speaker": p.speaker, "role": p.role, "district": p.district,
-                "passage_id": p.id, "source": self.source, "start": self.start}
+        return {
+            "text": self.text,
+            "speaker": p.speaker,
+            "role": p.role,
+            "district": p.district,
+            "passage_id": p.id,
+            "source": self.source,
+            "start": self.start,
+        }
 
 
 @dataclass
@@ -67,15 +74,23 @@ class Answer:
     sentences: list[AnswerSentence] = field(default_factory=list)
     question: str = ""
     notice: str = ""
-    short: str | None = None          # the direct answer, in the page's own words
-    missing: str | None = None        # what the page does not give, e.g. "版面没有给出古交市的投资额"
-    cited: int = 0                    # how many of ``passages`` the sentences cite
+    short: str | None = None  # the direct answer, in the page's own words
+    missing: str | None = None  # what the page does not give, e.g. "版面没有给出古交市的投资额"
+    cited: int = 0  # how many of ``passages`` the sentences cite
     understood_as: str | None = None  # the question as read from the conversation, when it was
-    reason: str = ""                  # why it was answered or refused
+    reason: str = ""  # why it was answered or refused
 
     def to_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "found": self.found, "question": self.question, "notice": self.notice,
-                "short": self.short, "missing": self.missing, "cited": self.cited,
-                "understood_as": self.understood_as, "reason": self.reason,
-                "sentences": [s.to_dict() for s in self.sentences],
-                "passages": [p.to_dict() for p in self.passages]}
+        return {
+            "text": self.text,
+            "found": self.found,
+            "question": self.question,
+            "notice": self.notice,
+            "short": self.short,
+            "missing": self.missing,
+            "cited": self.cited,
+            "understood_as": self.understood_as,
+            "reason": self.reason,
+            "sentences": [s.to_dict() for s in self.sentences],
+            "passages": [p.to_dict() for p in self.passages],
+        }

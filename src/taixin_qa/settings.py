@@ -18,9 +18,10 @@ arguments, so tests point them elsewhere without touching the environment.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # A checkout: src/taixin_qa/settings.py -> the repository root.
@@ -204,11 +205,14 @@ class Paths:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Paths:
         env = os.environ if env is None else env
         root = _default_root()
-        cache = env.get("TAIXIN_QA_CACHE") or str(Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-                                                   / "taixin-qa")
-        return cls(corpus=Path(env.get("TAIXIN_QA_CORPUS") or root / "corpus"),
-                   index=Path(env.get("TAIXIN_QA_INDEX") or root / "embeddings"),
-                   cache=Path(cache).expanduser())
+        cache = env.get("TAIXIN_QA_CACHE") or str(
+            Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "taixin-qa"
+        )
+        return cls(
+            corpus=Path(env.get("TAIXIN_QA_CORPUS") or root / "corpus"),
+            index=Path(env.get("TAIXIN_QA_INDEX") or root / "embeddings"),
+            cache=Path(cache).expanduser(),
+        )
 
 
 @dataclass(frozen=True)
@@ -226,8 +230,10 @@ class Runtime:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Runtime:
         env = os.environ if env is None else env
-        return cls(model=env.get("TAIXIN_QA_MODEL") or None,
-                   store=env.get("TAIXIN_QA_STORE") or None,
-                   host=env.get("TAIXIN_QA_HOST") or cls.host,
-                   port=env.get("TAIXIN_QA_PORT") or cls.port,
-                   allow_downloads=env.get("TAIXIN_QA_ALLOW_DOWNLOADS", "").lower() in ("1", "true", "yes"))
+        return cls(
+            model=env.get("TAIXIN_QA_MODEL") or None,
+            store=env.get("TAIXIN_QA_STORE") or None,
+            host=env.get("TAIXIN_QA_HOST") or cls.host,
+            port=env.get("TAIXIN_QA_PORT") or cls.port,
+            allow_downloads=env.get("TAIXIN_QA_ALLOW_DOWNLOADS", "").lower() in ("1", "true", "yes"),
+        )

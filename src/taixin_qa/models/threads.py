@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -80,8 +80,9 @@ class PassPool:
 
     def __init__(self, workers: int):
         self.workers = max(1, int(workers))
-        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="taixin-encode",
-                                            initializer=_one_openmp_thread)
+        self._executor = ThreadPoolExecutor(
+            self.workers, thread_name_prefix="taixin-encode", initializer=_one_openmp_thread
+        )
 
     def submit(self, fn: Callable[..., T], *args: object) -> Future[T]:
         return self._executor.submit(fn, *args)

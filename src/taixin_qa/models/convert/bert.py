@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from taixin_qa.models.convert.parser import E5Bin, dequantize_q4_0
+from taixin_qa.models.convert.parser import E5Bin
 
 
 def bert_state_dict(e5: E5Bin, progress: bool) -> dict[str, np.ndarray]:
@@ -20,8 +20,9 @@ def bert_state_dict(e5: E5Bin, progress: bool) -> dict[str, np.ndarray]:
 
     h, ff = e5.hidden, e5.ffn
     out: dict[str, np.ndarray] = {}
-    with tqdm(total=e5.layers + 1, desc="Dequantising e5-small", unit="layer", file=sys.stderr,
-              disable=not progress) as bar:
+    with tqdm(
+        total=e5.layers + 1, desc="Dequantising e5-small", unit="layer", file=sys.stderr, disable=not progress
+    ) as bar:
         out["embeddings.word_embeddings.weight"] = e5.tensor("emb.word", (e5.vocab_size, h))
         out["embeddings.position_embeddings.weight"] = e5.tensor("emb.pos", (e5.max_positions, h))
         out["embeddings.token_type_embeddings.weight"] = e5.tensor("emb.type", (e5.type_vocab_size, h))
@@ -54,5 +55,3 @@ def bert_state_dict(e5: E5Bin, progress: bool) -> dict[str, np.ndarray]:
     out["pooler.dense.weight"] = np.zeros((h, h), dtype=np.float32)
     out["pooler.dense.bias"] = np.zeros((h,), dtype=np.float32)
     return out
-
-

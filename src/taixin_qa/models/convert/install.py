@@ -128,7 +128,6 @@ def _usual_permissions(folder: Path) -> None:
             os.chmod(os.path.join(dirpath, name), 0o666 & ~umask)
 
 
-
 def _remove_leftovers(target: Path) -> None:
     """Delete temporary siblings left by interrupted runs (safe: we hold the lock)."""
     for pattern in (f".{target.name}.tmp-*", f".{target.name}.old-*"):

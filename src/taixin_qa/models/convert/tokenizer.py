@@ -103,7 +103,7 @@ class DoubleArray:
         Checked for all bases of all blocks at once. The array always ends
         with an empty block, so some base always fits.
         """
-        while self.used[self.first_block * 256:(self.first_block + 1) * 256].all():
+        while self.used[self.first_block * 256 : (self.first_block + 1) * 256].all():
             self.first_block += 1
         start = self.first_block * 256
         slots = (self._lows[:, None] ^ labels[None, :]).ravel()
@@ -187,5 +187,3 @@ def build_tokenizer(e5: E5Bin) -> Tokenizer:
     # the folder's tokenizer_config.json carries it as split_special_tokens.
     tok.encode_special_tokens = True
     return tok
-
-

