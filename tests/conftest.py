@@ -59,6 +59,12 @@ def app_server() -> Iterator[AppServer]:
 
 
 @pytest.fixture(scope="module")
+def app_url(app_server: AppServer) -> str:
+    """The address of :func:`app_server` (a module may override it with a differently started server)."""
+    return app_server.url
+
+
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     """Debian's chromium through Playwright, headless; skipped where it is missing (failed under CI=true)."""
     if not CHROMIUM.exists():

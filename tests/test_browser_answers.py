@@ -7,8 +7,6 @@ not by layout, so a restyled chat still passes when it still does the job.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from urllib.parse import urljoin
 
 import pytest
@@ -19,42 +17,10 @@ from taixin_qa.provenance import page_location
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ANSWER_TIMEOUT_MS = 120_000
 REPLY = "#tx-chat .tx-reply:not(.tx-pending)"
 EXAMPLE = "迎泽区要打造哪五大融合载体？"
 FIVE_CARRIERS = "核心区、承载区、集聚区、引领区、休闲区"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{CHROMIUM} not found (CI=true: apt-get install chromium fonts-noto-cjk)")
-        pytest.skip(f"{CHROMIUM} not found: apt-get install chromium fonts-noto-cjk")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    from _web_server import start_app
-
-    server = start_app()
-    yield server.url
-    server.stop()
 
 
 @pytest.fixture

@@ -8,53 +8,15 @@ is missing, except under CI=true. Elements are found by role, placeholder and ac
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ANSWER_TIMEOUT_MS = 120_000
 NOT_COVERED = "本版面没有涉及这个问题"
 # Finished replies: their accessible label is "回答：<text>"; a pending one says "回答：查找中".
 REPLIES_JS = """() => Array.from(document.querySelectorAll('[aria-label^="回答："]'))
     .map(e => e.getAttribute('aria-label')).filter(l => l !== '回答：查找中')"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{CHROMIUM} not found (CI=true: apt-get install chromium fonts-noto-cjk)")
-        pytest.skip(f"{CHROMIUM} not found: apt-get install chromium fonts-noto-cjk to run the browser tests")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("playwright is not installed: pip install -e '.[test]'")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
-
-
-@pytest.fixture(scope="module")
-def app_url():
-    from _web_server import start_app
-
-    server = start_app()
-    yield server.url
-    server.stop()
 
 
 @pytest.fixture

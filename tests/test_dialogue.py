@@ -52,6 +52,11 @@ def user(text: str) -> dict:
     return {"role": "user", "content": text}
 
 
+def exchange(question: str, speaker: str, post: str) -> list[dict]:
+    """A question and the answer the chat gave, quoting ``speaker``."""
+    return [user(question), said(speaker, post)]
+
+
 # -- reading the history ------------------------------------------------------------
 
 
@@ -138,12 +143,8 @@ def test_questions_that_stand_on_their_own_never_inherit(parser, question):
 
 
 def test_he_means_the_person_just_quoted(parser):
-    history = [
-        user("阳曲县的发展目标是什么？"),
-        said("裴耀军", "阳曲县委书记"),
-        user("谁提到了太钢？"),
-        said("卢俊峰", "副市长、尖草坪区委书记、中北高新区党委书记"),
-    ]
+    history = exchange("阳曲县的发展目标是什么？", "裴耀军", "阳曲县委书记")
+    history += exchange("谁提到了太钢？", "卢俊峰", "副市长、尖草坪区委书记、中北高新区党委书记")
     q = parser.parse("他还说了什么？", history)
     assert q.continued and q.subject == {"lu-junfeng"}
     assert q.understood_as.startswith("卢俊峰")
@@ -151,12 +152,8 @@ def test_he_means_the_person_just_quoted(parser):
 
 
 def test_chained_ellipsis_keeps_what_was_asked(parser):
-    history = [
-        user("阳曲县的发展目标是什么？"),
-        said("裴耀军", "阳曲县委书记"),
-        user("那万柏林呢？"),
-        said("杨俊民", "万柏林区委书记"),
-    ]
+    history = exchange("阳曲县的发展目标是什么？", "裴耀军", "阳曲县委书记")
+    history += exchange("那万柏林呢？", "杨俊民", "万柏林区委书记")
     q = parser.parse("古交呢？", history)
     assert q.continued and q.subject == {"li-weiping"}
     assert "古交市" in q.understood_as and "发展目标" in q.understood_as
