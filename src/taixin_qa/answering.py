@@ -202,19 +202,13 @@ def _quote(c: _Candidate, rules: Answering, second: bool = False, lists: bool = 
     return _balanced("".join(c.texts[j] for j in sorted(keep)))
 
 
-def _speaker_places(passages: list[Passage]) -> str:
+def _listed(passages: list[Passage], field: str) -> str:
+    """The distinct ``speaker`` or ``district`` values of the paragraphs, in order, joined by 、."""
     seen: list[str] = []
     for p in passages:
-        if p.kind == "paragraph" and p.district not in seen:
-            seen.append(p.district)
-    return "、".join(seen)
-
-
-def _speakers(passages: list[Passage]) -> str:
-    seen: list[str] = []
-    for p in passages:
-        if p.kind == "paragraph" and p.speaker not in seen:
-            seen.append(p.speaker)
+        value = getattr(p, field)
+        if p.kind == "paragraph" and value not in seen:
+            seen.append(value)
     return "、".join(seen)
 
 
@@ -552,7 +546,7 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
             if plural and len(group) < 2:
                 return None, chosen
             passages = [c.passage for c in group]
-            return (_speakers(passages) if asks_speaker else _speaker_places(passages)), group
+            return _listed(passages, "speaker" if asks_speaker else "district"), group
         if plural:
             return None, chosen
         if named and best.passage.interview_id not in named:
