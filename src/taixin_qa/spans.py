@@ -58,6 +58,21 @@ _Q_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月|\bwhen\b", re
 _Q_POST = re.compile(r"职务|职位|担任|哪里的书记")
 _Q_HOW = re.compile(r"怎么|如何|怎样|\bhow\b", re.I)
 _Q_WHAT = re.compile(r"什么|啥|哪个|哪一个|\bwhat\b|\bwhich\b", re.I)
+_Q_PLACES = re.compile(r"哪些(?:区县|地方|区|县)|哪几个(?:区|县)")
+# question_type's checks, first match wins
+_Q_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (_Q_ASPECTS, "how"),
+    (_Q_POST, "post"),
+    (_Q_DATE, "date"),
+    (_Q_NAME, "name"),
+    (_Q_PLACES, "place"),
+    (_Q_LIST, "list"),
+    (_Q_NUMBER, "number"),
+    (_Q_COUNT, "count"),
+    (_Q_PLACE, "place"),
+    (_Q_HOW, "how"),
+    (_Q_WHAT, "what"),
+)
 _EVENT_PLACE = re.compile(
     r"(?:在(?=[\u4e00-\u9fff]{2,6}?(?:召开|举行|举办|开幕))|落户)(?P<where>[\u4e00-\u9fff]{2,6}?)(?:召开|举行|举办|开幕|[。，；]|$)"
 )
@@ -106,29 +121,9 @@ def question_type(question: str) -> str:
     >>> [question_type(q) for q in ("杏花岭区要培育几大商圈？", "尖草坪区有哪些高校？", "谁说要当排头兵？")]
     ['count', 'list', 'name']
     """
-    q = question
-    if _Q_ASPECTS.search(q):
-        return "how"
-    if _Q_POST.search(q):
-        return "post"
-    if _Q_DATE.search(q):
-        return "date"
-    if _Q_NAME.search(q):
-        return "name"
-    if re.search(r"哪些(?:区县|地方|区|县)|哪几个(?:区|县)", q):
-        return "place"
-    if _Q_LIST.search(q):
-        return "list"
-    if _Q_NUMBER.search(q):
-        return "number"
-    if _Q_COUNT.search(q):
-        return "count"
-    if _Q_PLACE.search(q):
-        return "place"
-    if _Q_HOW.search(q):
-        return "how"
-    if _Q_WHAT.search(q):
-        return "what"
+    for pattern, kind in _Q_TYPES:
+        if pattern.search(question):
+            return kind
     return "how"
 
 
