@@ -459,34 +459,32 @@ def add_api(app: FastAPI, engine: Engine, label: Callable[[Any], str] = passage_
     qa: list[str | Enum] = ["问答 · Q&A"]
     openai: list[str | Enum] = ["OpenAI-compatible"]
     router = APIRouter()
-    router.add_api_route(
+
+    def post(path: str, endpoint: Callable[..., Any], tags: list[str | Enum], summary: str, **extra: Any) -> None:
+        router.add_api_route(path, endpoint, methods=["POST"], responses=ERRORS, tags=tags, summary=summary, **extra)
+
+    post(
         "/api/ask",
         routes.ask,
-        methods=["POST"],
+        qa,
+        "Answer a question with the page's own sentences and who said them",
         response_model=AnswerOut,
-        responses=ERRORS,
-        tags=qa,
-        summary="Answer a question with the page's own sentences and who said them",
     )
-    router.add_api_route(
+    post(
         "/api/search",
         routes.search,
-        methods=["POST"],
+        qa,
+        "The passages that best answer a question, with who said them",
         response_model=SearchOut,
-        responses=ERRORS,
-        tags=qa,
-        summary="The passages that best answer a question, with who said them",
     )
     router.add_api_route(
         "/v1/models", routes.models, methods=["GET"], tags=openai, summary="The one model this server offers"
     )
-    router.add_api_route(
+    post(
         "/v1/chat/completions",
         routes.chat_completions,
-        methods=["POST"],
-        responses=ERRORS,
-        tags=openai,
-        summary="OpenAI-compatible chat completion (streaming with stream=true)",
+        openai,
+        "OpenAI-compatible chat completion (streaming with stream=true)",
     )
     app.include_router(router)
 
