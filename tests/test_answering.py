@@ -23,17 +23,7 @@ PARAGRAPHS = {p.id: (iv, p) for iv in CORPUS_DATA.interviews for p in iv.paragra
 
 def passage(pid: str, score: float) -> Passage:
     iv, p = PARAGRAPHS[pid]
-    return Passage(
-        id=p.id,
-        text=p.text,
-        speaker=iv.speaker,
-        role=iv.role,
-        district=iv.district,
-        headline=iv.headline,
-        interview_id=iv.id,
-        kind=p.kind,
-        score=score,
-    )
+    return Passage.in_interview(iv, p.id, p.text, p.kind, score)
 
 
 class PageIndex:

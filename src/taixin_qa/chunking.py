@@ -42,6 +42,21 @@ class Passage:
     kind: str = "paragraph"
     score: float = 0.0
 
+    @classmethod
+    def in_interview(cls, interview: Interview, id: str, text: str, kind: str, score: float = 0.0) -> Passage:
+        """A passage of ``interview``, attributed to its speaker, post, district and headline."""
+        return cls(
+            id=id,
+            text=text,
+            speaker=interview.speaker,
+            role=interview.role,
+            district=interview.district,
+            headline=interview.headline,
+            interview_id=interview.id,
+            kind=kind,
+            score=score,
+        )
+
     def with_score(self, score: float) -> Passage:
         return replace(self, score=float(score))
 
@@ -87,16 +102,7 @@ def interview_chunks(iv: Interview) -> list[Chunk]:
     chunks = []
     for p in iv.paragraphs:
         text = p.text if p.kind == "paragraph" else p.text + (f" {p.credit}" if p.credit else "")
-        passage = Passage(
-            id=p.id,
-            text=text,
-            kind=p.kind,
-            speaker=iv.speaker,
-            role=iv.role,
-            district=iv.district,
-            headline=iv.headline,
-            interview_id=iv.id,
-        )
+        passage = Passage.in_interview(iv, p.id, text, p.kind)
         chunks.append(Chunk(passage, header + text))
     return chunks
 

@@ -261,16 +261,7 @@ def header_passage(interview: Interview, part: str) -> Passage | None:
     text = getattr(interview, part)
     if not text:
         return None
-    return Passage(
-        id=f"{interview.id}:{part}",
-        text=text,
-        speaker=interview.speaker,
-        role=interview.role,
-        district=interview.district,
-        headline=interview.headline,
-        interview_id=interview.id,
-        kind="header",
-    )
+    return Passage.in_interview(interview, f"{interview.id}:{part}", text, "header")
 
 
 def _article_passage(article: Article, part: str) -> Passage | None:
@@ -293,16 +284,7 @@ def _article_passage(article: Article, part: str) -> Passage | None:
 def _paragraph_passage(interview: Interview, needle: str) -> Passage | None:
     for p in interview.paragraphs:
         if needle in p.text:
-            return Passage(
-                id=p.id,
-                text=p.text,
-                speaker=interview.speaker,
-                role=interview.role,
-                district=interview.district,
-                headline=interview.headline,
-                interview_id=interview.id,
-                kind=p.kind,
-            )
+            return Passage.in_interview(interview, p.id, p.text, p.kind)
     return None
 
 
