@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
@@ -241,21 +242,7 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
     max_leaves=6,
 )
-MANIFEST_FIELDS = [
-    "model_id",
-    "dim",
-    "chunker_version",
-    "index_type",
-    "chunk_hashes",
-    "bundle",
-    "bundle_sha256",
-    "corpus_files",
-    "sparse_dim",
-    "created",
-    "format_version",
-    "settings",
-    "extra",
-]
+MANIFEST_FIELDS = [f.name for f in fields(Manifest)] + ["extra"]  # every field, and one the manifest lacks
 
 
 def _bundle_change(kind: str, i: int, j: int, value):
