@@ -39,20 +39,11 @@ class _Group(click.Group):
 
 
 def _paths(fn):
-    fn = click.option(
-        "--index",
-        "index_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Index folder (default: the project's embeddings/, or $TAIXIN_QA_INDEX).",
-    )(fn)
-    fn = click.option(
-        "--corpus",
-        "corpus_dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        help="Corpus folder (default: the project's corpus/, or $TAIXIN_QA_CORPUS).",
-    )(fn)
+    for flag, name, help in (
+        ("--index", "index_dir", "Index folder (default: the project's embeddings/, or $TAIXIN_QA_INDEX)."),
+        ("--corpus", "corpus_dir", "Corpus folder (default: the project's corpus/, or $TAIXIN_QA_CORPUS)."),
+    ):
+        fn = click.option(flag, name, type=click.Path(file_okay=False, path_type=Path), default=None, help=help)(fn)
     fn = click.option(
         "--model",
         default=None,
