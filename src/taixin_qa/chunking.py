@@ -8,10 +8,10 @@ users stays the paragraph as printed.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import asdict, dataclass, replace
 
+from taixin_qa._fs import sha256_text
 from taixin_qa.corpus import Corpus, Interview
 
 # Bump when the way chunks or their indexed text are made changes: every
@@ -88,8 +88,7 @@ class Chunk:
 
     @property
     def content_hash(self) -> str:
-        data = f"{CHUNKER_VERSION}\n{self.indexed_text}\n{self.sparse_text}".encode()
-        return hashlib.sha256(data).hexdigest()[:32]
+        return sha256_text(f"{CHUNKER_VERSION}\n{self.indexed_text}\n{self.sparse_text}", 32)
 
 
 def context_header(iv: Interview) -> str:

@@ -13,7 +13,6 @@ probe (segmentation is identical; tests/test_tokenization.py compares it).
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import logging
@@ -25,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from taixin_qa._fs import atomic_write_bytes
+from taixin_qa._fs import atomic_write_bytes, sha256_text
 from taixin_qa.lexicon import Lexicon, Word
 from taixin_qa.text import cjk_ratio, normalize, to_simplified
 
@@ -131,7 +130,7 @@ def _dictionary_cache(jieba_tokenizer: Any, cache_dir: Path | None) -> Path | No
     if not name:
         return None
     stat = os.stat(name)
-    key = hashlib.sha256(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}".encode()).hexdigest()[:16]
+    key = sha256_text(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}", 16)
     return Path(cache_dir) / "jieba" / f"prefix-dict-{key}"
 
 

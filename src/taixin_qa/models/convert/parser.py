@@ -18,7 +18,6 @@ weight = (nibble - 8) * d.
 from __future__ import annotations
 
 import base64
-import hashlib
 import importlib.metadata
 import importlib.resources
 import struct
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from taixin_qa._fs import sha256_bytes
 from taixin_qa.errors import TaixinError
 
 SOURCE_FILE = "e5-small-q4.bin"
@@ -172,7 +172,7 @@ def read_e5_bin(path: Path) -> E5Bin:
         norm_map=norm_map,
         tensors=tensors,
         data=data,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256_bytes(data),
     )
 
 

