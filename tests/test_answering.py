@@ -253,6 +253,31 @@ def test_question_type_from_its_cue_words(question, qtype):
             "努力实现太忻经济区建设“一年见效、三年成形、五年成势、十年成城”。",
             "一年见效、三年成形、五年成势、十年成城",
         ),  # the question's numbers lead the items
+        (
+            "太忻经济区的建设目标是怎么定的？",
+            "我们要按照‘顶层规划、上下协同’的工作思路和‘一年见效、三年成形、五年成势、十年成城’的发展目标，持续加大力度。",
+            "一年见效、三年成形、五年成势、十年成城",
+        ),  # "目标是怎么定的" asks what the goal is; the list is named a goal right after it
+        (
+            "尖草坪区有哪些高校？",
+            "此外，还有中北大学、太原工业学院以及正在建设的国科大太原能源材料学院、科教",
+            "中北大学、太原工业学院",
+        ),  # 大学 and 学院 are kinds of 高校
+        (
+            "Which universities are located in Jiancaoping District?",
+            "此外，还有中北大学、太原工业学院以及正在建设的国科大太原能源材料学院、科教",
+            "中北大学、太原工业学院",
+        ),  # the English category noun read as 高校
+        (
+            "Which companies will Wanbolin rely on for high-end equipment manufacturing?",
+            "万柏林区将充分利用太重集团、中车、晋西集团、汾西重工等高端装备制造传统优势产业。",
+            "太重集团、中车、晋西集团、汾西重工",
+        ),  # half the items are named as companies (集团)
+        (
+            "How many working teams has Jiancaoping set up?",
+            "组建“征地拆迁、招商引资、要素保障、营商环境、服务企业”5支队伍。",
+            "5支队伍",
+        ),  # the counted noun is the one asked
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
@@ -278,7 +303,16 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         (
             "How many military enterprises are in Jiancaoping?",
             "组建“征地拆迁、招商引资”5支队伍。",
-        ),  # the noun is unread
+        ),  # 队伍 are not 企业
+        (
+            "Which universities are located in Jiancaoping District?",
+            "辖区有太钢、二电厂以及江阳、兴安、新华三大军企，工业基础雄厚。",
+        ),  # factories, not universities
+        (
+            "Which scenic spots does Yingze want to link its tourism with?",
+            "发展科技研发、智能制造和生命健康等生产性服务业。",
+        ),  # a list, but of industries
+        ("尖草坪区有哪些高校？", "辖区有太钢、二电厂以及江阳、兴安、新华三大军企。"),  # no item is a 大学 or 学院
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-__all__ = ["FACT_TYPES", "Span", "clauses", "enumerates", "find_span", "list_head", "question_type"]
+__all__ = ["FACT_TYPES", "Span", "asked_heads", "clauses", "enumerates", "find_span", "list_head", "question_type"]
 
 FACT_TYPES = ("number", "count", "list", "name", "place", "date")
 
@@ -57,6 +58,8 @@ _Q_PLACE = re.compile(
 _Q_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月|\bwhen\b", re.I)
 _Q_POST = re.compile(r"职务|职位|担任|哪里的书记")
 _Q_HOW = re.compile(r"怎么|如何|怎样|\bhow\b", re.I)
+# "目标是怎么定的？" asks what the goal is, not how it was set
+_Q_GOAL = re.compile(r"(?:目标|定位)(?:是)?(?:怎么|如何|怎样)(?:定|确定|设定|制定|设置)")
 _Q_WHAT = re.compile(r"什么|啥|哪个|哪一个|\bwhat\b|\bwhich\b", re.I)
 _Q_PLACES = re.compile(r"哪些(?:区县|地方|区|县)|哪几个(?:区|县)")
 # question_type's checks, first match wins
@@ -70,6 +73,7 @@ _Q_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
     (_Q_NUMBER, "number"),
     (_Q_COUNT, "count"),
     (_Q_PLACE, "place"),
+    (_Q_GOAL, "what"),
     (_Q_HOW, "how"),
     (_Q_WHAT, "what"),
 )
@@ -102,6 +106,49 @@ _GENERIC_HEADS = {
     "企业",
 }
 _COMMON_CHARS = set("的和与及等区县市些个大了是在有")
+# What a category noun covers: a list whose items are named so is a list of that kind
+# ("高校" listed as 中北大学、太原工业学院; "企业" as 太重集团、中车、晋西集团…).
+_KINDS: dict[str, tuple[str, ...]] = {
+    "高校": ("大学", "学院"),
+    "院校": ("大学", "学院"),
+    "大学": ("大学", "学院"),
+    "学校": ("学校", "大学", "学院", "中学", "小学"),
+    "企业": ("集团", "公司", "企业", "重工"),
+    "公司": ("集团", "公司"),
+    "景区": ("景区", "景点", "公园", "古城"),
+    "景点": ("景区", "景点", "公园", "古城"),
+}
+# English category nouns -> the Chinese words a list of that kind is called by, or its items end in.
+# An English question's head noun cannot be read against the Chinese text otherwise.
+_ENGLISH_HEADS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
+    (re.compile(rf"\b(?:{pattern})\b", re.I), words)
+    for pattern, words in (
+        (r"universit(?:y|ies)|colleges?", ("高校", "大学", "学院")),
+        (r"schools?", ("学校",)),
+        (r"compan(?:y|ies)|enterprises?|firms?", ("企业", "集团", "公司")),
+        (r"teams?|task forces?|working groups?", ("队伍", "专班", "工作组")),
+        (r"projects?", ("项目",)),
+        (r"scenic (?:spots?|areas?|sites?)|tourist attractions?|attractions?", ("景区", "景点")),
+        (r"industr(?:y|ies)|sectors?", ("产业",)),
+        (r"polic(?:y|ies)", ("政策",)),
+        (r"(?:business|shopping|commercial) (?:districts?|circles?|areas?|hubs?)", ("商圈",)),
+        (r"carriers?|platforms?", ("载体", "平台")),
+        (r"industrial parks?|parks?", ("园区", "公园")),
+        (r"bases?", ("基地",)),
+        (r"clusters?", ("集群",)),
+        (r"streets?|blocks?", ("街区",)),
+        (r"goals?|targets?", ("目标",)),
+        (r"mechanisms?", ("机制",)),
+        (r"measures?|steps?", ("举措", "措施")),
+    )
+)
+# The words an English question's category noun stands in: after which/what/how many, up to its verb.
+_ENGLISH_ASKED = re.compile(
+    r"\b(?:which|what|how many)\s+((?:[a-z-]+\s+){0,4}?)"
+    r"(?=(?:are|is|does|do|did|will|would|has|have|was|were|can|should|to|in|of|for|from|that)\b|[?？]|$)",
+    re.I,
+)
+
 _MEASURE = set("座支个家项所条处栋期次届倍人名位种批")
 
 
@@ -176,6 +223,9 @@ def _number(question: str, sentence: str) -> Span | None:
         fit = 1.0 if (wanted or area or money) else 0.8
         # "10座" keeps its noun ("10座存量楼宇"); an amount or an area stands alone ("300亿元").
         end = _extend_noun(sentence, hit.end()) if token[-1] in _MEASURE else hit.end()
+        noun = sentence[hit.end() : end]
+        if len(noun) >= 2 and any(h in noun or noun in h for h in asked_heads(question)):
+            fit = 1.0  # "how many working teams" over "5支队伍": the counted noun is the one asked
         return Span(sentence[hit.start() : end], hit.start(), "number", fit)
     return None
 
@@ -270,15 +320,24 @@ def _list_candidates(sentence: str) -> list[Span]:
     return candidates
 
 
+def _of_kind(listed: str, heads: tuple[str, ...]) -> bool:
+    """At least two items, and at least half of them, are named as things of an asked kind:
+    '中北大学、太原工业学院' for 高校."""
+    kinds = {k for h in heads for k in _KINDS.get(h, ())}
+    items = listed.split("、")
+    named = sum(any(item.endswith(k) for k in kinds) for item in items)
+    return named >= 2 and 2 * named >= len(items)
+
+
 def _follows(question: str, sentence: str, span: Span) -> bool:
     """The words around the list name what the question asks about."""
-    head = list_head(question)
+    heads = asked_heads(question)
     whole = _HEAD.search(question)
     phrase = whole.group(1) if whole else ""  # "高校和科研院所", not cut at 和
     end = span.start + len(span.text)
     after = re.split(r"[，。；：！？]", sentence[end : end + 8])[0]
     tail = span.text.rsplit("、", 1)[-1]
-    if head and (head[-2:] in after or tail.endswith(head[-2:])):
+    if any(h[-2:] in after or tail.endswith(h[-2:]) for h in heads) or _of_kind(span.text, heads):
         return True
     if len(_bigrams(question) & _bigrams(after)) >= 2:
         return True
@@ -287,8 +346,10 @@ def _follows(question: str, sentence: str, span: Span) -> bool:
     if _abbreviates(question, span.text) or _numbers_match(question, span.text):
         return True
     before = re.split(r"[，。；：！？]", sentence[max(0, span.start - 14) : span.start])[-1]
-    if re.search(r"目标|goals?\b|targets?\b", question, re.I) and re.search(r"实现|目标", before):
-        return True  # a goal is what is to be achieved: "努力实现…“一年见效、三年成形…”"
+    if re.search(r"目标|goals?\b|targets?\b", question, re.I) and (
+        re.search(r"实现|目标", before) or re.match(r"[”’]?的?(?:发展|建设|行动|工作)?目标", after)
+    ):
+        return True  # a goal is what is to be achieved: "努力实现…“一年见效…”", "…‘一年见效…’的发展目标"
     items = span.text.count("、") + 1
     counted = re.search(rf"([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|步|支)", question)
     if counted and _count_value(counted.group(1)) == items:
@@ -350,6 +411,26 @@ def _count_value(numeral: str) -> int:
     if len(numeral) == 2 and numeral[0] == "十":  # 十二
         return 10 + digits.get(numeral[1], -100)
     return -1
+
+
+@lru_cache(maxsize=4096)
+def asked_heads(question: str) -> tuple[str, ...]:
+    """The Chinese nouns a question asks a list or a number of: its 哪些/什么 noun ('出台哪些政策' ->
+    ('政策',)) or, for an English question, the Chinese words its category noun stands for
+    ('Which universities are…' -> ('高校', '大学', '学院')); () when it names none.
+
+    >>> asked_heads("How many working teams has Jiancaoping set up?")
+    ('队伍', '专班', '工作组')
+    """
+    head = list_head(question)
+    if head:
+        return (head,)
+    found: list[str] = []
+    for m in _ENGLISH_ASKED.finditer(question):
+        hits = [(hit.end(), words) for pattern, words in _ENGLISH_HEADS for hit in pattern.finditer(m.group(1))]
+        if hits:  # the last category noun is the head: "renewable energy projects" -> projects
+            found += [w for w in max(hits, key=lambda t: t[0])[1] if w not in found]
+    return tuple(found)
 
 
 def list_head(question: str) -> str:
