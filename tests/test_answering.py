@@ -278,6 +278,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "组建“征地拆迁、招商引资、要素保障、营商环境、服务企业”5支队伍。",
             "5支队伍",
         ),  # the counted noun is the one asked
+        (
+            "阳曲县推进这项工作由谁挂帅当组长？",
+            "阳曲县委书记和县长任双组长，以“六个一”为工作抓手。",
+            "阳曲县委书记和县长",
+        ),  # who holds the role: the words before 任…组长, from the clause start
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
@@ -313,6 +318,7 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
             "发展科技研发、智能制造和生命健康等生产性服务业。",
         ),  # a list, but of industries
         ("尖草坪区有哪些高校？", "辖区有太钢、二电厂以及江阳、兴安、新华三大军企。"),  # no item is a 大学 or 学院
+        ("由谁担任组长？", "成立专项工作组，积极向上沟通对接、争取支持。"),  # a 工作组 is not a 组长's holder
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):

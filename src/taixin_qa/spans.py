@@ -526,6 +526,24 @@ def _aligned(question: str, sentence: str) -> Span | None:
     return None
 
 
+_ASKS_ROLE = re.compile(r"由谁|谁(?:来)?(?:挂帅|牵头|担任|出任|当|任)")
+_ROLES = ("双组长", "组长", "副组长", "总指挥", "指挥长", "主任", "负责人", "召集人")
+
+
+def _role_holder(question: str, sentence: str) -> Span | None:
+    """'由谁挂帅当组长？' over '阳曲县委书记和县长任双组长' -> '阳曲县委书记和县长': who holds the role the
+    question names, printed at the start of the clause that gives it (任/担任/出任/当 + the role)."""
+    if not _ASKS_ROLE.search(question):
+        return None
+    for role in _ROLES:
+        if role[-2:] not in question:
+            continue
+        m = re.search(rf"(?:^|[，。；：])([\u4e00-\u9fff、]{{2,14}}?)(?:任|担任|出任|当|挂帅)(?:双)?{role}", sentence)
+        if m:
+            return Span(m.group(1), m.start(1), "name", 1.0)
+    return None
+
+
 def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | None:
     """The words of ``sentence`` that directly answer ``question``, or None when none are certain.
 
@@ -550,6 +568,10 @@ def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | 
         if event and len(_bigrams(question) & _bigrams(sentence[max(0, event.start() - 12) : event.start()])) >= 1:
             where = event.group("where")
             return Span(where, event.start("where"), "place", 0.9)
+    if qtype == "name":
+        holder = _role_holder(question, sentence)
+        if holder is not None:
+            return holder
     if qtype in ("what", "place", "name"):
         aligned = _aligned(question, sentence)
         if aligned is not None or qtype == "name":
