@@ -283,6 +283,42 @@ def test_question_type_from_its_cue_words(question, qtype):
             "阳曲县委书记和县长任双组长，以“六个一”为工作抓手。",
             "阳曲县委书记和县长",
         ),  # who holds the role: the words before 任…组长, from the clause start
+        (
+            "万柏林区要构建新业态的是哪个商圈？",
+            "万柏林区将提升长风商务区商圈地位，构建漪汾商圈新业态，启动高铁交通枢纽商务区商圈建设。",
+            "漪汾商圈",
+        ),  # three 商圈 named: the one among the question's other words (构建…新业态)
+        ("李慧讲话里说太原要践行几个“走在前列”？", "是太原践行‘四个走在前列’的头号工程。", "四个走在前列"),
+        (
+            "古交“三转三定”大行动以什么作为载体？",
+            "以“转思想、转作风、转产业”为行动目标，以“大学习、大走访、大讨论”为载体。",
+            "大学习、大走访、大讨论",
+        ),  # 以“…”为载体: the quoted words are the 载体
+        (
+            "迎泽区为发展生产性服务业，要高标准推进哪些重大项目？",
+            "高标准推进国家火炬计划迎泽特色产业基地二期和珈宝广场等重大项目建设，发展科技研发、智能制造和生命健康等生产性服务业。",
+            "国家火炬计划迎泽特色产业基地二期和珈宝广场",
+        ),  # two things joined by 和 and called 重大项目 after 等; the 、-list is of 服务业
+        (
+            "迎泽区想把哪类公司的总部招到自己这里来？",
+            "引进科研设计、信息咨询、数字经济等引导型、催化型企业总部，汇聚“高、精、特、新”型人才。",
+            "科研设计、信息咨询、数字经济",
+        ),  # 哪类公司: a list called 企业 in the clause after it
+        (
+            "尖草坪区细化工作任务时要制定哪三样东西？",
+            "按照“精准谋划、梳理土地、招商引资”工作“三部曲”，全面细化工作任务，制定路线图、任务书、时间表，倒排工期。",
+            "路线图、任务书、时间表",
+        ),  # two lists of three: the one after the question's verb (制定)
+        (
+            "杏花岭区在哪些方面已经有很好的基础？",
+            "特别是在产业发展、城市建设、公共服务等方面都有很好的基础。",
+            "产业发展、城市建设、公共服务",
+        ),  # 哪些方面 answered by a list of 方面
+        (
+            "古交眼下正在熬哪几个难关时期？",
+            "也正在经历转型阵痛期、改革瓶颈期、发展攻坚期。",
+            "转型阵痛期、改革瓶颈期、发展攻坚期",
+        ),
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
@@ -319,6 +355,13 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ),  # a list, but of industries
         ("尖草坪区有哪些高校？", "辖区有太钢、二电厂以及江阳、兴安、新华三大军企。"),  # no item is a 大学 or 学院
         ("由谁担任组长？", "成立专项工作组，积极向上沟通对接、争取支持。"),  # a 工作组 is not a 组长's holder
+        ("杏花岭区要打造的两大板块具体是哪两个？", "在全市一体化建设框架中承上启下、联络内外的枢纽位置。"),  # any pair
+        (
+            "Apart from the three military enterprises, which big companies are located in Jiancaoping?",
+            "组建“征地拆迁、招商引资、要素保障、营商环境、服务企业”5支队伍。",
+        ),  # the list says it is 5支队伍, whatever its last item ends in
+        ("迎泽区为发展生产性服务业，要高标准推进哪些重大项目？", "发展科技研发、智能制造和生命健康等生产性服务业。"),
+        ("万柏林区有哪个商圈？", "万柏林区将提升长风商务区商圈地位，构建漪汾商圈新业态。"),  # two, nothing tells which
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):

@@ -18,7 +18,7 @@ none, so every rule here prefers to find nothing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 __all__ = ["FACT_TYPES", "Span", "asked_heads", "clauses", "enumerates", "find_span", "list_head", "question_type"]
@@ -39,14 +39,14 @@ _RUN = re.compile(rf"{_ITEM}(?:、{_ITEM})+")
 # Where a list's first item starts: after the verb or preposition that introduces it.
 _LEAD_VERB = re.compile(
     r"(?:包括|涵盖|依托|利用|推进|实施|打造|做强|建设|构建|发展|加快|谋划|坚持|围绕|聚焦|引进|整合|落户|出台|制定|"
-    r"挖掘|组建|重点|提升|推动|培育|还有|有|是|为|如|即|以|与|和|对)"
+    r"挖掘|组建|重点|提升|推动|培育|经历|还有|有|是|为|如|即|以|与|和|对|在)"
 )
 _TRAIL = re.compile(r"(?:等.*|[一二三四五六七八九十两0-9]+大.*)$")
 
 _Q_NUMBER = re.compile(r"多少|多大|多高|多长|多远|多久|how (?:much|many|big|large)|what investment", re.I)
 _Q_COUNT = re.compile(r"(?<!好)几(?!乎)|第几")  # "好几家" means "several", not "how many"
 _Q_LIST = re.compile(
-    r"哪些|哪几|有什么|有啥|分别是|分别有|哪[一二三四五六七八九十两]|"
+    r"哪些|哪几|有什么|有啥|分别是|分别有|哪[“‘]?[一二三四五六七八九十两]|哪类|哪种|"
     r"\b(?:which|what)\s+(?:[a-z-]+\s+){0,2}(?!does\b|is\b|has\b|was\b)[a-z-]+(?:ies|[^su]s)\b|what are",
     re.I,
 )
@@ -106,6 +106,7 @@ _GENERIC_HEADS = {
     "企业",
 }
 _COMMON_CHARS = set("的和与及等区县市些个大了是在有")
+_VAGUE_HEADS = {"东西", "事情", "内容", "方面", "情况", "问题", "工作", "地方"}  # name no kind of thing
 # What a category noun covers: a list whose items are named so is a list of that kind
 # ("高校" listed as 中北大学、太原工业学院; "企业" as 太重集团、中车、晋西集团…).
 _KINDS: dict[str, tuple[str, ...]] = {
@@ -114,7 +115,7 @@ _KINDS: dict[str, tuple[str, ...]] = {
     "大学": ("大学", "学院"),
     "学校": ("学校", "大学", "学院", "中学", "小学"),
     "企业": ("集团", "公司", "企业", "重工"),
-    "公司": ("集团", "公司"),
+    "公司": ("集团", "公司", "企业"),
     "景区": ("景区", "景点", "公园", "古城"),
     "景点": ("景区", "景点", "公园", "古城"),
 }
@@ -139,6 +140,7 @@ _ENGLISH_HEADS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         (r"streets?|blocks?", ("街区",)),
         (r"goals?|targets?", ("目标",)),
         (r"mechanisms?", ("机制",)),
+        (r"resources?", ("资源",)),
         (r"measures?|steps?", ("举措", "措施")),
     )
 )
@@ -233,8 +235,13 @@ def _number(question: str, sentence: str) -> Span | None:
 def _counts(question: str, sentence: str) -> Span | None:
     """'几大商圈' in the question -> '五大商圈' in the sentence; several 几 -> several spans."""
     found: list[tuple[int, int, float]] = []
-    for m in re.finditer(r"(第)?几([\u4e00-\u9fff]{1,4})", question):
+    for m in re.finditer(r"(第)?几([\u4e00-\u9fff]{1,4})(?:[“‘]([^“”‘’]{1,12})[”’])?", question):
         ordinal, tail = m.group(1) or "", m.group(2)
+        if m.group(3):  # 几个“走在前列” over ‘四个走在前列’: the quoted words come along
+            hit = re.search(rf"{ordinal}[{_NUMERAL}]+{re.escape(tail)}[“‘]?{re.escape(m.group(3))}", sentence)
+            if hit:
+                found.append((hit.start(), hit.end(), 1.0))
+            continue
         if tail[0] in _MEASURE and len(tail) > 2:  # "几个商圈" may be printed "五大商圈"
             hit = re.search(rf"[{_NUMERAL}]+[大个项]“?{re.escape(tail[1:3])}", sentence)
             if hit:
@@ -310,6 +317,14 @@ def _list_candidates(sentence: str) -> list[Span]:
         text = _TRAIL.sub("", text) or text
         if "、" in text:
             candidates.append(Span(text, start, "list"))
+    # "推进国家火炬计划…二期和珈宝广场等重大项目": two things joined by 和, marked as a list by 等.
+    for m in re.finditer(
+        r"([^，。；：、“”‘’（）()！？\s]{2,40}?)和([^，。；：、“”‘’（）()！？\s]{2,16}?)(?=等)", sentence
+    ):
+        first = m.group(1)
+        cut = _lead_end(first)
+        if len(first) - cut >= 2 and cut:
+            candidates.append(Span(sentence[m.start() + cut : m.end()], m.start() + cut, "list"))
     # "太钢、二电厂以及江阳、兴安、新华三大军企": the count printed after a list says which
     # items it counts; the part after 以及/及/和 is a list of its own.
     for span in list(candidates):
@@ -329,16 +344,47 @@ def _of_kind(listed: str, heads: tuple[str, ...]) -> bool:
     return named >= 2 and 2 * named >= len(items)
 
 
+_PAIR = re.compile(r"([^，。；：、“”‘’（）()！？\s]{2,40}?)和([^，。；：、“”‘’（）()！？\s]{2,16}?)(?=等)")
+# What a list says it is, right after it: "…等生产性服务业", "…”5支队伍", "…新华三大军企".
+_CATEGORY = re.compile(rf"^[”’]?(?:等|([{_NUMERAL}]+)(?:大|个|项|条|支|座|家|种|类|批))([\u4e00-\u9fff]{{2,}})")
+
+
+def _by_head(heads: tuple[str, ...], after: str, span: Span, wide: str = "") -> bool | None:
+    """What the asked noun says of the list: True when the list is called so (in ``wide``, the
+    clause after it) or its items are of that kind, False when the list says it is something
+    else (its own 等X / N个X), None when neither (or nothing is asked by name)."""
+    if not heads:
+        return None
+    names = {h[-2:] for h in heads} | {k for h in heads for k in _KINDS.get(h, ())}
+    if any(n in wide for n in names) or _of_kind(span.text, heads):
+        return True
+    said = _CATEGORY.match(after)
+    if said:
+        # "三大军企" for "军工企业" (two characters shared); "哪些重大项目" is not answered by
+        # "…等生产性服务业", nor "companies" by "5支队伍".
+        if said.group(1) and _count_value(said.group(1)) != span.text.count("、") + 1:
+            return False  # "太钢、二电厂以及江阳、兴安、新华三大军企": the three counted are the last three
+        shared = max(len((set(said.group(2)) - _COMMON_CHARS) & set(h)) for h in heads)
+        return any(n in said.group(2) for n in names) or shared >= 2
+    items = span.text.split("、")
+    if any(items[-1].endswith(h[-2:]) for h in heads):
+        return True  # "…煤层气开发利用项目": the asked noun closes the list
+    last = heads[0][-1]
+    if len(heads[0]) >= 2 and last not in _COMMON_CHARS and all(i.endswith(last) for i in items):
+        return True  # "哪几个时期" over "转型阵痛期、改革瓶颈期、发展攻坚期"
+    return None
+
+
 def _follows(question: str, sentence: str, span: Span) -> bool:
     """The words around the list name what the question asks about."""
-    heads = asked_heads(question)
     whole = _HEAD.search(question)
     phrase = whole.group(1) if whole else ""  # "高校和科研院所", not cut at 和
     end = span.start + len(span.text)
     after = re.split(r"[，。；：！？]", sentence[end : end + 8])[0]
-    tail = span.text.rsplit("、", 1)[-1]
-    if any(h[-2:] in after or tail.endswith(h[-2:]) for h in heads) or _of_kind(span.text, heads):
-        return True
+    wide = re.split(r"[，。；：！？]", sentence[end : end + 14])[0]  # "…等引导型、催化型企业总部"
+    named = _by_head(asked_heads(question), after, span, wide)
+    if named is not None:
+        return named
     if len(_bigrams(question) & _bigrams(after)) >= 2:
         return True
     if phrase and len((set(phrase) - _COMMON_CHARS) & set(span.text)) >= 2:
@@ -351,15 +397,28 @@ def _follows(question: str, sentence: str, span: Span) -> bool:
     ):
         return True  # a goal is what is to be achieved: "努力实现…“一年见效…”", "…‘一年见效…’的发展目标"
     items = span.text.count("、") + 1
-    counted = re.search(rf"([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|步|支)", question)
-    if counted and _count_value(counted.group(1)) == items:
-        return True
+    counted = re.search(rf"([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|步|支|样|类|种)", question)
+    if counted and _count_value(counted.group(1)) == items >= 3:
+        return True  # "哪五大…" over five items; any two things make a pair, so a pair is not enough
     said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
     return said is not None and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
 
 
+def _verb_before(question: str, sentence: str, span: Span) -> bool:
+    """The question's two characters right before its wh-word are printed just before the list:
+    '要制定哪三样' over '…制定路线图、任务书、时间表'."""
+    wh = re.search(r"哪|什么|啥", question)
+    verb = question[max(0, wh.start() - 2) : wh.start()] if wh else ""
+    return (
+        len(verb) == 2
+        and bool(re.fullmatch(r"[\u4e00-\u9fff]+", verb))
+        and verb in sentence[max(0, span.start - 6) : span.start]
+    )
+
+
 def _list(question: str, sentence: str) -> Span | None:
-    """The enumeration in the sentence that answers: quoted lists first, then 、-runs, nearest the question's words."""
+    """The enumeration in the sentence that answers: quoted lists first, then 、-runs, nearest the question's words.
+    Certain only when it follows the question's words and no other list of the sentence does about as well."""
     candidates = _list_candidates(sentence)
     if not candidates:
         return None
@@ -370,11 +429,21 @@ def _list(question: str, sentence: str) -> Span | None:
         return len(asked & (_bigrams(context) - _bigrams(span.text)))
 
     def score(span: Span) -> float:
-        return 6.0 * _follows(question, sentence, span) + min(overlap(span), 3) + 0.3 * min(span.text.count("、"), 4)
+        follows = 6.0 * _follows(question, sentence, span)
+        return (
+            follows
+            + min(overlap(span), 3)
+            + 2.0 * _verb_before(question, sentence, span)
+            + 0.3 * min(span.text.count("、"), 4)
+        )
 
-    best = max(candidates, key=score)
+    ranked = sorted(candidates, key=score, reverse=True)
+    best = ranked[0]
     quoted = sentence[best.start - 1 : best.start] in "“‘" if best.start else False
     fit = 1.0 if _follows(question, sentence, best) else (0.8 if quoted and overlap(best) >= 2 else 0.5)
+    rivals = [c for c in ranked[1:] if c.text not in best.text and best.text not in c.text]
+    if fit >= 1.0 and rivals and _follows(question, sentence, rivals[0]) and score(rivals[0]) > score(best) - 1.0:
+        fit = 0.7  # two lists answer about as well: not certain which
     return Span(best.text, best.start, "list", fit)
 
 
@@ -424,7 +493,7 @@ def asked_heads(question: str) -> tuple[str, ...]:
     """
     head = list_head(question)
     if head:
-        return (head,)
+        return () if head in _VAGUE_HEADS else (head,)
     found: list[str] = []
     for m in _ENGLISH_ASKED.finditer(question):
         hits = [(hit.end(), words) for pattern, words in _ENGLISH_HEADS for hit in pattern.finditer(m.group(1))]
@@ -439,12 +508,46 @@ def list_head(question: str) -> str:
     if not m:
         return ""
     head = re.split(r"[的来在是要了和与把将去用呢吗]", m.group(1))[0]
-    head = re.sub(rf"^[几{_CN_NUMERAL}]+[大个支项条位家所种步]?", "", head)
+    head = re.sub(rf"^(?:[几{_CN_NUMERAL}]+[大个支项条位家所种步样类]?|[类样种])", "", head)
     return head if len(head) >= 2 else ""
 
 
+def _named_at(sentence: str, pos: int, h: str, head: str) -> Span | None:
+    """The name printed right before the kind ``h`` at ``pos``: a quoted name ('“府城游”升级版'),
+    a quoted name and 为/作为 ('以“大学习、大走访、大讨论”为载体' -> the quoted words), or up to six
+    characters after the verb that introduces them ('打造三给片区' -> '三给片区')."""
+    before = sentence[:pos]
+    core = head.removeprefix("作为").removeprefix("为")
+    quoted = re.search(r"[“‘]([^“”‘’]{1,20})[”’]$", before)
+    if quoted and re.match(r"(?:作为|为|是)", h) and h.endswith(core):
+        return Span(quoted.group(1), quoted.start(1), "what", 1.0)  # 以“…”为载体: the quoted words are it
+    if quoted:
+        return Span(sentence[quoted.start() : pos + len(h)], quoted.start(), "what", 1.0 if h == head else 0.8)
+    linked = re.search(r"[“‘]([^“”‘’]{1,20})[”’](?:为|作为|是)$", before)
+    if linked and core and h == core:
+        return Span(linked.group(1), linked.start(1), "what", 1.0)
+    name = re.search(r"[\u4e00-\u9fff]{1,8}$", before)
+    if name:
+        start = name.start() + _lead_end(name.group(0) + "__")
+        # "一个启动区"/"三大商圈" counts the thing; 哪个/什么 asks which one it is.
+        counted = re.fullmatch(rf"[{_NUMERAL}]+[大个项条支座家批种]?", sentence[start:pos])
+        if start < pos and pos - start <= 6 and not counted:
+            return Span(sentence[start : pos + len(h)], start, "what", 0.9 if h == head else 0.7)
+    return None
+
+
+def _beside(question: str, sentence: str, span: Span) -> int:
+    """How many of the question's two-character words stand within four characters of the span,
+    in its own clause: '构建漪汾商圈新业态' for '要构建新业态的是哪个商圈' -> 3."""
+    left = re.split(r"[，。；：！？]", sentence[max(0, span.start - 4) : span.start])[-1]
+    right = re.split(r"[，。；：！？]", sentence[span.start + len(span.text) : span.start + len(span.text) + 4])[0]
+    return len(_bigrams(question) & (_bigrams(left) | _bigrams(right)))
+
+
 def _named(question: str, sentence: str) -> Span | None:
-    """'哪个X' / '什么X' -> the words right before X in the sentence: '哪个片区' -> '三给片区'."""
+    """'哪个X' / '什么X' -> the words right before X in the sentence: '哪个片区' -> '三给片区'.
+    When X is named more than once, the one among the question's other words; none is certain
+    when they do not tell."""
     for m in _HEAD.finditer(question):
         head = re.split(r"[的来在是要了和与把将去用呢吗]", m.group(1))[0]
         if len(head) < 2:
@@ -453,26 +556,19 @@ def _named(question: str, sentence: str) -> Span | None:
         # first, longest to shortest, then the other pieces.
         endings = [head[i:] for i in range(len(head) - 1)]
         others = sorted({head[i:j] for i in range(len(head)) for j in range(i + 2, len(head))}, key=len, reverse=True)
-        heads = endings + [h for h in others if h not in endings]
-        for h in heads:
-            if h in _GENERIC_HEADS:
+        for h in [h for h in endings + [h for h in others if h not in endings] if h not in _GENERIC_HEADS]:
+            found = [
+                span
+                for pos in (i for i in range(1, len(sentence)) if sentence.startswith(h, i))
+                if (span := _named_at(sentence, pos, h, head)) is not None
+            ]
+            if not found:
                 continue
-            pos = sentence.find(h)
-            while pos > 0:
-                before = sentence[:pos]
-                quoted = re.search(r"[“‘]([^“”‘’]{1,20})[”’]$", before)
-                if quoted:
-                    return Span(
-                        sentence[quoted.start() : pos + len(h)], quoted.start(), "what", 1.0 if h == head else 0.8
-                    )
-                name = re.search(r"[\u4e00-\u9fff]{1,8}$", before)
-                if name:
-                    start = name.start() + _lead_end(name.group(0) + "__")
-                    # "一个启动区"/"三大商圈" counts the thing; 哪个/什么 asks which one it is.
-                    counted = re.fullmatch(rf"[{_NUMERAL}]+[大个项条支座家批种]?", sentence[start:pos])
-                    if start < pos and pos - start <= 6 and not counted:
-                        return Span(sentence[start : pos + len(h)], start, "what", 0.9 if h == head else 0.7)
-                pos = sentence.find(h, pos + 1)
+            if len(found) == 1:
+                return found[0]
+            ranked = sorted(found, key=lambda x: -_beside(question, sentence, x))
+            best, second = _beside(question, sentence, ranked[0]), _beside(question, sentence, ranked[1])
+            return ranked[0] if best >= 2 and best > second else replace(ranked[0], fit=min(ranked[0].fit, 0.6))
     return None
 
 
@@ -572,6 +668,12 @@ def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | 
         holder = _role_holder(question, sentence)
         if holder is not None:
             return holder
+    if qtype == "how" and _Q_ASPECTS.search(question):
+        listed = _list(question, sentence)  # "在哪些方面…" over "在产业发展、城市建设、公共服务等方面"
+        after = sentence[listed.start + len(listed.text) :] if listed else ""
+        if listed and re.match(rf"[”’]?等?(?:[{_NUMERAL}]+个)?方面", after):
+            return Span(listed.text, listed.start, "list", 1.0)
+        return None
     if qtype in ("what", "place", "name"):
         aligned = _aligned(question, sentence)
         if aligned is not None or qtype == "name":
