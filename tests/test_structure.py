@@ -6,8 +6,10 @@ import json
 
 import pytest
 
-from helpers import CORPUS, ROOT
+from helpers import CORPUS, ROOT, FakeEncoder
+from taixin_qa.build import build_index
 from taixin_qa.corpus import load_corpus
+from taixin_qa.engine import Engine
 from taixin_qa.provenance import page_location
 from taixin_qa.structure import PageStructure
 
@@ -127,3 +129,14 @@ def test_photo_questions_are_answered_from_the_captions_and_cited_to_them(page):
     # Content questions that only mention a picture word stay with the search.
     assert page.answer("谁要把市委的“作战图”变成本地的“施工图”？") is None
     assert page.answer("古交风电项目的图片说明里写了哪个单位供图？") is None
+
+
+def test_a_question_about_the_page_is_answered_without_an_encoder_pass(tmp_path):
+    build_index(CORPUS, tmp_path / "index", encoder=FakeEncoder(), progress=False)
+    encoder = FakeEncoder()
+    engine = Engine(CORPUS, tmp_path / "index", encoder=encoder, auto_build=False, progress=False).open()
+    ans = engine.answer("阳曲县委书记叫啥")
+    assert ans.short == "裴耀军" and ans.sentences[0].passage.kind == "header"
+    assert encoder.query_texts == [] and encoder.sparse_texts == []  # read from the headers alone
+    engine.answer("阳曲县的发展目标是什么？")
+    assert encoder.query_texts  # an ordinary question is still searched

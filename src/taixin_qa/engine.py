@@ -297,6 +297,12 @@ class Engine:
         if self.store is None:
             self.reload_if_changed()
         q = self.parser.parse(question, history)
+        return self._rank(q, k, speaker, district, strategy)
+
+    def _rank(
+        self, q: Question, k: int | None, speaker: str | None, district: str | None, strategy: str | None
+    ) -> SearchResult:
+        """Rank passages for a parsed question (encode, signals, fuse, filter, scope)."""
         notice = f"问题过长，只按前 {self.settings.search.max_question_chars} 个字检索。" if q.truncated else ""
         if q.is_empty:
             return SearchResult(q, [], False, None, notice, index=self._index)
@@ -356,17 +362,21 @@ class Engine:
         >>> default_engine().answer("阳曲县的发展目标是什么？").sentences[0].passage.speaker
         '裴耀军'
         """
-        result = self.search(question, k=k, speaker=speaker, district=district, history=history)
+        if self.store is None:
+            self.reload_if_changed()
+        q = self.parser.parse(question, history)
         # Questions about the page itself (who holds which post, bylines, headlines, dates)
-        # are read from the interview headers, exactly; an office-holder of a place that is
-        # not on the page is not one of them and stays with the search (and its refusal).
-        q = result.question
+        # are read from the interview headers, exactly, before any encoder pass; an office-holder
+        # of a place that is not on the page is not one of them and stays with the search (and
+        # its refusal).
         if not q.is_empty:
             found = self._knowledge.structure.answer(q.understood_as if q.continued and q.understood_as else q.text)
             if found is not None:
-                return compose_structure_answer(
-                    found, q.text, q.understood_as if q.continued else None, notice=result.notice
-                )
+                where = focus(q, self._chosen(speaker, district), speaker or district or "")
+                notice = f"问题过长，只按前 {self.settings.search.max_question_chars} 个字检索。" if q.truncated else ""
+                notice = "".join(x for x in (notice, where.notice) if x)
+                return compose_structure_answer(found, q.text, q.understood_as if q.continued else None, notice=notice)
+        result = self._rank(q, k, speaker, district, None)
         ans = compose_answer(result, result.index, self.tokenizer, self.settings)
         if result.question.continued and ans.understood_as is None:
             ans.understood_as = result.question.understood_as
