@@ -14,7 +14,7 @@ from taixin_qa.chunking import Passage, split_sentences
 from taixin_qa.corpus import load_corpus
 from taixin_qa.query import Question
 from taixin_qa.results import SearchResult
-from taixin_qa.spans import find_span, question_type
+from taixin_qa.spans import asked_heads, find_span, question_type
 from taixin_qa.structure import PageStructure
 
 CORPUS_DATA = load_corpus(CORPUS)
@@ -319,6 +319,16 @@ def test_question_type_from_its_cue_words(question, qtype):
             "也正在经历转型阵痛期、改革瓶颈期、发展攻坚期。",
             "转型阵痛期、改革瓶颈期、发展攻坚期",
         ),
+        (
+            "杏花岭区最近开了哪两个会？",
+            "日前，杏花岭区召开太忻经济区(太原片区)杏花岭区建设动员大会、首批重点项目推进会，迅速落实。",
+            "杏花岭区建设动员大会、首批重点项目推进会",
+        ),  # two asked, two printed, each a 会; 建设 after a place is part of the name
+        (
+            "迎泽区搞文旅休闲，靠的是本地哪几样家底？",
+            "依托府城文化、地标双塔和生态东山，挖掘多元内涵，重点实施“府城游”升级版、董家庄森林谷等项目。",
+            "府城文化、地标双塔和生态东山",
+        ),  # 靠 over 依托: what it relies on
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
@@ -362,6 +372,7 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ),  # the list says it is 5支队伍, whatever its last item ends in
         ("迎泽区为发展生产性服务业，要高标准推进哪些重大项目？", "发展科技研发、智能制造和生命健康等生产性服务业。"),
         ("万柏林区有哪个商圈？", "万柏林区将提升长风商务区商圈地位，构建漪汾商圈新业态。"),  # two, nothing tells which
+        ("杏花岭区开了哪两个会？", "召开动员大会、推进会议和座谈会。"),  # not each a 会
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):
@@ -458,3 +469,10 @@ def test_the_speaker_name_in_a_sentence_does_not_make_it_the_answer():
         entities=gujiao,
     )
     assert ans.sentences[0].passage.id == "li-weiping-p03"
+
+
+def test_an_english_category_noun_is_read_as_its_chinese_words():
+    assert asked_heads("What kind of team did Yangqu County set up?") == ("队伍", "专班", "工作组")
+    assert asked_heads("Which universities are located in Jiancaoping District?")[0] == "高校"
+    assert asked_heads("What is the goal?") == ()  # no category noun asked
+    assert asked_heads("尖草坪区细化工作任务时要制定哪三样东西？") == ()  # 东西 names no kind

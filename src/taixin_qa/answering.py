@@ -31,7 +31,7 @@ import numpy as np
 from taixin_qa.chunking import Passage
 from taixin_qa.results import Answer, AnswerSentence, SearchResult
 from taixin_qa.settings import SETTINGS, Answering, Settings
-from taixin_qa.spans import Span, enumerates, find_span, list_head, question_type
+from taixin_qa.spans import Span, asked_heads, enumerates, find_span, list_head, question_type
 
 if TYPE_CHECKING:
     from taixin_qa.index import Index
@@ -131,6 +131,11 @@ class _Ask:
         return {t for t in q.tokens if not any(t in surface or surface in t for surface in named)}
 
     @cached_property
+    def english_heads(self) -> tuple[str, ...]:
+        """For an English question, the Chinese words its category noun stands for; () otherwise."""
+        return asked_heads(self.question) if self.result.question.chinese_share < 0.5 else ()
+
+    @cached_property
     def best_sentence_cosine(self) -> float:
         """The best cosine of any sentence of the top passages: what a passage without sentence rows
         (a caption) is matched with, so that it is chosen by its rank and its words, like the others."""
@@ -168,6 +173,8 @@ class _Ask:
                 score += rules.span_bonus * span.fit
             if self.qtype == "list" and enumerates(text):
                 score += rules.enumeration_bonus
+            if any(h in text for h in self.english_heads):
+                score += rules.english_head_bonus
             scores.append(score)
             spans.append(span)
         return _Candidate(p, texts, scores, spans)

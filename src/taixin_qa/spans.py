@@ -194,8 +194,13 @@ def enumerates(sentence: str) -> bool:
 
 
 def _lead_end(item: str) -> int:
-    """Where a list's first item starts after the verb that introduces it ('制定出台人才引进' -> 4), or 0."""
-    ends = [m.end() for m in _LEAD_VERB.finditer(item) if m.end() <= len(item) - 2]
+    """Where a list's first item starts after the verb that introduces it ('制定出台人才引进' -> 4), or 0.
+    A verb right after a place is part of a name ('杏花岭区建设动员大会' stays whole)."""
+    ends = [
+        m.end()
+        for m in _LEAD_VERB.finditer(item)
+        if m.end() <= len(item) - 2 and not (len(m.group(0)) == 2 and item[: m.start()].endswith(("区", "县", "市")))
+    ]
     return ends[-1] if ends else 0
 
 
@@ -349,6 +354,12 @@ _PAIR = re.compile(r"([^，。；：、“”‘’（）()！？\s]{2,40}?)和(
 _CATEGORY = re.compile(rf"^[”’]?(?:等|([{_NUMERAL}]+)(?:大|个|项|条|支|座|家|种|类|批))([\u4e00-\u9fff]{{2,}})")
 
 
+def _item_count(listed: str) -> int:
+    """How many things a list names: its 、-items, and one more when the last joins two by 和/及
+    ('科技研发、智能制造和生命健康' -> 3; '甲和乙' -> 2)."""
+    return listed.count("、") + 1 + bool(re.search(r"和|及", listed.rsplit("、", 1)[-1]))
+
+
 def _by_head(heads: tuple[str, ...], after: str, span: Span, wide: str = "") -> bool | None:
     """What the asked noun says of the list: True when the list is called so (in ``wide``, the
     clause after it) or its items are of that kind, False when the list says it is something
@@ -362,7 +373,7 @@ def _by_head(heads: tuple[str, ...], after: str, span: Span, wide: str = "") -> 
     if said:
         # "三大军企" for "军工企业" (two characters shared); "哪些重大项目" is not answered by
         # "…等生产性服务业", nor "companies" by "5支队伍".
-        if said.group(1) and _count_value(said.group(1)) != span.text.count("、") + 1:
+        if said.group(1) and _count_value(said.group(1)) != _item_count(span.text):
             return False  # "太钢、二电厂以及江阳、兴安、新华三大军企": the three counted are the last three
         shared = max(len((set(said.group(2)) - _COMMON_CHARS) & set(h)) for h in heads)
         return any(n in said.group(2) for n in names) or shared >= 2
@@ -396,10 +407,15 @@ def _follows(question: str, sentence: str, span: Span) -> bool:
         re.search(r"实现|目标", before) or re.match(r"[”’]?的?(?:发展|建设|行动|工作)?目标", after)
     ):
         return True  # a goal is what is to be achieved: "努力实现…“一年见效…”", "…‘一年见效…’的发展目标"
-    items = span.text.count("、") + 1
-    counted = re.search(rf"([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|步|支|样|类|种)", question)
+    if re.search(r"靠|依托|凭借|借助", question) and before.endswith(("依托", "依靠", "凭借", "借助", "利用")):
+        return True  # "靠的是哪几样家底" over "依托府城文化、地标双塔和生态东山": what it relies on
+    items = _item_count(span.text)
+    counted = re.search(rf"([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|步|支|样|类|种)([\u4e00-\u9fff])?", question)
     if counted and _count_value(counted.group(1)) == items >= 3:
         return True  # "哪五大…" over five items; any two things make a pair, so a pair is not enough
+    kind = counted.group(2) if counted else None
+    if kind and _count_value(counted.group(1)) == items and all(i.endswith(kind) for i in re.split("、|和", span.text)):
+        return True  # "哪两个会" over "…动员大会、…推进会": as many as asked, each a 会
     said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
     return said is not None and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
 
@@ -495,7 +511,8 @@ def asked_heads(question: str) -> tuple[str, ...]:
     if head:
         return () if head in _VAGUE_HEADS else (head,)
     found: list[str] = []
-    for m in _ENGLISH_ASKED.finditer(question):
+    plain = re.sub(r"\b(?:kinds?|sorts?|types?) of\s+", "", question, flags=re.I)  # what kind of team -> what team
+    for m in _ENGLISH_ASKED.finditer(plain):
         hits = [(hit.end(), words) for pattern, words in _ENGLISH_HEADS for hit in pattern.finditer(m.group(1))]
         if hits:  # the last category noun is the head: "renewable energy projects" -> projects
             found += [w for w in max(hits, key=lambda t: t[0])[1] if w not in found]
