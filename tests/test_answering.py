@@ -373,6 +373,18 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ("迎泽区为发展生产性服务业，要高标准推进哪些重大项目？", "发展科技研发、智能制造和生命健康等生产性服务业。"),
         ("万柏林区有哪个商圈？", "万柏林区将提升长风商务区商圈地位，构建漪汾商圈新业态。"),  # two, nothing tells which
         ("杏花岭区开了哪两个会？", "召开动员大会、推进会议和座谈会。"),  # not each a 会
+        (
+            "卢俊峰要求尖草坪区在思想和工作上做到哪几点？",
+            "近日，副市长、尖草坪区委书记、中北高新区党委书记卢俊峰在接受本报记者专访时表示。",
+        ),  # a speaker's posts are no list of points
+        (
+            "万柏林区说要牢固树立什么样的项目导向？",
+            "牢固树立大抓项目、抓大项目的鲜明导向，在太忻经济区建设中干在先。",
+        ),  # '大抓' is cut out of a list item
+        (
+            "迎泽区要以产业链集聚来提升哪个商圈？",
+            "以文旅商融合理念推动传统商圈改造。",
+        ),  # the only 商圈, away from the question's words
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):
@@ -476,3 +488,13 @@ def test_an_english_category_noun_is_read_as_its_chinese_words():
     assert asked_heads("Which universities are located in Jiancaoping District?")[0] == "高校"
     assert asked_heads("What is the goal?") == ()  # no category noun asked
     assert asked_heads("尖草坪区细化工作任务时要制定哪三样东西？") == ()  # 东西 names no kind
+
+
+def test_a_question_naming_a_district_is_answered_from_its_interview_when_that_ranks_near_the_top():
+    # 迎泽区 (李慧) also prints a list of 服务业; the question names 杏花岭区 (李文权).
+    named = {"杏花岭区": frozenset({"li-wenquan"})}
+    top = [passage("li-hui-p02", 2.0), passage("li-wenquan-p02", 1.99)]
+    ans = ask("杏花岭区要发展哪些服务业？", top, close={"生产性服务业": 0.9}, entities=named)
+    assert {s.passage.interview_id for s in ans.sentences} == {"li-wenquan"}
+    unnamed = ask("要发展哪些服务业？", top, close={"生产性服务业": 0.9})
+    assert unnamed.sentences[0].passage.interview_id == "li-hui"  # nothing named: the best sentence leads

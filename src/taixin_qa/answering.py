@@ -182,12 +182,18 @@ class _Ask:
     def candidates(self) -> list[_Candidate]:
         """The top passages (a few, close to the best), each with its scored sentences."""
         top = self.result.passages[0]
+        # A question that names a district is answered from that district's interview when one of
+        # its passages is among the top ones (another interview may print the same kind of list).
+        named = self.result.question.interview_ids
+        heads = self.result.passages[: self.rules.candidate_passages]
+        only = named if named and any(p.interview_id in named for p in heads) else None
         out = []
         for rank, p in enumerate(self.result.passages):
             if rank >= self.rules.candidate_passages or top.score - p.score > self.rules.candidate_margin:
                 break
-            out.append(self.candidate(p))
-        return out
+            if only is None or p.interview_id in only:
+                out.append(self.candidate(p))
+        return out or [self.candidate(top)]
 
 
 def _quote(c: _Candidate, rules: Answering, second: bool = False, lists: bool = False) -> str:
@@ -378,11 +384,13 @@ def _other_speakers(ask: _Ask, candidates: list[_Candidate], best: _Candidate) -
     limit = rules.max_plural_speakers if plural else rules.max_sentences
     top_score = result.passages[0].score
     by_id = {c.passage.id: c for c in candidates}
+    named = result.question.interview_ids  # a question that names districts asks about them only
     for p in result.passages:
         if len(chosen) >= limit:
             break
         if (
             p.kind == "paragraph"
+            and (not named or p.interview_id in named)
             and top_score - p.score <= margin
             and p.interview_id not in {x.passage.interview_id for x in chosen}
         ):

@@ -128,6 +128,8 @@ _ENGLISH_HEADS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         (r"schools?", ("学校",)),
         (r"compan(?:y|ies)|enterprises?|firms?", ("企业", "集团", "公司")),
         (r"teams?|task forces?|working groups?", ("队伍", "专班", "工作组")),
+        (r"infrastructure(?: projects?)?", ("基础设施",)),
+        (r"service industr(?:y|ies)|services? sectors?", ("服务业",)),
         (r"projects?", ("项目",)),
         (r"scenic (?:spots?|areas?|sites?)|tourist attractions?|attractions?", ("景区", "景点")),
         (r"industr(?:y|ies)|sectors?", ("产业",)),
@@ -320,7 +322,7 @@ def _list_candidates(sentence: str) -> list[Span]:
             start += cut
             text = text[cut:]
         text = _TRAIL.sub("", text) or text
-        if "、" in text:
+        if "、" in text and not all(_POST.search(item) for item in text.split("、")):
             candidates.append(Span(text, start, "list"))
     # "推进国家火炬计划…二期和珈宝广场等重大项目": two things joined by 和, marked as a list by 等.
     for m in re.finditer(
@@ -349,6 +351,7 @@ def _of_kind(listed: str, heads: tuple[str, ...]) -> bool:
     return named >= 2 and 2 * named >= len(items)
 
 
+_POST = re.compile(r"(?:书记|市长|区长|县长|主任|部长|局长)$")  # "副市长、尖草坪区委书记" are a speaker's posts
 _PAIR = re.compile(r"([^，。；：、“”‘’（）()！？\s]{2,40}?)和([^，。；：、“”‘’（）()！？\s]{2,16}?)(?=等)")
 # What a list says it is, right after it: "…等生产性服务业", "…”5支队伍", "…新华三大军企".
 _CATEGORY = re.compile(rf"^[”’]?(?:等|([{_NUMERAL}]+)(?:大|个|项|条|支|座|家|种|类|批))([\u4e00-\u9fff]{{2,}})")
@@ -375,8 +378,10 @@ def _by_head(heads: tuple[str, ...], after: str, span: Span, wide: str = "") -> 
         # "…等生产性服务业", nor "companies" by "5支队伍".
         if said.group(1) and _count_value(said.group(1)) != _item_count(span.text):
             return False  # "太钢、二电厂以及江阳、兴安、新华三大军企": the three counted are the last three
-        shared = max(len((set(said.group(2)) - _COMMON_CHARS) & set(h)) for h in heads)
-        return any(n in said.group(2) for n in names) or shared >= 2
+        cat = said.group(2)
+        # an abbreviation of the asked noun: "军企" for "军工企业" (same first character, its last one in it)
+        short = any(len(h) > 2 and cat[0] == h[0] and cat[1] in h[1:] for h in heads)
+        return any(n in cat for n in names) or short
     items = span.text.split("、")
     if any(items[-1].endswith(h[-2:]) for h in heads):
         return True  # "…煤层气开发利用项目": the asked noun closes the list
@@ -513,9 +518,13 @@ def asked_heads(question: str) -> tuple[str, ...]:
     found: list[str] = []
     plain = re.sub(r"\b(?:kinds?|sorts?|types?) of\s+", "", question, flags=re.I)  # what kind of team -> what team
     for m in _ENGLISH_ASKED.finditer(plain):
-        hits = [(hit.end(), words) for pattern, words in _ENGLISH_HEADS for hit in pattern.finditer(m.group(1))]
-        if hits:  # the last category noun is the head: "renewable energy projects" -> projects
-            found += [w for w in max(hits, key=lambda t: t[0])[1] if w not in found]
+        hits = [
+            (hit.end(), hit.end() - hit.start(), words)
+            for pattern, words in _ENGLISH_HEADS
+            for hit in pattern.finditer(m.group(1))
+        ]
+        if hits:  # the last category noun is the head ("renewable energy projects" -> projects), the longest
+            found += [w for w in max(hits, key=lambda t: t[:2])[2] if w not in found]
     return tuple(found)
 
 
@@ -582,7 +591,11 @@ def _named(question: str, sentence: str) -> Span | None:
             if not found:
                 continue
             if len(found) == 1:
-                return found[0]
+                # one thing of the kind in the sentence: certain only among the question's other words
+                only = found[0]
+                quoted = sentence[only.start] in "“‘" or sentence[only.start - 1 : only.start] in ("“", "‘")
+                sure = quoted or _beside(question, sentence, only) >= 1
+                return only if sure else replace(only, fit=min(only.fit, 0.7))
             ranked = sorted(found, key=lambda x: -_beside(question, sentence, x))
             best, second = _beside(question, sentence, ranked[0]), _beside(question, sentence, ranked[1])
             return ranked[0] if best >= 2 and best > second else replace(ranked[0], fit=min(ranked[0].fit, 0.6))
@@ -628,6 +641,8 @@ def _aligned(question: str, sentence: str) -> Span | None:
             stop = sentence.find(anchor, end)
             gap = sentence[end:stop] if stop >= 0 else ""
             clean = not _GAP_BREAK.search(gap) and not gap.startswith("的") and not asked & _bigrams(gap)
+            # "大抓项目、抓大项目": words cut out of a list item are not the answer
+            clean = clean and "、" not in sentence[stop + len(anchor) : stop + len(anchor) + 1]
             if 2 <= len(gap) <= 12 and clean:
                 # "落户哪个片区" over "落户三给片区": the noun right after 哪个 names the kind, and belongs
                 # to the answer when nothing else follows it in the question.
