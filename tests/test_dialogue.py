@@ -488,3 +488,25 @@ def test_who_about_a_term_of_one_interview_looks_there(parser, question, intervi
     q = parser.parse(question, [INVEST])
     assert q.points_to == interviews and not q.continued
     assert focus(q, None).interviews == (interviews or None)
+
+
+@pytest.mark.parametrize(
+    "question, refused",
+    [
+        ("周末从太原自驾去五台山怎么走最快？", True),  # a route, though 五台山 is on the page
+        ("山西老陈醋哪个牌子最正宗？", True),
+        ("What is the weather in Taiyuan?", True),
+        ("古交转型发展的路子怎么走？", False),  # 怎么走 about the page's subject
+        ("尖草坪区要制定哪些路线图？", False),  # 路线图 is printed
+        ("迎泽区要与哪些景区景点联动？", False),
+    ],
+)
+def test_practical_questions_the_page_never_answers_are_refused_by_their_words(judge, question, refused):
+    assert (judge.lexical_refusal(question, names_ours=False) is not None) == refused
+
+
+def test_which_county_questions_search_the_interviews_of_a_county(parser):
+    assert parser.parse("哪个县说启动区建设要先走一步好棋？").place_kind == {"pei-yaojun"}  # the only 县
+    assert "pei-yaojun" not in parser.parse("这是哪个区的打算？").place_kind
+    assert parser.parse("哪个区县提到了商圈？").place_kind == frozenset()  # 区县: any place
+    assert parser.parse("尖草坪区离哪个市最近？").place_kind == frozenset()  # names a place: asks another thing

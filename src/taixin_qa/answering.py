@@ -31,7 +31,7 @@ import numpy as np
 from taixin_qa.chunking import Passage
 from taixin_qa.results import Answer, AnswerSentence, SearchResult
 from taixin_qa.settings import SETTINGS, Answering, Settings
-from taixin_qa.spans import Span, asked_heads, enumerates, find_span, list_head, question_type
+from taixin_qa.spans import FACT_TYPES, Span, asked_heads, enumerates, find_span, list_head, question_type
 
 if TYPE_CHECKING:
     from taixin_qa.index import Index
@@ -316,7 +316,7 @@ def compose_answer(
 
     passages, cited, sentences = _cite(ask, chosen, short)
     lines = [notice] if notice else []  # the notice says how a follow-up was understood
-    lines += _lead_line(short, missing, chosen, sentences)
+    lines += _lead_line(short, missing, chosen, sentences) or _hedge(ask, short, missing)
     lines += [f"{s.render()}[{s.source}]" for s in sentences]
     return Answer(
         "\n".join(lines),
@@ -416,6 +416,21 @@ def _with_runner_up(
     ):
         return [*chosen, runners[0]]
     return chosen
+
+
+_HEDGES = {
+    "speaker": "不能确定是哪位书记说的，以下是最相关的原文：",
+    "place": "不能确定是哪个区县，以下是最相关的原文：",
+    "": "版面上没有找到可以直接作答的词句，以下是最相关的原文：",
+}
+
+
+def _hedge(ask: _Ask, short: str | None, missing: str | None) -> list[str]:
+    """A fact was asked (a number, a list, a name…) and none is certain: say so before the quotes,
+    so that a related sentence is not read as the answer."""
+    if short or missing or ask.qtype not in FACT_TYPES:
+        return []
+    return [_HEDGES[ask.asks_attribution]]
 
 
 def _lead_line(

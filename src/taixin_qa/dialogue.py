@@ -443,6 +443,18 @@ class Dialogue:
                 rest = rest.replace(term, " ")
         return frozenset(found)
 
+    def of_place_kind(self, text: str) -> frozenset[str]:
+        """For "哪个县说…？" / "这是哪个区的打算？" (which 县/区/市 said or plans something): the interviews
+        of a place of that kind (阳曲县 is the page's only 县). Empty when the question asks no such
+        thing, or every interview's place is of that kind."""
+        m = _WHICH_PLACE.search(text)
+        if not m:
+            return frozenset()
+        asked = m.group(1) or m.group(2)
+        kind = "区" if asked == "城区" else asked
+        ids = frozenset(iv.id for iv in self.lexicon.corpus.interviews if any(d.endswith(kind) for d in iv.districts))
+        return ids if len(ids) < len(self.lexicon.corpus.interviews) else frozenset()
+
     def picks_out(self, words: Iterable[str]) -> frozenset[str]:
         """Interviews singled out by a word only one interview on the page uses (太钢, 大盂启动区, 三转三定)."""
         ids: set[str] = set()
@@ -774,6 +786,10 @@ class Dialogue:
 UNDERSTOOD_AS = "按上一问理解为：{}"
 
 
+# "哪个县说…", "太原哪个城区…", "这是哪个区的打算": which place of a kind said or plans it.
+_WHICH_PLACE = re.compile(r"^(?:太原市?的?)?哪一?个(城区|区|县|市)(?![县长委书])|是哪一?个(城区|区|县|市)(?:的|说|提)")
+
+
 @dataclass(frozen=True)
 class Focus:
     """Which interviews a question is searched in, and what to tell the user about it."""
@@ -814,4 +830,6 @@ def focus(question: Question, chosen: frozenset[str] | None, chosen_label: str =
         return Focus(frozenset(subject), False, "", "subject of the conversation")
     if question.points_to:
         return Focus(frozenset(question.points_to), False, "", "who/which about a term only these interviews use")
+    if question.place_kind:
+        return Focus(frozenset(question.place_kind), False, "", "asks which 县/区/市: the interviews of such a place")
     return Focus(None)

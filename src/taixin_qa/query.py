@@ -50,6 +50,8 @@ class Question:
     # "谁提到了太钢？": a who/which question about a page term only one interview uses (太钢,
     # 五大商圈, 排头兵): the interviews it can be about. The search looks there.
     points_to: frozenset[str] = frozenset()
+    # "哪个县说…？": the interviews of a place of the asked kind (阳曲县 is the only 县). The search looks there.
+    place_kind: frozenset[str] = frozenset()
 
     @property
     def interview_ids(self) -> frozenset[str]:
@@ -158,4 +160,5 @@ class QueryParser:
             content=tuple(self.dialogue.content_words(text, entities)),
             why=reading.why,
             points_to=self.dialogue.who_about(text) if not (continued or entities) else frozenset(),
+            place_kind=self.dialogue.of_place_kind(text) if not (continued or entities) else frozenset(),
         )

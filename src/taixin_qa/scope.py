@@ -104,6 +104,7 @@ class ScopeJudge:
         self.office_words = tuple(sorted((str(w) for w in data.get("office_words", [])), key=len, reverse=True))
         self.units = tuple(sorted((str(w) for w in data.get("units", [])), key=len, reverse=True))
         self.office_patterns_en = tuple(re.compile(str(w), re.IGNORECASE) for w in data.get("office_patterns_en", []))
+        self.never_covered = tuple(re.compile(str(w)) for w in data.get("never_covered", []))
         # "忻州市委书记": any of the office words, compiled once for every question.
         self._office = re.compile("|".join(re.escape(w) for w in self.office_words)) if self.office_words else None
 
@@ -191,6 +192,9 @@ class ScopeJudge:
         place = self.foreign_office(text)
         if place and not names_ours:
             return f"asks about an office-holder of {place}, not on this page"
+        practical = next((m.group(0) for p in self.never_covered if (m := p.search(text))), None)
+        if practical:
+            return f"asks for practical information ({practical!r}) that interviews on the page never give"
         if cjk_ratio(text) >= 0.5:
             for term in _LATIN_TERM.findall(text):
                 if len(term) >= 2 and term.lower() not in self._page_text and term.lower() not in self.vocabulary:
