@@ -7,6 +7,7 @@ import pytest
 
 from helpers import CORPUS
 from taixin_qa.corpus import load_corpus
+from taixin_qa.errors import TaixinError
 from taixin_qa.lexicon import Lexicon
 from taixin_qa.tokenization import Tokenizer, cjk_ratio, to_simplified
 
@@ -66,3 +67,18 @@ def test_a_chinese_alias_from_aliases_yaml_names_its_interview(corpus_copy):
     lexicon = Lexicon.from_corpus(load_corpus(corpus_copy))
     assert lexicon.find_entities("盂城北门的发展目标是什么？") == {"盂城北门": {"pei-yaojun"}}
     assert lexicon.find_entities("What is Yangqu County aiming for?")["yangqucounty"] == {"pei-yaojun"}
+
+
+def test_english_words_are_read_as_the_page_chinese_words(lexicon):
+    assert lexicon.english_words("Which universities are in Jiancaoping?") == ("高校", "大学")  # y -> ies
+    assert lexicon.english_words("What renewable energy projects?")[0] == "新能源"  # the phrase before its words
+    assert lexicon.english_words("How is the weather?") == ()  # no page word
+
+
+def test_a_broken_english_yaml_gets_a_clear_message(corpus_copy):
+    (corpus_copy / "lexicon" / "english.yaml").write_text("terms: [investment\n", encoding="utf-8")
+    with pytest.raises(TaixinError, match="english.yaml: not valid YAML"):
+        Lexicon.from_corpus(load_corpus(corpus_copy))
+    (corpus_copy / "lexicon" / "english.yaml").write_text("investment: 投资\n", encoding="utf-8")
+    with pytest.raises(TaixinError, match="expected 'terms:'"):
+        Lexicon.from_corpus(load_corpus(corpus_copy))

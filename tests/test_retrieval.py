@@ -145,3 +145,12 @@ def test_repeated_question_is_served_from_the_cache(tmp_path):
     engine.clear_cache()
     engine.retrieve("古交的风电项目")
     assert len(encoder.query_texts) == asked + 1
+
+
+def test_an_english_question_reaches_the_keyword_channel_through_the_page_words():
+    engine = taixin_qa.default_engine()
+    q = engine.parser.parse("What renewable energy projects is Gujiao planning?")
+    assert "新能源" in q.bridge and q.chinese_share < 0.5
+    assert engine.parser.parse("古交要发展哪些新能源项目？").bridge == ()  # Chinese reads its own words
+    signals = engine.index.signals(q, engine.encode_question(q.text).dense)
+    assert signals.bridged and signals.bm25.max() > 0

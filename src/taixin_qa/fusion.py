@@ -54,6 +54,7 @@ class Signals:
     keyword_coverage: float  # share of the question's words found in the corpus vocabulary
     sparse: np.ndarray | None = None  # (n,) learned sparse (latent term) dot product, 0 when absent
     sentence_cosine: np.ndarray | None = None  # (n,) best sentence's cosine, the passage's when it has none
+    bridged: bool = False  # bm25 read an English question's Chinese words (Question.bridge)
 
 
 def _ranks(scores: np.ndarray) -> np.ndarray:
@@ -84,7 +85,7 @@ def fuse(signals: Signals, strategy: str = "hybrid", settings: Settings = SETTIN
         return (
             signals.cosine
             + f.sentence_weight * sentence
-            + f.keyword_weight * signals.chinese_share * scaled(signals.bm25)
+            + f.keyword_weight * (f.bridge_share if signals.bridged else signals.chinese_share) * scaled(signals.bm25)
             + f.sparse_weight * scaled(sparse)
             + f.entity_bonus * signals.named
             + signals.kind_prior

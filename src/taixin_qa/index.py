@@ -173,7 +173,8 @@ class Index:
                 cosine = self.dense_scores(qvec)
             finally:
                 faiss.omp_set_num_threads(before)
-        bm25 = self.keywords.scores(question.tokens)
+        # An English question's keywords are the page's Chinese words for it (Question.bridge).
+        bm25 = self.keywords.scores(question.bridge or question.tokens)
         named = np.zeros(n, dtype=np.float32)
         named_rows = self.rows_of_interviews(question.interview_ids)
         named[named_rows] = 1.0
@@ -187,6 +188,7 @@ class Index:
             kind_prior=self.kind_prior,
             chinese_share=question.chinese_share,
             keyword_coverage=coverage,
+            bridged=bool(question.bridge),
             sparse=self.sparse_scores(qsparse, candidates),
             sentence_cosine=self.best_sentence_cosine(qvec, candidates, cosine),
         )

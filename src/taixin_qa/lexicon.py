@@ -81,6 +81,8 @@ class Lexicon:
     words: list[Word] = field(default_factory=list)
     stopwords: frozenset[str] = frozenset()
     extra_aliases: dict[str, list[str]] = field(default_factory=dict)
+    # English word or phrase (lower case) -> the Chinese words the page prints for it (english.yaml)
+    english: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_corpus(cls, corpus: Corpus) -> Lexicon:
@@ -103,7 +105,34 @@ class Lexicon:
                         f"{alias_file}: unknown interview id {key!r} (known: {', '.join(sorted(known))})."
                     )
                 aliases[str(key)] = [str(n) for n in (names or [])]
-        return cls(corpus=corpus, words=words, stopwords=stop, extra_aliases=aliases)
+        english = _read_english(folder / "english.yaml")
+        return cls(corpus=corpus, words=words, stopwords=stop, extra_aliases=aliases, english=english)
+
+    @cached_property
+    def _english_patterns(self) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
+        def pattern(key: str) -> re.Pattern[str]:
+            words = [re.escape(w) for w in re.split(r"[\s-]+", key)]
+            last = words[-1]
+            words[-1] = f"{last[:-1]}(?:y|ies)" if last.endswith("y") else f"{last}(?:s|es)?"  # plurals
+            return re.compile(r"\b" + r"[\s-]+".join(words) + r"\b", re.I)
+
+        return [(pattern(k), self.english[k]) for k in sorted(self.english, key=len, reverse=True)]
+
+    def english_words(self, text: str) -> tuple[str, ...]:
+        """The Chinese words the page uses for the English words of ``text`` (english.yaml), longest
+        phrases first, each once: 'Which universities are in the high-tech zone?' -> ('高校', '大学', '高新区').
+
+        >>> terms = {"university": ("高校",), "wind power": ("风电",)}
+        >>> Lexicon(corpus=None, english=terms).english_words("Universities and wind-power")  # type: ignore[arg-type]
+        ('高校', '风电')
+        """
+        found: list[str] = []
+        rest = text
+        for pattern, words in self._english_patterns:
+            if pattern.search(rest):
+                rest = pattern.sub(" ", rest)
+                found += [w for w in words if w not in found]
+        return tuple(found)
 
     @cached_property
     def dictionary(self) -> list[Word]:
@@ -201,3 +230,17 @@ class Lexicon:
             )
             raise TaixinError(f"Unknown {field_name} {value!r}. Choose one of: {'、'.join(choices)}.")
         return out
+
+
+def _read_english(path: Path) -> dict[str, tuple[str, ...]]:
+    """english.yaml: ``terms`` maps English words to the page's Chinese words; {} when absent."""
+    if not path.is_file():
+        return {}
+    try:
+        data = yaml.safe_load(read_text(path)) or {}
+    except yaml.YAMLError as exc:
+        raise TaixinError(f"{path}: not valid YAML ({exc}).") from None
+    terms = data.get("terms") if isinstance(data, dict) else None
+    if not isinstance(terms, dict):
+        raise TaixinError(f"{path}: expected 'terms:' mapping English words to lists of Chinese words.")
+    return {str(k).lower(): tuple(str(w) for w in (v if isinstance(v, list) else [v])) for k, v in terms.items()}

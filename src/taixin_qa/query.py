@@ -52,6 +52,9 @@ class Question:
     points_to: frozenset[str] = frozenset()
     # "哪个县说…？": the interviews of a place of the asked kind (阳曲县 is the only 县). The search looks there.
     place_kind: frozenset[str] = frozenset()
+    # An English question's words as the page prints them (lexicon english.yaml), cut as the
+    # keyword index cuts the page: what the keyword channel reads for it.
+    bridge: tuple[str, ...] = ()
 
     @property
     def interview_ids(self) -> frozenset[str]:
@@ -161,4 +164,12 @@ class QueryParser:
             why=reading.why,
             points_to=self.dialogue.who_about(text) if not (continued or entities) else frozenset(),
             place_kind=self.dialogue.of_place_kind(text) if not (continued or entities) else frozenset(),
+            bridge=self._bridge(search),
         )
+
+    def _bridge(self, text: str) -> tuple[str, ...]:
+        """For an English question, the keyword tokens of the Chinese words it stands for; () otherwise."""
+        if cjk_ratio(text) >= 0.5:
+            return ()
+        words = self.lexicon.english_words(text)
+        return tuple(t for w in words for t in self.tokenizer.cut_for_search(w)) if words else ()

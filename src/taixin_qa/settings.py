@@ -38,6 +38,9 @@ class Fusion:
     keyword_weight: float = 0.06
     sparse_weight: float = 0.15
     entity_bonus: float = 0.10
+    # How much of keyword_weight an English question's keywords get, read through the page's
+    # Chinese words for them (lexicon english.yaml); a Chinese question gets its Chinese share.
+    bridge_share: float = 0.5
     # A photo caption is page text but not the speaker's words: it answers only
     # when nothing the speaker said does.
     caption_prior: float = -0.05
