@@ -329,6 +329,16 @@ def test_question_type_from_its_cue_words(question, qtype):
             "依托府城文化、地标双塔和生态东山，挖掘多元内涵，重点实施“府城游”升级版、董家庄森林谷等项目。",
             "府城文化、地标双塔和生态东山",
         ),  # 靠 over 依托: what it relies on
+        (
+            "李文权说杏花岭区是太忻经济区建设的什么？",
+            "杏花岭区具有重要的战略位置，是太忻经济区建设的重要战场，特别是在产业发展等方面都有很好的基础。",
+            "重要战场",
+        ),  # nothing after 什么: what is printed after the question's words, to the clause end
+        (
+            "迎泽区要以产业链集聚来提升哪个商圈？",
+            "以产业链集聚提升朝阳商圈，推进双塔汇、东辰时代奥特莱斯等项目。",
+            "朝阳商圈",
+        ),  # a two-character anchor is a guess; the 商圈 named among the question's words is sure
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
@@ -373,6 +383,10 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ("迎泽区为发展生产性服务业，要高标准推进哪些重大项目？", "发展科技研发、智能制造和生命健康等生产性服务业。"),
         ("万柏林区有哪个商圈？", "万柏林区将提升长风商务区商圈地位，构建漪汾商圈新业态。"),  # two, nothing tells which
         ("杏花岭区开了哪两个会？", "召开动员大会、推进会议和座谈会。"),  # not each a 会
+        (
+            "杏花岭区是太忻经济区建设的什么？",
+            "是太忻经济区建设的的重要方面和关键环节。",
+        ),  # a clause too long to be a name
         (
             "卢俊峰要求尖草坪区在思想和工作上做到哪几点？",
             "近日，副市长、尖草坪区委书记、中北高新区党委书记卢俊峰在接受本报记者专访时表示。",

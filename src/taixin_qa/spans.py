@@ -632,6 +632,12 @@ def _aligned(question: str, sentence: str) -> Span | None:
         return None
     right = re.split(r"[？?。！!，,]", question[wh.end() :])[0]
     asked = _bigrams(question)
+    if not right.strip(" 呢吗啊呀"):
+        # "…是太忻经济区建设的什么？": nothing after the wh-word; what the sentence prints after the
+        # question's words, to the end of its clause ("…建设的重要战场，").
+        tail = re.split(r"[，。；：！？,;:!?（(]", sentence[end:])[0]
+        sure = k >= 4 and 2 <= len(tail) <= 10 and not tail.startswith("的") and not _GAP_BREAK.search(tail)
+        return Span(tail, end, "what", 1.0) if sure and not asked & _bigrams(tail) else None
     for skip in range(0, min(5, len(right)) + 1):
         rest = right[skip:].removeprefix("的")
         for m in (4, 3, 2):
@@ -708,11 +714,13 @@ def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | 
         return None
     if qtype in ("what", "place", "name"):
         aligned = _aligned(question, sentence)
-        if aligned is not None or qtype == "name":
+        if qtype == "name" or (aligned is not None and aligned.fit >= 1.0):
             return aligned
+        # a gap between a short anchor is a guess: the named thing may be surer
         named = _named(question, sentence)
-        if named is not None or qtype == "place":
-            return named
+        best = max((x for x in (aligned, named) if x is not None), key=lambda x: x.fit, default=None)
+        if best is not None or qtype == "place":
+            return best
         quoted = _list(question, sentence)  # "发展目标是什么？" answered by a quoted list
         if quoted is not None and quoted.start and sentence[quoted.start - 1] in "“‘":
             return Span(quoted.text, quoted.start, "list", quoted.fit if quoted.fit >= 1.0 else min(quoted.fit, 0.7))
