@@ -385,8 +385,8 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ("杏花岭区开了哪两个会？", "召开动员大会、推进会议和座谈会。"),  # not each a 会
         (
             "杏花岭区是太忻经济区建设的什么？",
-            "是太忻经济区建设的的重要方面和关键环节。",
-        ),  # a clause too long to be a name
+            "是太忻经济区建设的重要力量和主要承载地之一。",
+        ),  # too long for a name
         (
             "卢俊峰要求尖草坪区在思想和工作上做到哪几点？",
             "近日，副市长、尖草坪区委书记、中北高新区党委书记卢俊峰在接受本报记者专访时表示。",
