@@ -522,3 +522,12 @@ def test_a_fact_question_without_a_certain_answer_says_so_before_the_quotes():
     assert sure.short == "300亿元" and "没有找到" not in sure.text
     how = ask("万柏林区怎么发展产业？", [passage("yang-junmin-p04", 2.0)])  # not a fact question: no hedge
     assert "没有找到" not in how.text
+
+
+def test_which_district_without_a_certain_answer_quotes_the_two_likeliest_and_says_it_cannot_tell():
+    # Two interviews about as likely (their best passages within the speaker margin): no bold district.
+    top = [passage("li-hui-p03", 2.0), passage("li-hui-p02", 1.99), passage("lu-junfeng-p05", 1.98)]
+    ans = ask("哪个区为了腾地、拉投资，专门组了好几个班子？", top)
+    assert ans.short is None
+    assert ans.text.splitlines()[0] == "不能确定是哪个区县，以下是最相关的原文："
+    assert {s.passage.interview_id for s in ans.sentences} == {"li-hui", "lu-junfeng"}

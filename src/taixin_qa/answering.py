@@ -313,6 +313,7 @@ def compose_answer(
         short, chosen = _short(ask, best, chosen)
     if short is None:
         chosen = _with_runner_up(ask, candidates, best, chosen)
+        chosen = _second_place(ask, chosen) if ask.asks_attribution else chosen
 
     passages, cited, sentences = _cite(ask, chosen, short)
     lines = [notice] if notice else []  # the notice says how a follow-up was understood
@@ -396,6 +397,16 @@ def _other_speakers(ask: _Ask, candidates: list[_Candidate], best: _Candidate) -
         ):
             chosen.append(by_id.get(p.id) or ask.candidate(p))
     return chosen
+
+
+def _second_place(ask: _Ask, chosen: list[_Candidate]) -> list[_Candidate]:
+    """谁说…/哪个区… with no certain answer: the best passage of the next interview is quoted too,
+    so the reader sees both speakers it may be (the reply says it could not tell)."""
+    have = {c.passage.interview_id for c in chosen}
+    if len(have) > 1:
+        return chosen
+    nxt = next((p for p in ask.result.passages if p.kind == "paragraph" and p.interview_id not in have), None)
+    return [*chosen, ask.candidate(nxt)] if nxt is not None else chosen
 
 
 def _with_runner_up(
