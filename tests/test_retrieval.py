@@ -154,3 +154,10 @@ def test_an_english_question_reaches_the_keyword_channel_through_the_page_words(
     assert engine.parser.parse("古交要发展哪些新能源项目？").bridge == ()  # Chinese reads its own words
     signals = engine.index.signals(q, engine.encode_question(q.text).dense)
     assert signals.bridged and signals.bm25.max() > 0
+
+
+def test_when_asks_for_a_date_only_where_it_opens_the_question():
+    engine = taixin_qa.default_engine()
+    during = engine.search("Which two orientations does Yangqu County say it will stick to when implementing the work?")
+    assert during.answerable  # "when implementing" is no date question
+    assert not engine.search("When will the Gujiao wind farm start producing power?").answerable  # no date printed

@@ -245,12 +245,23 @@ class ScopeJudge:
         if refusal:
             return ScopeDecision(False, refusal)
         lower = text.lower()
-        if any(w in lower for w in self.date_words) and not any(self.date_pattern.search(p.text) for p in ranked[:3]):
+        if self._asks_date(lower) and not any(self.date_pattern.search(p.text) for p in ranked[:3]):
             return ScopeDecision(False, "asks for a date; the passages that match hold none")
         unit = next((u for u in self.units if u in text), None)
         if unit and not any(unit in p.text for p in ranked[:3]):
             return ScopeDecision(False, f"asks for a figure in {unit}; the matching passages give none")
         return None
+
+    def _asks_date(self, lower: str) -> bool:
+        """The question asks for a date: a Chinese date word anywhere; an English one-word "when" only
+        where it opens the question ("When was…?", not "…stick to when implementing the work?")."""
+        for w in self.date_words:
+            if " " not in w and w.isascii():
+                if re.match(rf"\s*(?:and |so |but )?{re.escape(w)}\b", lower):
+                    return True
+            elif w in lower:
+                return True
+        return False
 
     def _judge_follow_up(self, question: Question, signals: Signals, rows: np.ndarray | None) -> ScopeDecision:
         """A question read from the conversation: its own words must be the page's, or match its subject."""
