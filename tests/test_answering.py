@@ -497,6 +497,12 @@ def test_the_speaker_name_in_a_sentence_does_not_make_it_the_answer():
     assert ans.sentences[0].passage.id == "li-weiping-p03"
 
 
+def test_an_english_when_inside_the_question_does_not_make_it_a_date_question():
+    assert question_type("Which two 'orientations' does Yangqu stick to when implementing the work?") == "list"
+    assert question_type("When was the kick-off meeting held?") == "date"
+    assert asked_heads("Which two 'orientations' does Yangqu stick to?") == ("导向",)  # quotes dropped
+
+
 def test_an_english_category_noun_is_read_as_its_chinese_words():
     assert asked_heads("What kind of team did Yangqu County set up?") == ("队伍", "专班", "工作组")
     assert asked_heads("Which universities are located in Jiancaoping District?")[0] == "高校"

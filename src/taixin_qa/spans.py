@@ -55,7 +55,7 @@ _Q_ASPECTS = re.compile(r"哪几方面|哪些方面|哪几个方面|什么方面
 _Q_PLACE = re.compile(
     r"哪里|哪儿|在哪|哪个地方|哪些地方|哪个区|哪些区|哪个县|哪个城区|哪个片区|哪个启动区|\bwhere\b", re.I
 )
-_Q_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月|\bwhen\b", re.I)
+_Q_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月|^\s*when\b|\bwhat (?:date|day|year)\b", re.I)  # "when" opens it
 _Q_POST = re.compile(r"职务|职位|担任|哪里的书记")
 _Q_HOW = re.compile(r"怎么|如何|怎样|\bhow\b", re.I)
 # "目标是怎么定的？" asks what the goal is, not how it was set
@@ -143,6 +143,7 @@ _ENGLISH_HEADS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         (r"streets?|blocks?", ("街区",)),
         (r"goals?|targets?", ("目标",)),
         (r"mechanisms?", ("机制",)),
+        (r"orientations?", ("导向",)),
         (r"resources?", ("资源",)),
         (r"measures?|steps?", ("举措", "措施")),
     )
@@ -173,8 +174,9 @@ def question_type(question: str) -> str:
     >>> [question_type(q) for q in ("杏花岭区要培育几大商圈？", "尖草坪区有哪些高校？", "谁说要当排头兵？")]
     ['count', 'list', 'name']
     """
+    plain = re.sub(r"(?<!\w)'|'(?!\w)", "", question)  # which two 'orientations' -> which two orientations
     for pattern, kind in _Q_TYPES:
-        if pattern.search(question):
+        if pattern.search(plain):
             return kind
     return "how"
 
@@ -518,6 +520,7 @@ def asked_heads(question: str) -> tuple[str, ...]:
         return () if head in _VAGUE_HEADS else (head,)
     found: list[str] = []
     plain = re.sub(r"\b(?:kinds?|sorts?|types?) of\s+", "", question, flags=re.I)  # what kind of team -> what team
+    plain = re.sub(r"[\"“”‘’]|(?<!\w)'|'(?!\w)", "", plain)  # which two 'orientations' -> which two orientations
     for m in _ENGLISH_ASKED.finditer(plain):
         hits = [
             (hit.end(), hit.end() - hit.start(), words)
