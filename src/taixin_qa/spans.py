@@ -419,11 +419,12 @@ def _follows(question: str, sentence: str, span: Span) -> bool:
         return True  # "靠的是哪几样家底" over "依托府城文化、地标双塔和生态东山": what it relies on
     items = _item_count(span.text)
     counted = re.search(rf"([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|步|支|样|类|种)([\u4e00-\u9fff])?", question)
-    if counted and _count_value(counted.group(1)) == items >= 3:
-        return True  # "哪五大…" over five items; any two things make a pair, so a pair is not enough
-    kind = counted.group(2) if counted else None
-    if kind and _count_value(counted.group(1)) == items and all(i.endswith(kind) for i in re.split("、|和", span.text)):
-        return True  # "哪两个会" over "…动员大会、…推进会": as many as asked, each a 会
+    if counted is not None:
+        n, kind = _count_value(counted.group(1)), counted.group(2)
+        if n == items >= 3:
+            return True  # "哪五大…" over five items; any two things make a pair, so a pair is not enough
+        if kind and n == items and all(i.endswith(kind) for i in re.split("、|和", span.text)):
+            return True  # "哪两个会" over "…动员大会、…推进会": as many as asked, each a 会
     said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
     return said is not None and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
 

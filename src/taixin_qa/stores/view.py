@@ -57,7 +57,8 @@ def candidate_view(
 ) -> CandidateView:
     """Fetch the question's candidates from ``store`` and index them for the engine."""
     k = settings.store.candidates_per_channel
-    ids = candidates(store, dense, sparse, question.tokens, k, filters)
+    words = question.bridge or question.tokens  # an English question: the page's words for it, as FAISS reads
+    ids = candidates(store, dense, sparse, words, k, filters)
     named = frozenset(question.interview_ids)
     if filters is not None and filters.interview_ids is not None:
         named &= filters.interview_ids
@@ -65,10 +66,10 @@ def candidate_view(
         ids += [h.id for h in store.search_dense(dense, k, Filters(named, filters.kinds if filters else None))]
     records = store.fetch(list(dict.fromkeys(ids)))
     scores = np.zeros(len(records), dtype=np.float32)
-    if records and question.tokens:
+    if records and words:
         # Exact BM25 for every candidate: one keyword search restricted to them.
         row_of = {r.passage.id: i for i, r in enumerate(records)}
-        for hit in store.search_keyword(question.tokens, len(records), _only(records)):
+        for hit in store.search_keyword(words, len(records), _only(records)):
             scores[row_of[hit.id]] = hit.score
     # The learned-sparse matrix must be wide enough for the candidates' and the question's latent terms.
     width = max([int(np.max(r.sparse[0])) + 1 for r in records if r.sparse is not None and len(r.sparse[0])] or [0])
