@@ -523,9 +523,9 @@ def test_a_question_naming_a_district_is_answered_from_its_interview_when_that_r
 def test_a_fact_question_without_a_certain_answer_says_so_before_the_quotes():
     ans = ask("万柏林区要打造哪些产业集群？", [passage("yang-junmin-p04", 2.0)])  # a lead sentence, no list of 集群
     assert ans.short is None
-    assert ans.text.splitlines()[0] == "版面上没有找到可以直接作答的词句，以下是最相关的原文："
+    assert ans.text.splitlines()[0] == "版面上没有找到可以直接作答的词句，以下是最相关的原文：" == ans.hedge
     sure = ask("万柏林区第一年计划完成多少投资？", [passage("yang-junmin-p08", 2.0)], close={"300亿元": 0.9})
-    assert sure.short == "300亿元" and "没有找到" not in sure.text
+    assert sure.short == "300亿元" and "没有找到" not in sure.text and sure.hedge is None
     how = ask("万柏林区怎么发展产业？", [passage("yang-junmin-p04", 2.0)])  # not a fact question: no hedge
     assert "没有找到" not in how.text
 

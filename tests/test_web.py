@@ -81,6 +81,16 @@ def test_direct_answer_comes_first_in_bold_then_attribution():
     assert "<strong>裴耀军</strong></p>" in render_answer(found_answer(short="裴耀军"))  # the name needs no attribution
 
 
+def test_no_certain_answer_is_said_before_the_quotes_in_the_chat_and_the_export():
+    hedged = found_answer()
+    hedged.hedge = "版面上没有找到可以直接作答的词句，以下是最相关的原文："
+    out = render_answer(hedged)
+    assert out.index('<p class="tx-missing tx-hedge">版面上没有找到') < out.index('<p class="tx-sentence">')
+    assert answer_markdown(hedged).index("版面上没有找到") < answer_markdown(hedged).index("> ")
+    assert "tx-hedge" not in render_answer(found_answer(short="一年见效"))
+    assert hedged.to_dict()["hedge"] == hedged.hedge
+
+
 def test_understood_as_offers_to_ask_on_its_own():
     out = render_answer(found_answer(understood_as="古交市第一年计划完成多少投资？"))
     assert "按上一问理解为：古交市第一年计划完成多少投资？" in out

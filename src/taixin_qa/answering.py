@@ -317,7 +317,8 @@ def compose_answer(
 
     passages, cited, sentences = _cite(ask, chosen, short)
     lines = [notice] if notice else []  # the notice says how a follow-up was understood
-    lines += _lead_line(short, missing, chosen, sentences) or _hedge(ask, short, missing)
+    hedge = _hedge(ask, short, missing)
+    lines += _lead_line(short, missing, chosen, sentences) or ([hedge] if hedge else [])
     lines += [f"{s.render()}[{s.source}]" for s in sentences]
     return Answer(
         "\n".join(lines),
@@ -328,6 +329,7 @@ def compose_answer(
         notice=notice,
         short=short,
         missing=missing,
+        hedge=hedge,
         cited=cited,
         understood_as=understood,
         reason=result.reason,
@@ -436,12 +438,12 @@ _HEDGES = {
 }
 
 
-def _hedge(ask: _Ask, short: str | None, missing: str | None) -> list[str]:
+def _hedge(ask: _Ask, short: str | None, missing: str | None) -> str | None:
     """A fact was asked (a number, a list, a name…) and none is certain: say so before the quotes,
     so that a related sentence is not read as the answer."""
     if short or missing or ask.qtype not in FACT_TYPES:
-        return []
-    return [_HEDGES[ask.asks_attribution]]
+        return None
+    return _HEDGES[ask.asks_attribution]
 
 
 def _lead_line(

@@ -76,6 +76,8 @@ class Answer:
     notice: str = ""
     short: str | None = None  # the direct answer, in the page's own words
     missing: str | None = None  # what the page does not give, e.g. "版面没有给出古交市的投资额"
+    # a fact was asked and none is certain: said before the quotes, so they are not read as the answer
+    hedge: str | None = None
     cited: int = 0  # how many of ``passages`` the sentences cite
     understood_as: str | None = None  # the question as read from the conversation, when it was
     reason: str = ""  # why it was answered or refused
@@ -88,6 +90,7 @@ class Answer:
             "notice": self.notice,
             "short": self.short,
             "missing": self.missing,
+            "hedge": self.hedge,
             "cited": self.cited,
             "understood_as": self.understood_as,
             "reason": self.reason,

@@ -179,6 +179,7 @@ class AnswerOut(BaseModel):
     notice: str
     short: str | None
     missing: str | None
+    hedge: str | None = None
     cited: int
     understood_as: str | None
     reason: str

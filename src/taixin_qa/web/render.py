@@ -173,6 +173,8 @@ def render_answer(
             parts.append(f'<p class="tx-short"><strong>{e(answer.short)}</strong>{who_html}</p>')
         if answer.missing:
             parts.append(f'<p class="tx-missing">{e(answer.missing)}</p>')
+        if answer.hedge:
+            parts.append(f'<p class="tx-missing tx-hedge">{e(answer.hedge)}</p>')
         if answer.sentences:
             parts.extend(_sentence_html(turn, s.text, s.source, s.passage.attribution) for s in answer.sentences)
         else:
@@ -262,6 +264,8 @@ def answer_markdown(answer: Answer, label: Label = passage_label, *, question: s
         lines += [f"**{_md(answer.short)}**" + (f"（{_md(who)}）" if who else ""), ""]
     if answer.missing:
         lines += [_md(answer.missing), ""]
+    if answer.hedge:
+        lines += [_md(answer.hedge), ""]
     if answer.sentences:
         lines += [f"> {_md(s.text)} [{s.source}]（{_md(s.passage.attribution)}）" for s in answer.sentences]
     else:
