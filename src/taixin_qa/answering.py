@@ -185,8 +185,8 @@ class _Ask:
         # A question that names a district is answered from that district's interview when one of
         # its passages is among the top ones (another interview may print the same kind of list).
         named = self.result.question.interview_ids
-        heads = self.result.passages[: self.rules.candidate_passages]
-        only = named if named and any(p.interview_id in named for p in heads) else None
+        leading = self.result.passages[: self.rules.candidate_passages]
+        only = named if named and any(p.interview_id in named for p in leading) else None
         out = []
         for rank, p in enumerate(self.result.passages):
             if rank >= self.rules.candidate_passages or top.score - p.score > self.rules.candidate_margin:

@@ -284,6 +284,17 @@ class Engine:
         view = candidate_view(self.store, q, vectors.dense, vectors.sparse, Filters(where.interviews), self.settings)
         return view.index, view.signals()
 
+    def _cut_notice(self, q: Question) -> str:
+        """What to tell the user when the question was cut to the longest one searched."""
+        return f"问题过长，只按前 {self.settings.search.max_question_chars} 个字检索。" if q.truncated else ""
+
+    def _where(self, q: Question, speaker: str | None, district: str | None) -> tuple[Focus, str]:
+        """Where to look (the conversation's subject, the user's filter, or, when the filter contradicts
+        a place the question names, the question's own place: dialogue.focus), and what to tell the
+        user about it and about a cut question."""
+        where = focus(q, self._chosen(speaker, district), speaker or district or "")
+        return where, "".join(x for x in (self._cut_notice(q), where.notice) if x)
+
     def search(
         self,
         question: object,
@@ -303,18 +314,16 @@ class Engine:
         self, q: Question, k: int | None, speaker: str | None, district: str | None, strategy: str | None
     ) -> SearchResult:
         """Rank passages for a parsed question (encode, signals, fuse, filter, scope)."""
-        notice = f"问题过长，只按前 {self.settings.search.max_question_chars} 个字检索。" if q.truncated else ""
+        cut = self._cut_notice(q)
         if q.is_empty:
-            return SearchResult(q, [], False, None, notice, index=self._index)
+            return SearchResult(q, [], False, None, cut, index=self._index)
         strategy = strategy or self.strategy
         # Only the hybrid ranking reads the learned-sparse channel.
         vectors = self.encode_question(q.text, sparse=strategy == "hybrid")
-        # Where to look: the conversation's subject, the user's filter, or (when the filter
-        # contradicts a place the question names) the question's own place (dialogue.focus).
-        where = focus(q, self._chosen(speaker, district), speaker or district or "")
+        where, notice = self._where(q, speaker, district)
         index, signals = self._signals(q, vectors, where)
         if not index.passages:
-            return SearchResult(q, [], False, None, notice, "no passage", index=index)
+            return SearchResult(q, [], False, None, cut, "no passage", index=index)
         scores = fuse(signals, strategy, self.settings)
         rows = index.rows_of_interviews(where.interviews) if where.interviews is not None else None
         if rows is not None:
@@ -328,7 +337,6 @@ class Engine:
             answerable, reason, note = decision.answerable, decision.reason, decision.note
         else:
             answerable, reason, note = baseline_answerable(signals, strategy, self.settings), "", ""
-        notice = "".join(x for x in (notice, where.notice) if x)
         reason = "; ".join(x for x in (q.why, where.why, reason) if x)
         if not answerable or not passages:
             return SearchResult(q, [], False, vectors.dense, notice, reason or "no passage", note, index=index)
@@ -372,9 +380,7 @@ class Engine:
         if not q.is_empty:
             found = self._knowledge.structure.answer(q.understood_as if q.continued and q.understood_as else q.text)
             if found is not None:
-                where = focus(q, self._chosen(speaker, district), speaker or district or "")
-                notice = f"问题过长，只按前 {self.settings.search.max_question_chars} 个字检索。" if q.truncated else ""
-                notice = "".join(x for x in (notice, where.notice) if x)
+                _, notice = self._where(q, speaker, district)
                 return compose_structure_answer(found, q.text, q.understood_as if q.continued else None, notice=notice)
         result = self._rank(q, k, speaker, district, None)
         ans = compose_answer(result, result.index, self.tokenizer, self.settings)
