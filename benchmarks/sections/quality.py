@@ -22,8 +22,16 @@ STRATEGIES = ("hybrid", "bm25", "dense", "rrf")
 # batches were written from the corpus text without seeing any output and committed before their
 # first run; once their failures were looked at, they moved to the main (tuning) set.
 PARTS = {
-    "main": (("original (q001-q131)", 1, 131), ("blind batches 3-4 (q132-q211)", 132, 211)),
-    "held-out": (("batches 1-2 (h001-h060)", 1, 60), ("blind batch 5 (h141-h180)", 141, 180)),
+    "main": (
+        ("original (q001-q131)", 1, 131),
+        ("blind batches 3-4 (q132-q211)", 132, 211),
+        ("blind batch 5 (q212-q251)", 212, 251),
+    ),
+    "held-out": (
+        ("batches 1-2 (h001-h060)", 1, 60),
+        ("blind batch 6 (h181-h220)", 181, 220),
+        ("blind batch 7 (h221-h260)", 221, 260),
+    ),
 }
 
 
