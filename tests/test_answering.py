@@ -339,6 +339,33 @@ def test_question_type_from_its_cue_words(question, qtype):
             "以产业链集聚提升朝阳商圈，推进双塔汇、东辰时代奥特莱斯等项目。",
             "朝阳商圈",
         ),  # a two-character anchor is a guess; the 商圈 named among the question's words is sure
+        (
+            "万柏林区要持续加大哪两方面的力度？",
+            "持续加大项目谋划储备和招商引资力度，加快实施一批带动性、引领性强，可尽快落地的大项目、好项目。",
+            "项目谋划储备和招商引资",
+        ),  # where 哪两 stands, between the question's words; two things, as asked
+        (
+            "古交要立足哪几方面的条件来提升影响力？",
+            "我们将立足资源禀赋、区位优势、产业基础，努力提升在太原乃至山西中部城市群发展中的影响力。",
+            "资源禀赋、区位优势、产业基础",
+        ),  # the question's verb introduces the list, which is its whole object
+        (
+            "迎泽特色产业基地要推进第几期？",
+            "高标准推进国家火炬计划迎泽特色产业基地二期和珈宝广场等重大项目建设。",
+            "二期",
+        ),
+        ("杨俊民提到的是省第几次党代会？", "认真贯彻落实省第十二次党代会精神。", "第十二次党代会"),
+        ("要以优异成绩迎接党的第几次代表大会召开？", "以优异成绩迎接党的二十大胜利召开。", "二十大"),
+        (
+            "迎泽区五大融合载体里排第一个的是啥？",
+            "五大融合载体中的首个载体便是生产性服务业核心区。",
+            "生产性服务业核心区",
+        ),
+        (
+            "迎泽区想借哪条银行券商扎堆的大街来做金融文章？",
+            "再引进一批银行、保险、证券企业总部，持续放大迎泽大街金融机构集聚优势。",
+            "迎泽大街",
+        ),  # the noun 哪条 asks for comes after what describes it
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
@@ -399,12 +426,55 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
             "迎泽区要以产业链集聚来提升哪个商圈？",
             "以文旅商融合理念推动传统商圈改造。",
         ),  # the only 商圈, away from the question's words
+        (
+            "迎泽区五大融合载体里排第一个的是啥？",
+            "打造“核心区、承载区、集聚区、引领区、休闲区”五大融合载体。",
+        ),  # all five
+        (
+            "万柏林区要持续加大哪三方面的力度？",
+            "持续加大项目谋划储备和招商引资力度，加快实施一批项目。",
+        ),  # two, not three
+        (
+            "古交要立足哪几方面的条件？",
+            "我们将立足资源禀赋、区位优势、产业基础的转型要求。",
+        ),  # not the verb's whole object
+        ("万柏林区要发展哪三大商圈？", "提升长风商务区商圈地位，构建漪汾商圈新业态。"),  # two named, three asked
+        ("杨俊民提到的是省第几次党代会？", "以优异成绩迎接党的二十大胜利召开。"),  # 党的…大 only for 党的第几次代表大会
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):
     """Each of these sentences holds something of the asked shape, but not the answer."""
     span = find_span(question, sentence)
     assert span is None or span.fit < 0.85
+
+
+def test_things_of_the_asked_kind_named_one_by_one_are_listed_in_the_page_words():
+    sentence = (
+        "杨俊民说，太忻经济区建设是忠诚践行习近平总书记殷殷嘱托的必要之举，是主动融入国家重大战略的关键之举，"
+        "是落实省委“一群两区三圈”新布局的战略之举，是提升太原首位度和影响力的重大历史机遇。"
+    )
+    span = find_span("杨俊民把太忻经济区建设说成是哪几个“之举”？", sentence)
+    assert span is not None and span.text == "必要之举、关键之举、战略之举" and span.fit >= 0.85
+    assert all(item in sentence for item in span.text.split("、"))
+    districts = (
+        "聚焦“三大商圈”提升发展，万柏林区将提升长风商务区商圈地位，构建漪汾商圈新业态，启动高铁交通枢纽商务区商圈建设。"
+    )
+    english = find_span("Which three business districts is Wanbolin planning to develop?", districts)
+    assert english is not None and english.text == "长风商务区商圈、漪汾商圈、高铁交通枢纽商务区商圈"
+    # "三大" counts them and is no item; four asked, three named: not certain
+    four = find_span("Which four business districts is Wanbolin planning to develop?", districts)
+    assert four is None or four.fit < 0.85
+
+
+def test_which_district_is_named_when_the_closest_sentence_agrees_with_a_narrow_passage_lead():
+    # The best passages lead by less than the speaker margin, but the sentence closest to the
+    # question is in the same interview, clearly ahead of the others: two measures agree.
+    top = [passage("li-weiping-p05", 2.0), passage("li-hui-p06", 1.99)]
+    agree = ask("哪个地方打算在治理被破坏的山体时顺带搞度假和养生？", top, close={"生态修复": 0.9})
+    assert agree.short == "古交市"
+    # The closest sentence is in the other interview: the measures disagree, no bold district.
+    disagree = ask("哪个地方打算在治理被破坏的山体时顺带搞度假和养生？", top, close={"文旅": 0.9})
+    assert disagree.short is None
 
 
 def test_a_list_item_that_runs_on_ends_the_list_before_its_conjunction():

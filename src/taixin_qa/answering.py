@@ -136,6 +136,24 @@ class _Ask:
         return asked_heads(self.question) if self.result.question.chinese_share < 0.5 else ()
 
     @cached_property
+    def closest_sentences(self) -> list[tuple[float, str]]:
+        """Each retrieved interview's closest sentence to the question (dense cosine), best first:
+        (cosine, interview id)."""
+        qvec = self.result.query_vector
+        best: dict[str, float] = {}
+        if qvec is None:
+            return []
+        for p in self.result.passages:
+            row = self.index.row_of.get(p.id)
+            if row is None:
+                continue
+            ids = self.index.sentences_of(row)
+            if len(ids):
+                cosine = float(np.max(self.index.sentence_vectors(ids) @ qvec))
+                best[p.interview_id] = max(best.get(p.interview_id, -1.0), cosine)
+        return sorted(((c, i) for i, c in best.items()), reverse=True)
+
+    @cached_property
     def best_sentence_cosine(self) -> float:
         """The best cosine of any sentence of the top passages: what a passage without sentence rows
         (a caption) is matched with, so that it is chosen by its rank and its words, like the others."""
@@ -487,6 +505,15 @@ def _lead(result: SearchResult, best: Passage) -> float:
     return best.score - max(others) if others else 1.0
 
 
+def _sentences_agree(ask: _Ask, best: Passage) -> bool:
+    """The best passage's interview also prints the sentence closest to the question, clearly
+    closer than any other interview's: a second measure that names the same speaker."""
+    closest = ask.closest_sentences
+    if len(closest) < 2 or closest[0][1] != best.interview_id:
+        return False
+    return closest[0][0] - closest[1][0] >= ask.rules.sentence_lead
+
+
 def _holders(ask: _Ask, plural: bool) -> list[_Candidate] | None:
     """Who printed the question's own words: the retrieved paragraphs holding its quoted terms
     (哪些书记提到了“六个一”？) or, failing those, its longest run of at least six characters found
@@ -594,7 +621,7 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
             return None, chosen
         if named and best.passage.interview_id not in named:
             return None, chosen
-        if _lead(result, best.passage) < rules.speaker_margin:
+        if _lead(result, best.passage) < rules.speaker_margin and not _sentences_agree(ask, best.passage):
             return None, chosen
         return (best.passage.speaker if asks_speaker else best.passage.district), chosen
     span = best.spans[best.best]

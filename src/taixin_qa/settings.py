@@ -115,6 +115,10 @@ class Answering:
     # 谁/哪个区 answered by the speaker or district of the best passage only when it
     # leads every other interview's best passage by this much.
     speaker_margin: float = 0.05
+    # ... or when it leads by less but its interview also prints the sentence closest to the
+    # question (dense cosine), ahead of every other interview's closest sentence by this much:
+    # two measures that agree.
+    sentence_lead: float = 0.016
     # 哪些区县/哪几位书记: other interviews this close to the best join, up to this many.
     plural_margin: float = 0.10
     max_plural_speakers: int = 4

@@ -36,10 +36,12 @@ _CLAUSE_END = re.compile(r"[，；：。！？,;:!?]")
 _QUOTED = re.compile(r"[“‘「]([^“”‘’「」]{2,80})[”’」]")
 _ITEM = r"[^，。；：、“”‘’（）()！？,;:!?\s]{1,16}"
 _RUN = re.compile(rf"{_ITEM}(?:、{_ITEM})+")
+# "推进国家火炬计划…二期和珈宝广场等重大项目": two things joined by 和, marked as a list by 等.
+_PAIR = re.compile(r"([^，。；：、“”‘’（）()！？\s]{2,40}?)和([^，。；：、“”‘’（）()！？\s]{2,16}?)(?=等)")
 # Where a list's first item starts: after the verb or preposition that introduces it.
 _LEAD_VERB = re.compile(
     r"(?:包括|涵盖|依托|利用|推进|实施|打造|做强|建设|构建|发展|加快|谋划|坚持|围绕|聚焦|引进|整合|落户|出台|制定|"
-    r"挖掘|组建|重点|提升|推动|培育|经历|还有|有|是|为|如|即|以|与|和|对|在)"
+    r"挖掘|组建|重点|提升|推动|培育|经历|启动|放大|扩大|用好|立足|依靠|凭借|借助|紧盯|瞄准|做到|还有|有|是|为|如|即|以|与|和|对|在)"
 )
 _TRAIL = re.compile(r"(?:等.*|[一二三四五六七八九十两0-9]+大.*)$")
 
@@ -60,7 +62,7 @@ _Q_POST = re.compile(r"职务|职位|担任|哪里的书记")
 _Q_HOW = re.compile(r"怎么|如何|怎样|\bhow\b", re.I)
 # "目标是怎么定的？" asks what the goal is, not how it was set
 _Q_GOAL = re.compile(r"(?:目标|定位)(?:是)?(?:怎么|如何|怎样)(?:定|确定|设定|制定|设置)")
-_Q_WHAT = re.compile(r"什么|啥|哪个|哪一个|\bwhat\b|\bwhich\b", re.I)
+_Q_WHAT = re.compile(r"什么|啥|哪个|哪一个|哪[条家座所片处]|\bwhat\b|\bwhich\b", re.I)
 _Q_PLACES = re.compile(r"哪些(?:区县|地方|区|县)|哪几个(?:区|县)")
 # question_type's checks, first match wins
 _Q_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -242,8 +244,13 @@ def _number(question: str, sentence: str) -> Span | None:
     return None
 
 
+_ASKS_CONGRESS = re.compile(r"(?<![省市区县])第几(?:次|届)(?:党的)?(?:党代会|代表大会|全国代表大会)")
+_CONGRESS = re.compile(rf"(?<=党的)[{_CN_NUMERAL}]+大")
+
+
 def _counts(question: str, sentence: str) -> Span | None:
-    """'几大商圈' in the question -> '五大商圈' in the sentence; several 几 -> several spans."""
+    """'几大商圈' in the question -> '五大商圈' in the sentence; several 几 -> several spans;
+    '第几期' -> '二期' (an ordinal is often printed without 第); '党的第几次代表大会' -> '二十大'."""
     found: list[tuple[int, int, float]] = []
     for m in re.finditer(r"(第)?几([\u4e00-\u9fff]{1,4})(?:[“‘]([^“”‘’]{1,12})[”’])?", question):
         ordinal, tail = m.group(1) or "", m.group(2)
@@ -258,11 +265,14 @@ def _counts(question: str, sentence: str) -> Span | None:
                 found.append((hit.start(), _extend_noun(sentence, hit.end()), 0.9))
                 continue
         for k in range(len(tail), 0, -1):
-            pattern = re.compile(rf"{ordinal}[{_NUMERAL}]+{re.escape(tail[:k])}")
-            hit = pattern.search(sentence)
+            pattern = re.compile(rf"(?:{ordinal})?[{_NUMERAL}]+{re.escape(tail[:k])}")
+            taken = {start for start, _, _ in found}  # "第几期了，…是第几期？" -> 二期, 三期
+            hit = next((h for h in pattern.finditer(sentence) if h.start() not in taken), None)
             if hit:
                 end = hit.end()
-                if k == 1 and tail[0] in _MEASURE:
+                if ordinal and k == 1 and tail[0] in _MEASURE:
+                    fit = 1.0  # 第几期 asks the ordinal itself: "二期", not the words after it
+                elif k == 1 and tail[0] in _MEASURE:
                     end = _extend_noun(sentence, end)
                     noun = sentence[hit.end() : end]
                     if len(tail) > 1 and not set(noun) & set(tail[1:]):
@@ -273,7 +283,8 @@ def _counts(question: str, sentence: str) -> Span | None:
                 found.append((hit.start(), end, fit))
                 break
     if not found:
-        return None
+        congress = _CONGRESS.search(sentence) if _ASKS_CONGRESS.search(question) else None
+        return Span(congress.group(0), congress.start(), "count", 1.0) if congress else None
     found.sort()
     fit = min(f for _, _, f in found)
     start, end = found[0][0], found[-1][1]
@@ -327,10 +338,7 @@ def _list_candidates(sentence: str) -> list[Span]:
         text = _TRAIL.sub("", text) or text
         if "、" in text and not all(_POST.search(item) for item in text.split("、")):
             candidates.append(Span(text, start, "list"))
-    # "推进国家火炬计划…二期和珈宝广场等重大项目": two things joined by 和, marked as a list by 等.
-    for m in re.finditer(
-        r"([^，。；：、“”‘’（）()！？\s]{2,40}?)和([^，。；：、“”‘’（）()！？\s]{2,16}?)(?=等)", sentence
-    ):
+    for m in _PAIR.finditer(sentence):  # X和Y等
         first = m.group(1)
         cut = _lead_end(first)
         if len(first) - cut >= 2 and cut:
@@ -355,7 +363,6 @@ def _of_kind(listed: str, heads: tuple[str, ...]) -> bool:
 
 
 _POST = re.compile(r"(?:书记|市长|区长|县长|主任|部长|局长)$")  # "副市长、尖草坪区委书记" are a speaker's posts
-_PAIR = re.compile(r"([^，。；：、“”‘’（）()！？\s]{2,40}?)和([^，。；：、“”‘’（）()！？\s]{2,16}?)(?=等)")
 # What a list says it is, right after it: "…等生产性服务业", "…”5支队伍", "…新华三大军企".
 _CATEGORY = re.compile(rf"^[”’]?(?:等|([{_NUMERAL}]+)(?:大|个|项|条|支|座|家|种|类|批))([\u4e00-\u9fff]{{2,}})")
 
@@ -410,6 +417,8 @@ def _follows(question: str, sentence: str, span: Span) -> bool:
         return True  # "高校和科研院所" listed as "中北大学、太原工业学院…"
     if _abbreviates(question, span.text) or _numbers_match(question, span.text):
         return True
+    if _verb_introduces(question, sentence, span):
+        return True
     before = re.split(r"[，。；：！？]", sentence[max(0, span.start - 14) : span.start])[-1]
     if re.search(r"目标|goals?\b|targets?\b", question, re.I) and (
         re.search(r"实现|目标", before) or re.match(r"[”’]?的?(?:发展|建设|行动|工作)?目标", after)
@@ -427,6 +436,65 @@ def _follows(question: str, sentence: str, span: Span) -> bool:
             return True  # "哪两个会" over "…动员大会、…推进会": as many as asked, each a 会
     said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
     return said is not None and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
+
+
+def _as_many(question: str, listed: str) -> bool:
+    """As many things as the question counts (哪两方面 -> two, joined by 、 or 和), or it counts none."""
+    counted = re.search(rf"哪([{_CN_NUMERAL}])", question)
+    if counted is None:
+        return True
+    return _count_value(counted.group(1)) == len(re.split(r"、|和|与|及", listed))
+
+
+_ENGLISH_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+_QUOTED_KIND = re.compile(rf"哪(?:几|些|[{_CN_NUMERAL}])[个大项种类]?[“‘]([\u4e00-\u9fff]{{1,6}})[”’]")
+_ITEM_BOUNDARY = "的，、。；：“”‘’是和与及"
+
+
+def _asked_count(question: str) -> int:
+    """How many things the question asks for (哪三大商圈 -> 3, "which three…" -> 3), or 0."""
+    m = re.search(rf"哪([{_CN_NUMERAL}])", question)
+    if m:
+        return _count_value(m.group(1))
+    english = re.search(r"\b(?:which|what)\s+(two|three|four|five|six)\b", question, re.I)
+    return _ENGLISH_COUNTS[english.group(1).lower()] if english else 0
+
+
+def _suffixed(question: str, sentence: str) -> Span | None:
+    """Things of the asked kind printed one by one, each ending in the kind's word: '哪几个“之举”' over
+    '…的必要之举，是…的关键之举，是…的战略之举' -> '必要之举、关键之举、战略之举'. The items are the page's
+    words, joined by 、. Certain only for a kind the question quotes, or when the question counts
+    them and the sentence names exactly that many."""
+    quoted = _QUOTED_KIND.search(question)
+    count = _asked_count(question)
+    heads = (quoted.group(1),) if quoted else (asked_heads(question) if count else ())
+    for head in heads:
+        items: list[tuple[int, str]] = []
+        for m in re.finditer(re.escape(head), sentence):
+            before = sentence[max(0, m.start() - 12) : m.start()]
+            name = before[max(before.rfind(c) for c in _ITEM_BOUNDARY) + 1 :]
+            name = name[_lead_end(name + head) :]
+            counted = re.fullmatch(rf"[{_NUMERAL}]+[大个项条]?", name)
+            if name and re.fullmatch(r"[\u4e00-\u9fff]+", name) and not counted:
+                items.append((m.start() - len(name), name + head))
+        names = list(dict.fromkeys(text for _, text in items))
+        if len(names) >= 2 and (len(names) == count if count else quoted is not None):
+            return Span("、".join(names), items[0][0], "list", 1.0)
+    return None
+
+
+def _verb_introduces(question: str, sentence: str, span: Span) -> bool:
+    """The question's two characters before its wh-word are printed right before the list, and the
+    list is their whole object, to the end of the clause: '要立足哪几方面的条件' over
+    '将立足资源禀赋、区位优势、产业基础，努力…'."""
+    wh = re.search(r"哪|什么|啥", question)
+    verb = question[max(0, wh.start() - 2) : wh.start()] if wh else ""
+    if len(verb) != 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", verb) or not sentence[: span.start].endswith(verb):
+        return False
+    end = span.start + len(span.text)
+    if "的" in span.text.rsplit("、", 1)[-1]:
+        return False  # "立足A、B、C的转型要求": the list describes the object, it is not the object
+    return end == len(sentence) or sentence[end] in "，。；：！？"
 
 
 def _verb_before(question: str, sentence: str, span: Span) -> bool:
@@ -575,14 +643,25 @@ def _beside(question: str, sentence: str, span: Span) -> int:
     return len(_bigrams(question) & (_bigrams(left) | _bigrams(right)))
 
 
+_MODIFIED_HEAD = re.compile(r"哪[条家座所片处]([\u4e00-\u9fff]{1,10}?)的([\u4e00-\u9fff]{2,6})")
+
+
+def _asked_nouns(question: str) -> list[str]:
+    """The nouns after the question's 哪个/什么 words, each cut before the verb that follows it, then
+    a noun described before it is named ('借哪条银行券商扎堆的大街来做…' -> '大街'; not after 哪个:
+    '哪个城市群发展中的影响力' asks for the 城市群)."""
+    found = [re.split(r"[的来在是要了和与把将去用呢吗]", m.group(1))[0] for m in _HEAD.finditer(question)]
+    described = _MODIFIED_HEAD.search(question)
+    if described:
+        found.append(re.split(r"[的来在是要了和与把将去用呢吗]", described.group(2))[0])
+    return [head for head in dict.fromkeys(found) if len(head) >= 2]
+
+
 def _named(question: str, sentence: str) -> Span | None:
     """'哪个X' / '什么X' -> the words right before X in the sentence: '哪个片区' -> '三给片区'.
     When X is named more than once, the one among the question's other words; none is certain
     when they do not tell."""
-    for m in _HEAD.finditer(question):
-        head = re.split(r"[的来在是要了和与把将去用呢吗]", m.group(1))[0]
-        if len(head) < 2:
-            continue
+    for head in _asked_nouns(question):
         # A Chinese noun phrase ends in its head ("营商环境品牌" is a kind of 品牌): try its endings
         # first, longest to shortest, then the other pieces.
         endings = [head[i:] for i in range(len(head) - 1)]
@@ -607,7 +686,7 @@ def _named(question: str, sentence: str) -> Span | None:
     return None
 
 
-_WH = re.compile(r"哪一个|哪个|哪一|哪些|哪几个|哪里|哪儿|什么|啥|谁")
+_WH = re.compile(rf"哪一个|哪个|哪一|哪些|哪几个?|哪[{_CN_NUMERAL}]个?|哪里|哪儿|什么|啥|谁")
 _GAP_BREAK = re.compile(r"[，。；：！？,;:!?“”‘’（）()]")
 
 
@@ -665,6 +744,19 @@ def _aligned(question: str, sentence: str) -> Span | None:
     return None
 
 
+_ASKS_NTH = re.compile(rf"(?:[里中]|当中)(?:排)?第([{_CN_NUMERAL}])(?:个|项|位|条)|(?:[里中]|当中)(?:的)?首个")
+
+
+def _nth(question: str, sentence: str) -> Span | None:
+    """'五大融合载体里排第一个的是啥？' over '…中的首个载体便是生产性服务业核心区': what the sentence
+    says the n-th one is. Never the whole list: the question asks for one of its items."""
+    m = _ASKS_NTH.search(question)
+    n = _count_value(m.group(1)) if m and m.group(1) else 1
+    ordinal = "(?:首个|第一个)" if n == 1 else f"第{'一二三四五六七八九十'[n - 1]}个"
+    hit = re.search(rf"{ordinal}[\u4e00-\u9fff]{{0,4}}?(?:便是|就是|是|为)([^，。；：！？“”]{{2,20}})", sentence)
+    return Span(hit.group(1), hit.start(1), "what", 1.0) if hit else None
+
+
 _ASKS_ROLE = re.compile(r"由谁|谁(?:来)?(?:挂帅|牵头|担任|出任|当|任)")
 _ROLES = ("双组长", "组长", "副组长", "总指挥", "指挥长", "主任", "负责人", "召集人")
 
@@ -683,6 +775,22 @@ def _role_holder(question: str, sentence: str) -> Span | None:
     return None
 
 
+def _list_answer(question: str, sentence: str) -> Span | None:
+    """A 哪些/哪几 question: a count (几大商圈), a printed list, the words where the wh-word stands, or
+    things of the asked kind named one by one."""
+    if _Q_COUNT.search(question) and not re.search(r"哪[一二三四五六七八九十两]|哪几", question):
+        return _counts(question, sentence)
+    listed = _list(question, sentence)
+    if listed is not None and listed.fit >= 1.0:
+        return listed
+    # "持续加大哪两方面的力度" over "持续加大项目谋划储备和招商引资力度": the words that stand where the
+    # wh-word stands, as many things as the question counts
+    aligned = _aligned(question, sentence)
+    if aligned is not None and aligned.fit >= 1.0 and _as_many(question, aligned.text):
+        return replace(aligned, kind="list")
+    return _suffixed(question, sentence) or listed
+
+
 def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | None:
     """The words of ``sentence`` that directly answer ``question``, or None when none are certain.
 
@@ -691,6 +799,8 @@ def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | 
     (谁说…？ 哪个区…？) come from the passage's attribution, not from here.
     """
     qtype = qtype or question_type(question)
+    if _ASKS_NTH.search(question):
+        return _nth(question, sentence)
     if qtype == "number":
         return _number(question, sentence) or _counts(question, sentence)
     if qtype == "count":
@@ -699,9 +809,7 @@ def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | 
         m = _DATE.search(sentence)
         return Span(m.group(0), m.start(), "date", 1.0) if m else None
     if qtype == "list":
-        if _Q_COUNT.search(question) and not re.search(r"哪[一二三四五六七八九十两]|哪几", question):
-            return _counts(question, sentence)
-        return _list(question, sentence)
+        return _list_answer(question, sentence)
     if qtype == "place" and re.search(r"在哪|哪里|哪儿", question):
         event = _EVENT_PLACE.search(sentence)  # "启动大会在阳曲召开", "奥特莱斯落户三给片区"
         if event and len(_bigrams(question) & _bigrams(sentence[max(0, event.start() - 12) : event.start()])) >= 1:
@@ -715,6 +823,8 @@ def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | 
         listed = _list(question, sentence)  # "在哪些方面…" over "在产业发展、城市建设、公共服务等方面"
         after = sentence[listed.start + len(listed.text) :] if listed else ""
         if listed and re.match(rf"[”’]?等?(?:[{_NUMERAL}]+个)?方面", after):
+            return Span(listed.text, listed.start, "list", 1.0)
+        if listed and _verb_introduces(question, sentence, listed):  # 立足哪几方面的条件 over 立足A、B、C，
             return Span(listed.text, listed.start, "list", 1.0)
         return None
     if qtype in ("what", "place", "name"):
