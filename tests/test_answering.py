@@ -464,6 +464,24 @@ def test_things_of_the_asked_kind_named_one_by_one_are_listed_in_the_page_words(
     # "三大" counts them and is no item; four asked, three named: not certain
     four = find_span("Which four business districts is Wanbolin planning to develop?", districts)
     assert four is None or four.fit < 0.85
+    # one clause of a long sentence names as many as asked, joined by 与: printed as it stands
+    long = (
+        "紧盯现代服务业产业集群发展这个“主攻方向”，优化服务业发展空间布局，"
+        "不断推动生产性服务业与生活性服务业协同发展，持续发展战略性新兴产业。"
+    )
+    pair = find_span("杏花岭区要推动哪两种服务业协同发展？", long)
+    assert pair is not None and pair.text == "生产性服务业与生活性服务业" and pair.fit >= 0.85
+    three = find_span("杏花岭区要推动哪三种服务业协同发展？", long)
+    assert three is None or three.fit < 0.85
+
+
+def test_a_quoted_name_after_the_question_words_is_the_answer_even_with_the_district_in_it():
+    sentence = "在太忻经济区建设中干在先、走在前，勇担当、作贡献，全力跑出万柏林‘加速度’。"
+    span = find_span("万柏林区说要在太忻经济区建设中全力跑出什么？", sentence)
+    assert span is not None and span.text == "万柏林‘加速度’" and span.fit >= 0.85
+    # the question's own words after the anchor are an echo, not an answer
+    echo = find_span("要在太忻经济区建设中全力跑出什么？", "全力跑出太忻经济区建设速度。")
+    assert echo is None or echo.fit < 0.85
 
 
 def test_which_district_is_named_when_the_closest_sentence_agrees_with_a_narrow_passage_lead():

@@ -468,19 +468,47 @@ def _suffixed(question: str, sentence: str) -> Span | None:
     quoted = _QUOTED_KIND.search(question)
     count = _asked_count(question)
     heads = (quoted.group(1),) if quoted else (asked_heads(question) if count else ())
-    for head in heads:
-        items: list[tuple[int, str]] = []
-        for m in re.finditer(re.escape(head), sentence):
-            before = sentence[max(0, m.start() - 12) : m.start()]
-            name = before[max(before.rfind(c) for c in _ITEM_BOUNDARY) + 1 :]
-            name = name[_lead_end(name + head) :]
-            counted = re.fullmatch(rf"[{_NUMERAL}]+[大个项条]?", name)
-            if name and re.fullmatch(r"[\u4e00-\u9fff]+", name) and not counted:
-                items.append((m.start() - len(name), name + head))
+    # "哪两种服务业协同发展" -> 服务业协同发展, 服务业协同发, …, 服务业: the noun may run into the verb
+    tried = [h[:n] for h in heads for n in range(len(h), 1, -1) if n == len(h) or n >= 3]
+    for head in dict.fromkeys(tried):
+        items = _named_kind(sentence, head)
         names = list(dict.fromkeys(text for _, text in items))
         if len(names) >= 2 and (len(names) == count if count else quoted is not None):
-            return Span("、".join(names), items[0][0], "list", 1.0)
+            return _joined(sentence, items)
+        if count >= 2:
+            # "推动生产性服务业与生活性服务业协同发展": the one clause naming as many as asked
+            fitting = [(at, c) for at, c in clauses(sentence) if len({t for _, t in _named_kind(c, head)}) == count]
+            if len(fitting) == 1:
+                at, clause = fitting[0]
+                return _joined(sentence, [(at + i, t) for i, t in _named_kind(clause, head)])
     return None
+
+
+def _joined(sentence: str, items: list[tuple[int, str]]) -> Span:
+    """Named things as one list: the words as printed when only 、/和/与/及 stand between them
+    ('生产性服务业与生活性服务业'), else the names joined by 、."""
+    start, last = items[0][0], items[-1]
+    printed = sentence[start : last[0] + len(last[1])]
+    rest = printed
+    for _, text in items:
+        rest = rest.replace(text, "", 1)
+    if re.fullmatch(r"(?:、|和|与|及|以及)*", rest):
+        return Span(printed, start, "list", 1.0)
+    return Span("、".join(dict.fromkeys(text for _, text in items)), start, "list", 1.0)
+
+
+def _named_kind(text: str, head: str) -> list[tuple[int, str]]:
+    """Each thing named as a ``head`` in ``text`` ('生产性服务业' for 服务业), with where it starts;
+    a count ('三大商圈') is not a name."""
+    items: list[tuple[int, str]] = []
+    for m in re.finditer(re.escape(head), text):
+        before = text[max(0, m.start() - 12) : m.start()]
+        name = before[max(before.rfind(c) for c in _ITEM_BOUNDARY) + 1 :]
+        name = name[_lead_end(name + head) :]
+        counted = re.fullmatch(rf"[{_NUMERAL}]+[大个项条]?", name)
+        if name and re.fullmatch(r"[\u4e00-\u9fff]+", name) and not counted:
+            items.append((m.start() - len(name), name + head))
+    return items
 
 
 def _verb_introduces(question: str, sentence: str, span: Span) -> bool:
@@ -720,8 +748,11 @@ def _aligned(question: str, sentence: str) -> Span | None:
         # "…是太忻经济区建设的什么？": nothing after the wh-word; what the sentence prints after the
         # question's words, to the end of its clause ("…建设的重要战场，").
         tail = re.split(r"[，。；：！？,;:!?（(]", sentence[end:])[0]
-        sure = k >= 4 and 2 <= len(tail) <= 10 and not tail.startswith("的") and not _GAP_BREAK.search(tail)
-        return Span(tail, end, "what", 1.0) if sure and not asked & _bigrams(tail) else None
+        # a quoted name ("万柏林‘加速度’") may stand there; the district the question starts with may be in it
+        bare = re.sub(r"[“‘]([^“”‘’]{1,8})[”’]", r"\1", tail)
+        own = asked - _bigrams(re.match(r"[\u4e00-\u9fff]{0,3}[区县市]?", question).group(0))
+        sure = k >= 4 and 2 <= len(tail) <= 10 and not tail.startswith("的") and not _GAP_BREAK.search(bare)
+        return Span(tail, end, "what", 1.0) if sure and not own & _bigrams(tail) else None
     for skip in range(0, min(5, len(right)) + 1):
         rest = right[skip:].removeprefix("的")
         for m in (4, 3, 2):
