@@ -750,7 +750,8 @@ def _aligned(question: str, sentence: str) -> Span | None:
         tail = re.split(r"[，。；：！？,;:!?（(]", sentence[end:])[0]
         # a quoted name ("万柏林‘加速度’") may stand there; the district the question starts with may be in it
         bare = re.sub(r"[“‘]([^“”‘’]{1,8})[”’]", r"\1", tail)
-        own = asked - _bigrams(re.match(r"[\u4e00-\u9fff]{0,3}[区县市]?", question).group(0))
+        subject = re.match(r"[\u4e00-\u9fff]{0,3}[区县市]?", question)
+        own = asked - _bigrams(subject.group(0) if subject else "")
         sure = k >= 4 and 2 <= len(tail) <= 10 and not tail.startswith("的") and not _GAP_BREAK.search(bare)
         return Span(tail, end, "what", 1.0) if sure and not own & _bigrams(tail) else None
     for skip in range(0, min(5, len(right)) + 1):
