@@ -475,6 +475,47 @@ def test_things_of_the_asked_kind_named_one_by_one_are_listed_in_the_page_words(
     assert three is None or three.fit < 0.85
 
 
+def test_a_quoted_start_of_one_list_item_asks_for_that_item():
+    goals = "努力实现太忻经济区建设“一年见效、三年成形、五年成势、十年成城”。"
+    span = find_span("阳曲说太忻经济区要“十年”干成什么样？", goals)
+    assert span is not None and span.text == "十年成城" and span.fit >= 0.85
+    two = find_span("要“三年”干成什么样？", "做到“一年见效、三年成形”，力争“三年成势、五年成城”。")
+    assert two is None or two.fit < 0.85  # two items start with 三年: not certain which
+
+
+def test_a_list_starts_after_who_is_to_act_and_an_english_count_can_make_it_certain():
+    sentence = "尖草坪区、中北高新区要坚定信心、解放思想、改革创新、精准施策，以一域之努力为太忻经济区建设贡献力量。"
+    english = "What four things did Lu Junfeng urge Jiancaoping and the Zhongbei hi-tech zone to do?"
+    span = find_span(english, sentence)
+    assert span is not None and span.text == "坚定信心、解放思想、改革创新、精准施策" and span.fit >= 0.85
+    five = find_span(english.replace("four", "five"), sentence)
+    assert five is None or five.fit < 0.85
+
+
+@pytest.mark.parametrize(
+    "question, sentence",
+    [
+        (
+            "阳曲县讲抓落实，分别从哪四个“更”字入手？",
+            "与全市相关县区、市级部门形成合作紧密、分工高效、共享共赢的工作格局。",
+        ),  # four items, but none holds the quoted 更
+        (
+            "迎泽区拿什么本钱去吸引企业把总部放过来，说了哪些独特优势？",
+            "再引进一批银行、保险、证券企业总部，持续放大迎泽大街金融机构集聚优势。",
+        ),  # 企业 is in the question's verb phrase, not its noun: the list asked for is of 独特优势
+    ],
+)
+def test_lists_that_only_look_like_the_answer(question, sentence):
+    span = find_span(question, sentence)
+    assert span is None or span.fit < 0.85
+
+
+def test_a_list_question_with_two_wh_words_asks_by_the_one_that_lists():
+    sentence = "发挥基础设施完善、教育资源优质、府城文化深厚等独特优势，引进科研设计等企业总部。"
+    span = find_span("迎泽区拿什么本钱去吸引企业把总部放过来，说了哪些独特优势？", sentence)
+    assert span is not None and span.text == "基础设施完善、教育资源优质、府城文化深厚" and span.fit >= 0.85
+
+
 def test_a_quoted_name_after_the_question_words_is_the_answer_even_with_the_district_in_it():
     sentence = "在太忻经济区建设中干在先、走在前，勇担当、作贡献，全力跑出万柏林‘加速度’。"
     span = find_span("万柏林区说要在太忻经济区建设中全力跑出什么？", sentence)

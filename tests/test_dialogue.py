@@ -482,6 +482,8 @@ def test_focus_on_a_follow_up_against_the_filter_follows_the_question(parser):
         ("太钢的股价是多少？", set()),
         ("谁发明了风电？", set()),
         ("阳曲县委书记是谁？", set()),
+        ("Which party secretary brought up the Shengke Financial Center project?", {"li-hui"}),  # 盛科, in pinyin
+        ("Who is the richest man in Shengke?", set()),  # asks who, but of nothing said on the page
     ],
 )
 def test_who_about_a_term_of_one_interview_looks_there(parser, question, interviews):

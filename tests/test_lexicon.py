@@ -75,6 +75,13 @@ def test_english_words_are_read_as_the_page_chinese_words(lexicon):
     assert lexicon.english_words("How is the weather?") == ()  # no page word
 
 
+def test_page_names_spelled_in_pinyin_are_found_in_english_questions(lexicon):
+    text = "What is planned for the Shengke Financial Center, Jiabao Plaza and the Chaoyang business district?"
+    assert lexicon.pinyin_names(text) == ("盛科金融中心", "珈宝广场", "朝阳商圈")  # 朝 read chao or zhao
+    assert lexicon.pinyin_names("Shengke is the first word, lower-case dayu is no name") == ()
+    assert lexicon.pinyin_names("What about Tokyo and London?") == ()
+
+
 def test_a_broken_english_yaml_gets_a_clear_message(corpus_copy):
     (corpus_copy / "lexicon" / "english.yaml").write_text("terms: [investment\n", encoding="utf-8")
     with pytest.raises(TaixinError, match="english.yaml: not valid YAML"):

@@ -58,7 +58,9 @@ _ASKS_SPEAKER = re.compile(
     r"是谁说|谁说的|的话|说法|接受.{0,4}(?:专访|采访)的是|\bwho (?:said|says|talked|spoke|mentioned)",
     re.I,
 )
-_ASKS_ANY_SPEAKER = re.compile(r"谁|哪位|哪几位|哪一位|哪些书记|\bwho\b", re.I)
+_ASKS_ANY_SPEAKER = re.compile(
+    r"谁|哪位|哪几位|哪一位|哪些书记|\bwho\b|\bwhich (?:party )?(?:secretar(?:y|ies)|officials?|leaders?)\b", re.I
+)
 _QUOTED_TERM = re.compile(r"[“‘「'\"]([^“”‘’「」'\"]{2,30})[”’」'\"]")
 _PLURAL = re.compile(r"哪些|哪几|都")
 

@@ -50,7 +50,9 @@ if TYPE_CHECKING:
 _ATTRIBUTION = re.compile(r"[（(]([^，,（）()\s]{2,12})[，,][^（）()]{1,60}[）)]")
 _TAG = re.compile(r"<[^>]+>")
 _SAYS = re.compile(
-    r"提|谈|说|讲|表示|要|有|计划|打算|建|在|\b(?:mention\w*|sa(?:y|id|ys)|talk\w*|plan\w*|ha(?:s|ve))\b", re.IGNORECASE
+    r"提|谈|说|讲|表示|要|有|计划|打算|建|在|"
+    r"\b(?:mention\w*|sa(?:y|id|ys)|talk\w*|plan\w*|ha(?:s|ve)|br(?:ing|ought|ings) up|rais\w*)\b",
+    re.IGNORECASE,
 )
 _OTHERS = re.compile(r"还有|也|其他|其它|别的|另外|others?\b|else\b|also\b", re.IGNORECASE)
 # Only the last turns of a long chat are read again: a subject older than this is not "他".
@@ -430,13 +432,14 @@ class Dialogue:
                 out[w] = users.pop()
         return dict(sorted(out.items(), key=lambda kv: -len(kv[0])))
 
-    def who_about(self, text: str) -> frozenset[str]:
+    def who_about(self, text: str, names: tuple[str, ...] = ()) -> frozenset[str]:
         """For "谁提到了太钢？" / "哪个区有二电厂？" (who/which, a verb of saying or having, a term only one
-        interview uses): that interview. Empty for anything else ("太钢的股价是多少？", "谁发明了风电？")."""
+        interview uses): that interview. Empty for anything else ("太钢的股价是多少？", "谁发明了风电？").
+        ``names``: the page's names an English question spells in pinyin (Lexicon.pinyin_names)."""
         if not (self._asks_who(text) and _SAYS.search(text)):
             return frozenset()
         found: set[str] = set()
-        rest = text
+        rest = " ".join((text, *names))
         for term, interview in self.one_interview_terms.items():
             if term in rest:
                 found.add(interview)

@@ -69,6 +69,19 @@ def to_pinyin(text: str) -> str:
     return "".join(lazy_pinyin(text))
 
 
+def pinyin_readings(text: str, limit: int = 16) -> set[str]:
+    """Every toneless pinyin spelling of ``text`` when a character has several readings
+    (朝阳 -> {'chaoyang', 'zhaoyang'}), at most ``limit`` of them."""
+    from pypinyin import Style, pinyin
+
+    spellings = {""}
+    for readings in pinyin(text, style=Style.NORMAL, heteronym=True):
+        spellings = {s + r for s in spellings for r in dict.fromkeys(readings)}
+        if len(spellings) > limit:
+            spellings = set(sorted(spellings)[:limit])
+    return {pinyin_key(s) for s in spellings}
+
+
 @dataclass
 class Lexicon:
     """Names, aliases and words of one corpus.
@@ -117,6 +130,32 @@ class Lexicon:
             return re.compile(r"\b" + r"[\s-]+".join(words) + r"\b", re.I)
 
         return [(pattern(k), self.english[k]) for k in sorted(self.english, key=len, reverse=True)]
+
+    @cached_property
+    def _names_by_pinyin(self) -> dict[str, tuple[str, ...]]:
+        """Pinyin key of each proper name of the curated word list (tags ns/nz) and of each of its
+        leading parts of two or more characters -> the names: 'shengke' -> ('盛科金融中心',)."""
+        table: dict[str, list[str]] = {}
+        for word in self.words:
+            if word.tag not in ("ns", "nz") or not re.fullmatch(r"[\u4e00-\u9fff]{2,}", word.text):
+                continue
+            for n in range(2, len(word.text) + 1):
+                for key in pinyin_readings(word.text[:n]):
+                    names = table.setdefault(key, [])
+                    if word.text not in names:
+                        names.append(word.text)
+        return {key: tuple(names) for key, names in table.items()}
+
+    def pinyin_names(self, text: str) -> tuple[str, ...]:
+        """The page's names an English question spells in pinyin ('the Shengke Financial Center' ->
+        ('盛科金融中心',), 'Jiabao Plaza' -> ('珈宝广场',)): capitalised words of four or more letters,
+        matched whole against a name's pinyin or the pinyin of its leading characters."""
+        found: list[str] = []
+        for word in re.findall(r"(?<![.?!]\s)(?<!^)\b[A-Z][a-z]{3,}\b", text.strip()):
+            for name in self._names_by_pinyin.get(pinyin_key(word), ()):
+                if name not in found:
+                    found.append(name)
+        return tuple(found)
 
     def english_words(self, text: str) -> tuple[str, ...]:
         """The Chinese words the page uses for the English words of ``text`` (english.yaml), longest

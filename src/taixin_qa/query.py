@@ -162,7 +162,11 @@ class QueryParser:
             understood_as=reading.understood_as if continued else None,
             content=tuple(self.dialogue.content_words(text, entities)),
             why=reading.why,
-            points_to=self.dialogue.who_about(text) if not (continued or entities) else frozenset(),
+            points_to=(
+                self.dialogue.who_about(text, self.lexicon.pinyin_names(text))
+                if not (continued or entities)
+                else frozenset()
+            ),
             place_kind=self.dialogue.of_place_kind(text) if not (continued or entities) else frozenset(),
             bridge=self._bridge(search),
         )
@@ -171,5 +175,5 @@ class QueryParser:
         """For an English question, the keyword tokens of the Chinese words it stands for; () otherwise."""
         if cjk_ratio(text) >= 0.5:
             return ()
-        words = self.lexicon.english_words(text)
+        words = self.lexicon.english_words(text) + self.lexicon.pinyin_names(text)
         return tuple(t for w in words for t in self.tokenizer.cut_for_search(w)) if words else ()

@@ -41,7 +41,7 @@ _PAIR = re.compile(r"([^，。；：、“”‘’（）()！？\s]{2,40}?)和(
 # Where a list's first item starts: after the verb or preposition that introduces it.
 _LEAD_VERB = re.compile(
     r"(?:包括|涵盖|依托|利用|推进|实施|打造|做强|建设|构建|发展|加快|谋划|坚持|围绕|聚焦|引进|整合|落户|出台|制定|"
-    r"挖掘|组建|重点|提升|推动|培育|经历|启动|放大|扩大|用好|立足|依靠|凭借|借助|紧盯|瞄准|做到|还有|有|是|为|如|即|以|与|和|对|在)"
+    r"挖掘|组建|重点|提升|推动|培育|经历|处于|启动|放大|扩大|用好|发挥|立足|依靠|凭借|借助|紧盯|瞄准|做到|还有|有|是|为|如|即|以|与|和|对|在)"
 )
 _TRAIL = re.compile(r"(?:等.*|[一二三四五六七八九十两0-9]+大.*)$")
 
@@ -52,7 +52,11 @@ _Q_LIST = re.compile(
     r"\b(?:which|what)\s+(?:[a-z-]+\s+){0,2}(?!does\b|is\b|has\b|was\b)[a-z-]+(?:ies|[^su]s)\b|what are",
     re.I,
 )
-_Q_NAME = re.compile(r"谁|哪位|哪一位|哪几位|哪些书记|叫什么|叫啥|名字|\bwho\b", re.I)
+_Q_NAME = re.compile(
+    r"谁|哪位|哪一位|哪几位|哪些书记|叫什么|叫啥|名字|"
+    r"\bwho\b|\bwhich (?:party )?(?:secretar(?:y|ies)|officials?|leaders?)\b",
+    re.I,
+)
 _Q_ASPECTS = re.compile(r"哪几方面|哪些方面|哪几个方面|什么方面")
 _Q_PLACE = re.compile(
     r"哪里|哪儿|在哪|哪个地方|哪些地方|哪个区|哪些区|哪个县|哪个城区|哪个片区|哪个启动区|\bwhere\b", re.I
@@ -148,6 +152,9 @@ _ENGLISH_HEADS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
         (r"orientations?", ("导向",)),
         (r"resources?", ("资源",)),
         (r"measures?|steps?", ("举措", "措施")),
+        (r"meetings?|conferences?", ("会", "大会", "会议")),
+        (r"phases?|stages?|periods?", ("期", "阶段")),
+        (r"advantages?|strengths?", ("优势",)),
     )
 )
 # The words an English question's category noun stands in: after which/what/how many, up to its verb.
@@ -330,6 +337,7 @@ def _list_candidates(sentence: str) -> list[Span]:
             last = text.rsplit("、", 1)[-1]
             joint = re.search(r"等|以及|及|和", last)
             text = text[: len(text) - len(last) + joint.start()] if joint else text[: len(text) - len(last) - 1]
+        text, start = _after_subject(text, start)
         first = text.split("、", 1)[0]
         cut = _lead_end(first)
         if cut:
@@ -351,6 +359,35 @@ def _list_candidates(sentence: str) -> list[Span]:
             last = parts[-1]
             candidates.append(Span(last, span.start + len(span.text) - len(last), "list"))
     return candidates
+
+
+def _after_subject(text: str, start: int) -> tuple[str, int]:
+    """A run that starts with who is to act: '尖草坪区、中北高新区要坚定信心、解放思想…' -> the list
+    starts after 要/将, when two or more items are left."""
+    items = text.split("、")
+    for i in range(len(items) - 2, 0, -1):
+        m = re.search(r"(?:要|将|需|应)(?=[\u4e00-\u9fff]{2,}$)", items[i])
+        if m and m.start() >= 2:
+            skip = len("、".join(items[:i])) + 1 + m.end()
+            return text[skip:], start + skip
+    return text, start
+
+
+def _item_of(question: str, sentence: str) -> Span | None:
+    """The question quotes the start of one item of a list: '“十年”干成什么样' over
+    '“一年见效、三年成形、五年成势、十年成城”' -> '十年成城'."""
+    for term in _QUOTED.findall(question):
+        if len(term) > 6:
+            continue
+        hits = [
+            (c.start + c.text.find(item), item)
+            for c in _list_candidates(sentence)
+            for item in c.text.split("、")
+            if item.startswith(term) and len(item) > len(term)
+        ]
+        if len({item for _, item in hits}) == 1:
+            return Span(hits[0][1], hits[0][0], "what", 1.0)
+    return None
 
 
 def _of_kind(listed: str, heads: tuple[str, ...]) -> bool:
@@ -403,8 +440,9 @@ def _by_head(heads: tuple[str, ...], after: str, span: Span, wide: str = "") -> 
 
 def _follows(question: str, sentence: str, span: Span) -> bool:
     """The words around the list name what the question asks about."""
-    whole = _HEAD.search(question)
-    phrase = whole.group(1) if whole else ""  # "高校和科研院所", not cut at 和
+    whole = _asked_head_match(question)
+    # "高校和科研院所", not cut at 和; cut at the verb after it ("本钱去吸引企业" -> "本钱")
+    phrase = re.split(r"[的来在是要了把将去用呢吗]", whole.group(1))[0] if whole else ""
     end = span.start + len(span.text)
     after = re.split(r"[，。；：！？]", sentence[end : end + 8])[0]
     wide = re.split(r"[，。；：！？]", sentence[end : end + 14])[0]  # "…等引导型、催化型企业总部"
@@ -430,10 +468,15 @@ def _follows(question: str, sentence: str, span: Span) -> bool:
     counted = re.search(rf"([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|步|支|样|类|种)([\u4e00-\u9fff])?", question)
     if counted is not None:
         n, kind = _count_value(counted.group(1)), counted.group(2)
+        term = re.match(r"[“‘]([^“”‘’]{1,6})[”’]", question[counted.end() - (1 if kind else 0) :])
+        if term and not all(term.group(1) in item for item in re.split("、|和", span.text)):
+            return False  # "哪四个“更”字" over four items without 更
         if n == items >= 3:
             return True  # "哪五大…" over five items; any two things make a pair, so a pair is not enough
         if kind and n == items and all(i.endswith(kind) for i in re.split("、|和", span.text)):
             return True  # "哪两个会" over "…动员大会、…推进会": as many as asked, each a 会
+    elif _asked_count(question) == items >= 3:
+        return True  # "What four things did he urge…" over four items
     said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
     return said is not None and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
 
@@ -629,9 +672,18 @@ def asked_heads(question: str) -> tuple[str, ...]:
     return tuple(found)
 
 
+def _asked_head_match(question: str) -> re.Match[str] | None:
+    """The wh-word and noun a list question asks by: the one after 哪些/哪几 when there are several
+    ('拿什么本钱…说了哪些独特优势' -> 独特优势), else the first."""
+    found = list(_HEAD.finditer(question))
+    listing = [m for m in found if re.match(r"哪(?:些|几|[一二三四五六七八九十两])", m.group(0))]
+    ranked = listing or found
+    return ranked[0] if ranked else None
+
+
 def list_head(question: str) -> str:
     """The noun a 哪些/什么 question asks about: '出台哪些政策来承接…' -> '政策' ('' when there is none)."""
-    m = _HEAD.search(question)
+    m = _asked_head_match(question)
     if not m:
         return ""
     head = re.split(r"[的来在是要了和与把将去用呢吗]", m.group(1))[0]
@@ -859,6 +911,10 @@ def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | 
         if listed and _verb_introduces(question, sentence, listed):  # 立足哪几方面的条件 over 立足A、B、C，
             return Span(listed.text, listed.start, "list", 1.0)
         return None
+    if qtype in ("what", "how"):
+        item = _item_of(question, sentence)
+        if item is not None:
+            return item
     if qtype in ("what", "place", "name"):
         aligned = _aligned(question, sentence)
         if qtype == "name" or (aligned is not None and aligned.fit >= 1.0):
