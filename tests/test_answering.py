@@ -614,6 +614,21 @@ def test_which_aspects_question_answered_by_a_numbered_point_quotes_the_whole_se
     assert [s.source for s in ans.sentences] == [1, 2, 3, 4]
 
 
+def test_a_parallel_series_of_points_is_quoted_whole_in_page_order():
+    # 要以更高的站位，…抓落实。/ 要以更大的力度，…抓落实。/ …: four points, no 一是…二是
+    yangqu = {"阳曲县": frozenset({"pei-yaojun"})}
+    page = [passage(f"pei-yaojun-p0{n}", 2.0 - n / 100) for n in range(1, 7)]  # the index: page order
+    found = [page[n - 1] for n in (5, 3, 2, 4, 6)]  # as retrieved
+    ans = ask("阳曲县讲抓落实，分别从哪四个“更”字入手？", found, close={"更严的标准": 0.9}, entities=yangqu, page=page)
+    assert [s.text[:5] for s in ans.sentences] == ["要以更高的", "要以更大的", "要以更实的", "要以更严的"]
+    # the paragraph after them opens otherwise: a plain question about it quotes no series
+    # a point of no series (p06 opens otherwise) answers alone, even to a 哪几方面 question
+    top = [passage("pei-yaojun-p06", 2.0), passage("pei-yaojun-p02", 1.99)]
+    plain = ask("阳曲有哪几方面的优势？", top, close={"格局之要": 0.9}, entities=yangqu, page=page)
+    assert plain.sentences[0].passage.id == "pei-yaojun-p06"
+    assert not any(s.text.startswith("要以更") for s in plain.sentences[:1])
+
+
 def test_the_speaker_name_in_a_sentence_does_not_make_it_the_answer():
     # Both sentences are equally close; only one says something about 产业, the other repeats the names.
     gujiao = {"李卫平": frozenset({"li-weiping"}), "古交": frozenset({"li-weiping"})}

@@ -374,27 +374,39 @@ def _cite(ask: _Ask, chosen: list[_Candidate], short: str | None) -> tuple[list[
 
 
 _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十])是")
-_ASKS_ASPECTS = re.compile(r"哪几方面|哪些方面|哪几个方面|几个方面|哪几点|哪些点")
+_ASKS_ASPECTS = re.compile(
+    r"哪几方面|哪些方面|哪几个方面|几个方面|哪几点|哪些点|几条|几点|分别从|哪[两三四五六七八九]个?方面"
+)
 
 
 def _ordinal_points(ask: _Ask, best: _Candidate) -> list[_Candidate] | None:
-    """哪几方面…？ answered by a point of a numbered series (一是…二是…三是…): every point of that
-    series, in order, each quoted by its first sentence; None otherwise."""
-    if not _ASKS_ASPECTS.search(ask.question) or not _ORDINAL.match(best.texts[best.best]):
+    """哪几方面…？ answered by a point of a series: every point of that series, in order, each quoted
+    by its first sentence; None otherwise. A series is numbered (一是…二是…三是…, the best sentence
+    opening a point) or parallel (要以更高的站位，…抓落实。/ 要以更大的力度，…抓落实。)."""
+    if not _ASKS_ASPECTS.search(ask.question):
         return None
-    series = sorted(
-        (
-            p
-            for p in ask.index.passages
-            if p.interview_id == best.passage.interview_id and p.kind == "paragraph" and _ORDINAL.match(p.text)
-        ),
-        key=lambda p: "一二三四五六七八九十".index(p.text[0]),
-    )
+    same = [p for p in ask.index.passages if p.interview_id == best.passage.interview_id and p.kind == "paragraph"]
+    if _ORDINAL.match(best.texts[best.best]):
+        series = sorted(
+            (p for p in same if _ORDINAL.match(p.text)), key=lambda p: "一二三四五六七八九十".index(p.text[0])
+        )
+    else:
+        opening = _opening(best.passage.text)
+        series = [p for p in same if opening is not None and _opening(p.text) == opening]
+        if len(series) < 3:
+            return None
     points = []
     for p in series:
         c = ask.candidate(p)
         points.append(_Candidate(c.passage, c.texts, c.scores, c.spans, best=0))
     return points if len(points) >= 2 else None
+
+
+def _opening(text: str) -> tuple[str, str] | None:
+    """How a paragraph opens, when its first sentence is a short heading: its first three and last
+    three characters ('要以更', '抓落实'), which the points of a parallel series share."""
+    first = re.split(r"(?<=[。！？])", text, maxsplit=1)[0].rstrip("。！？")
+    return (first[:3], first[-3:]) if 6 <= len(first) <= 30 else None
 
 
 def _other_speakers(ask: _Ask, candidates: list[_Candidate], best: _Candidate) -> list[_Candidate]:
