@@ -117,16 +117,20 @@ def test_quality_targets_on_the_evaluation_set(engine):
     assert metrics["speaker@1"] >= 0.92
     assert metrics["oos_rejection"] >= 0.90
     assert metrics["false_refusals"] <= 0.02
-    # The whole main set adds two blind batches (q132-q211), harder, with near-off-page questions
-    # about named districts that get a "missing"/"no direct answer" reply instead of a refusal.
+    # The whole main set adds batches 3-5 and 8 (q132-q291), harder, with near-off-page questions
+    # about named districts that get a "missing"/"no direct answer" reply instead of a refusal
+    # (counted as declined by the answer measure below, not as refused here).
     whole = everything(engine)
     assert whole["hit@1"] >= 0.87 and whole["hit@3"] >= 0.95
-    assert whole["oos_rejection"] >= 0.75 and whole["false_refusals"] <= 0.02
+    assert whole["oos_rejection"] >= 0.65 and whole["false_refusals"] <= 0.02
 
 
 @pytest.mark.slow
 def test_answers_and_follow_ups_on_the_evaluation_set(engine):
-    assert AnswerEvaluator.from_file()(engine)["answer_contains_gold"] >= 0.85
+    answers = AnswerEvaluator.from_file()(engine)
+    assert answers["answer_contains_gold"] >= 0.85
+    # every off-page question's reply says the page does not answer it, and none gets a bold answer
+    assert answers["offpage_declined"] >= 0.9 and answers["offpage_bold"] <= 0.03
     assert FollowUpEvaluator.from_file()(engine)["followup_speaker@1"] >= 0.8
 
 

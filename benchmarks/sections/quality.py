@@ -93,17 +93,25 @@ def _part_metrics(engine: Any, rows: list[dict]) -> dict[str, float]:
 
 def _part_lines(parts: dict[str, dict[str, float]]) -> list[str]:
     lines = [
-        "| part | questions | hit@1 | hit@3 | off-page refused | direct answer holds span (fact qs) | wrong bold "
-        "| reply holds span | first citation gold |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| part | questions | hit@1 | hit@3 | off-page refused | off-page reply declines / bold "
+        "| direct answer holds span (fact qs) | wrong bold | reply holds span | first citation gold |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for label, m in parts.items():
         lines.append(
             f"| {label} | {m['questions']:.0f} | {m['hit@1']:.3f} | {m['hit@3']:.3f} | {m['oos_rejection']:.3f} | "
+            f"{_offpage(m)} | "
             f"{m['short_holds_span']:.3f} ({m['fact_questions']:.0f}) | {m['wrong_bold']:.3f} | "
             f"{m['reply_holds_span']:.3f} | {m['first_cited_gold']:.3f} |"
         )
     return lines
+
+
+def _offpage(m: dict[str, float]) -> str:
+    """Off-page replies that decline / that bold an answer (results from before these were measured: —)."""
+    if "offpage_declined" not in m:
+        return "—"
+    return f"{m['offpage_declined']:.3f} / {m['offpage_bold']:.3f} ({m['offpage_questions']:.0f})"
 
 
 def _conversation_lines(conv: dict[str, dict[str, float]]) -> list[str]:
@@ -153,10 +161,11 @@ def _answer_lines(label: str, result: dict[str, Any]) -> list[str]:
         if mi
         else " | |"
     )
+    row += f" {_offpage(a)} |"
     head = [
         "| set | direct answer holds gold span (fact qs) | wrong bold | reply holds span | first citation gold "
-        "| structure exact | missing stated |",
-        "|---|---|---|---|---|---|---|",
+        "| structure exact | missing stated | off-page reply declines / bold |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     return [*(head if label == "main" else []), row]
 

@@ -166,6 +166,13 @@ class AnswerEvaluator:
       paragraph (or, for an answer read from the headers, a gold interview's header);
     * ``answer_speaker@1``: share whose first sentence comes from a gold interview;
     * ``false_missing``: share told the page lacks what they ask (it does not).
+
+    Over the off-page questions of the file, the reply as a reader gets it:
+
+    * ``offpage_declined``: share whose reply says the page does not answer — refused,
+      "版面没有给出…" (``Answer.missing``), or "no direct answer found" (``Answer.hedge``)
+      with no bold answer; the retrieval measure ``oos_rejection`` counts refusals only;
+    * ``offpage_bold``: share given a bold direct answer (the worst reply to such a question).
     """
 
     questions: list[dict]
@@ -211,16 +218,8 @@ class AnswerEvaluator:
             if not holds_span(ans.text, span) and not problem:
                 problem = "reply lacks span"
             if problem:
-                self.failures.append(
-                    {
-                        "id": q["id"],
-                        "question": q["question"],
-                        "problem": problem,
-                        "gold": span,
-                        "short": ans.short,
-                        "answer": ans.text[:160],
-                    }
-                )
+                failure = {"id": q["id"], "question": q["question"], "problem": problem, "gold": span}
+                self.failures.append({**failure, "short": ans.short, "answer": ans.text[:160]})
         n, nf = max(1, len(scored)), max(1, len(facts))
         return {
             "answers": float(len(scored)),
@@ -233,7 +232,20 @@ class AnswerEvaluator:
             "first_cited_gold": cited / n,
             "answer_speaker@1": speaker / n,
             "false_missing": told_missing / n,
+            **self._offpage(engine),
         }
+
+    def _offpage(self, engine: Engine) -> dict[str, float]:
+        """How the off-page questions are answered: declined (refused, missing, or hedged without a
+        bold answer), or given a bold answer."""
+        offpage = [q for q in self.questions if q.get("out_of_scope")]
+        declined = bold = 0
+        for q in offpage:
+            ans = engine.answer(q["question"])
+            bold += bool(ans.short)
+            declined += not ans.found or bool(ans.missing) or (bool(ans.hedge) and not ans.short)
+        n = max(1, len(offpage))
+        return {"offpage_questions": float(len(offpage)), "offpage_declined": declined / n, "offpage_bold": bold / n}
 
 
 @dataclass

@@ -143,6 +143,13 @@ _FRAME_WORDS = sorted(
         "几月几日",
         "出版",
         "发表",
+        "刊登",
+        "刊发",
+        "刊载",
+        "见报",
+        "登在",
+        "哪家",
+        "哪份",
         "中",
         "里",
         "之中",
@@ -194,7 +201,7 @@ _INTERVIEW = re.compile(r"专访|采访|受访|interview", re.I)
 _REPORTER = re.compile(r"记者|署名|作者|采写|撰写|写的|谁采访")
 _TITLE = re.compile(r"标题|题目|副题|headline", re.I)
 _DATE_ASK = re.compile(r"哪天|哪一天|什么时候|何时|日期|几号|几月几日|\bwhen\b", re.I)
-_PUBLISH = re.compile(r"出版|报纸|发表")
+_PUBLISH = re.compile(r"出版|报纸|发表|刊登|刊发|刊载|见报|登在|登报")
 _POST_ASK = re.compile(
     r"职务|职位|担任|身份|什么职|哪里的|哪个区的|哪个县的|哪个市的|哪个地方的|负责哪|"
     r"what posts?|which posts?|position",
