@@ -614,6 +614,14 @@ def test_which_aspects_question_answered_by_a_numbered_point_quotes_the_whole_se
     assert [s.source for s in ans.sentences] == [1, 2, 3, 4]
 
 
+def test_both_with_a_singular_which_asks_for_one_district_and_a_secretary_name_asks_for_the_speaker():
+    top = [passage("lu-junfeng-p03", 2.0), passage("li-hui-p02", 1.9)]
+    both = ask("中北大学和太原工业学院都在太原哪个区？", top)  # 都: both are in it, one district asked
+    assert both.short == "尖草坪区、中北高新区"
+    named = ask("中北大学所在的那个区，区委书记叫什么名字？", top)
+    assert named.short == "卢俊峰"
+
+
 def test_a_parallel_series_of_points_is_quoted_whole_in_page_order():
     # 要以更高的站位，…抓落实。/ 要以更大的力度，…抓落实。/ …: four points, no 一是…二是
     yangqu = {"阳曲县": frozenset({"pei-yaojun"})}

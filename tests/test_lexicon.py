@@ -75,6 +75,12 @@ def test_english_words_are_read_as_the_page_chinese_words(lexicon):
     assert lexicon.english_words("How is the weather?") == ()  # no page word
 
 
+def test_an_institution_named_after_a_place_does_not_name_its_interview(lexicon):
+    assert lexicon.find_entities("中北大学在哪个区？") == {}  # a university, not 中北高新区
+    assert lexicon.find_entities("中北高新区和中北大学") == {"中北高新区": {"lu-junfeng"}}
+    assert lexicon.find_entities("中北有什么高校？") == {"中北": {"lu-junfeng"}}
+
+
 def test_page_names_spelled_in_pinyin_are_found_in_english_questions(lexicon):
     text = "What is planned for the Shengke Financial Center, Jiabao Plaza and the Chaoyang business district?"
     assert lexicon.pinyin_names(text) == ("盛科金融中心", "珈宝广场", "朝阳商圈")  # 朝 read chao or zhao

@@ -59,10 +59,14 @@ _ASKS_SPEAKER = re.compile(
     re.I,
 )
 _ASKS_ANY_SPEAKER = re.compile(
-    r"谁|哪位|哪几位|哪一位|哪些书记|\bwho\b|\bwhich (?:party )?(?:secretar(?:y|ies)|officials?|leaders?)\b", re.I
+    r"谁|哪位|哪几位|哪一位|哪些书记|书记(?:的名字|叫什么|叫啥|姓什么)|"
+    r"\bwho\b|\bwhich (?:party )?(?:secretar(?:y|ies)|officials?|leaders?)\b",
+    re.I,
 )
 _QUOTED_TERM = re.compile(r"[“‘「'\"]([^“”‘’「」'\"]{2,30})[”’」'\"]")
-_PLURAL = re.compile(r"哪些|哪几|都")
+# 哪些/哪几 ask for several; so does 都 ("哪些区县都谈到了…"), but not beside a singular wh-word
+# ("中北大学和太原工业学院都在哪个区？": both are in one district).
+_PLURAL = re.compile(r"哪些|哪几|^(?!.*(?:哪个|哪一|哪位)).*都")
 
 
 def _balanced(sentence: str) -> str:

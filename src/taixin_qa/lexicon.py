@@ -221,6 +221,16 @@ class Lexicon:
                     table.setdefault(key, set()).add(iv.id)
         return table
 
+    @cached_property
+    def _institutions(self) -> tuple[str, ...]:
+        """Organisations of the word list (tag nt) named after a place of the page without being it."""
+        forms = self.chinese_entities
+        return tuple(
+            w.text
+            for w in self.words
+            if w.tag == "nt" and w.text not in forms and any(f in w.text for f in forms if f != w.text)
+        )
+
     def find_entities(self, text: str) -> dict[str, set[str]]:
         """Surface forms in ``text`` that name a speaker or district, with their interview ids.
 
@@ -231,6 +241,8 @@ class Lexicon:
         {'阳曲县': {'pei-yaojun'}}
         """
         found: dict[str, set[str]] = {}
+        for institution in self._institutions:  # "中北大学" is a university, not 中北高新区's interview
+            text = text.replace(institution, "□" * len(institution))
         for form in sorted(self.chinese_entities, key=len, reverse=True):
             if form in text and not any(form in longer for longer in found):
                 found[form] = self.chinese_entities[form]
