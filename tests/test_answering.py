@@ -14,7 +14,7 @@ from taixin_qa.chunking import Passage, split_sentences
 from taixin_qa.corpus import load_corpus
 from taixin_qa.query import Question
 from taixin_qa.results import SearchResult
-from taixin_qa.spans import asked_heads, find_span, question_type
+from taixin_qa.spans import asked_heads, find_span, led_items, question_type
 from taixin_qa.structure import PageStructure
 
 CORPUS_DATA = load_corpus(CORPUS)
@@ -72,7 +72,7 @@ def ask(text: str, passages: list[Passage], close: dict[str, float] | None = Non
         truncated=False,
         entities=question.pop("entities", {}),
         tokens=question.pop("tokens", tuple(CharTokenizer().cut_for_search(text))),
-        chinese_share=1.0,
+        chinese_share=question.pop("chinese_share", 1.0),
         bare=text,
         **question,
     )
@@ -620,6 +620,20 @@ def test_both_with_a_singular_which_asks_for_one_district_and_a_secretary_name_a
     assert both.short == "尖草坪区、中北高新区"
     named = ask("中北大学所在的那个区，区委书记叫什么名字？", top)
     assert named.short == "卢俊峰"
+
+
+def test_items_opening_with_an_english_question_verb_are_its_answer_across_sentences():
+    paragraph = PARAGRAPHS["pei-yaojun-p05"][1].text  # 优化工作机制，…。优化营商环境，…。优化督察机制，…
+    span = led_items(paragraph, ("优化",), count=3)
+    assert span is not None and span.text == "优化工作机制、优化营商环境、优化督察机制"
+    assert led_items(paragraph, ("优化",), count=2) is None  # three named, two asked
+    assert led_items("主动对接、主动认领，确保蹄疾步稳。", ("主动",)).text == "主动对接、主动认领"
+    assert led_items("以“转思想”为目标的“三转三定”大行动。", ("定",)) is None  # 定 closing a quote opens nothing
+    top = [passage("pei-yaojun-p05", 2.0)]
+    english = "Under the heading of stricter standards, which three things does Yangqu say it will optimize?"
+    ans = ask(english, top, chinese_share=0.2, leads=("优化",))
+    assert ans.short == "优化工作机制、优化营商环境、优化督察机制"
+    assert ask(english, top, chinese_share=0.2).short is None  # no verb read: nothing certain
 
 
 def test_a_parallel_series_of_points_is_quoted_whole_in_page_order():

@@ -88,6 +88,12 @@ def test_page_names_spelled_in_pinyin_are_found_in_english_questions(lexicon):
     assert lexicon.pinyin_names("What about Tokyo and London?") == ()
 
 
+def test_english_verbs_are_read_as_the_words_items_open_with(lexicon):
+    assert lexicon.english_leads("Which three things does Yangqu say it will optimize?") == ("优化",)
+    assert lexicon.english_words("Which three things will it optimize?") == ("优化",)  # a keyword too
+    assert lexicon.english_leads("Which universities are in Jiancaoping?") == ()  # a noun is no lead
+
+
 def test_a_broken_english_yaml_gets_a_clear_message(corpus_copy):
     (corpus_copy / "lexicon" / "english.yaml").write_text("terms: [investment\n", encoding="utf-8")
     with pytest.raises(TaixinError, match="english.yaml: not valid YAML"):

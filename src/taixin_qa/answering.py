@@ -31,7 +31,17 @@ import numpy as np
 from taixin_qa.chunking import Passage
 from taixin_qa.results import Answer, AnswerSentence, SearchResult
 from taixin_qa.settings import SETTINGS, Answering, Settings
-from taixin_qa.spans import FACT_TYPES, Span, asked_heads, enumerates, find_span, list_head, question_type
+from taixin_qa.spans import (
+    FACT_TYPES,
+    Span,
+    asked_count,
+    asked_heads,
+    enumerates,
+    find_span,
+    led_items,
+    list_head,
+    question_type,
+)
 
 if TYPE_CHECKING:
     from taixin_qa.index import Index
@@ -188,10 +198,15 @@ class _Ask:
         else:
             sims = [0.0] * len(texts)
         scores, spans = [], []
+        # items opening with the English question's verb may stand in several sentences of the paragraph
+        leads = self.result.question.leads
+        led = led_items(p.text, leads, asked_count(self.question)) if leads else None
         for text, sim in zip(texts, sims):
             words = set(self.tokenizer.cut_for_search(text))
             overlap = len(words & tokens) / max(1, len(self.result.question.tokens))
             span = find_span(self.question, text, self.qtype)
+            if led is not None and (span is None or span.fit < rules.bold_fit) and led.text.split("、")[0] in text:
+                span = led
             score = sim + rules.lexical_weight * overlap + rules.passage_weight * (p.score - top.score)
             if span is not None and not self.asks_attribution:
                 score += rules.span_bonus * span.fit

@@ -96,6 +96,8 @@ class Lexicon:
     extra_aliases: dict[str, list[str]] = field(default_factory=dict)
     # English word or phrase (lower case) -> the Chinese words the page prints for it (english.yaml)
     english: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # English verbs -> the Chinese words a plan's items open with (english.yaml ``verbs``)
+    english_verbs: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_corpus(cls, corpus: Corpus) -> Lexicon:
@@ -118,18 +120,23 @@ class Lexicon:
                         f"{alias_file}: unknown interview id {key!r} (known: {', '.join(sorted(known))})."
                     )
                 aliases[str(key)] = [str(n) for n in (names or [])]
-        english = _read_english(folder / "english.yaml")
-        return cls(corpus=corpus, words=words, stopwords=stop, extra_aliases=aliases, english=english)
+        english, verbs = _read_english(folder / "english.yaml")
+        return cls(
+            corpus=corpus, words=words, stopwords=stop, extra_aliases=aliases, english=english, english_verbs=verbs
+        )
 
     @cached_property
     def _english_patterns(self) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
-        def pattern(key: str) -> re.Pattern[str]:
-            words = [re.escape(w) for w in re.split(r"[\s-]+", key)]
-            last = words[-1]
-            words[-1] = f"{last[:-1]}(?:y|ies)" if last.endswith("y") else f"{last}(?:s|es)?"  # plurals
-            return re.compile(r"\b" + r"[\s-]+".join(words) + r"\b", re.I)
+        return _patterns({**self.english, **self.english_verbs})
 
-        return [(pattern(k), self.english[k]) for k in sorted(self.english, key=len, reverse=True)]
+    @cached_property
+    def _verb_patterns(self) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
+        return _patterns(self.english_verbs)
+
+    def english_leads(self, text: str) -> tuple[str, ...]:
+        """The Chinese words a plan's items open with, for the English verbs of ``text`` (english.yaml
+        ``verbs``): 'which three things will it optimize?' -> ('优化',)."""
+        return _read_through(self._verb_patterns, text)
 
     @cached_property
     def _names_by_pinyin(self) -> dict[str, tuple[str, ...]]:
@@ -165,13 +172,7 @@ class Lexicon:
         >>> Lexicon(corpus=None, english=terms).english_words("Universities and wind-power")  # type: ignore[arg-type]
         ('高校', '风电')
         """
-        found: list[str] = []
-        rest = text
-        for pattern, words in self._english_patterns:
-            if pattern.search(rest):
-                rest = pattern.sub(" ", rest)
-                found += [w for w in words if w not in found]
-        return tuple(found)
+        return _read_through(self._english_patterns, text)
 
     @cached_property
     def dictionary(self) -> list[Word]:
@@ -283,15 +284,47 @@ class Lexicon:
         return out
 
 
-def _read_english(path: Path) -> dict[str, tuple[str, ...]]:
-    """english.yaml: ``terms`` maps English words to the page's Chinese words; {} when absent."""
+def _patterns(table: dict[str, tuple[str, ...]]) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
+    """A whole-word, plural-tolerant pattern for each English key, longest keys first."""
+
+    def pattern(key: str) -> re.Pattern[str]:
+        words = [re.escape(w) for w in re.split(r"[\s-]+", key)]
+        last = words[-1]
+        words[-1] = f"{last[:-1]}(?:y|ies)" if last.endswith("y") else f"{last}(?:s|es)?"  # plurals
+        return re.compile(r"\b" + r"[\s-]+".join(words) + r"\b", re.I)
+
+    return [(pattern(k), table[k]) for k in sorted(table, key=len, reverse=True)]
+
+
+def _read_through(patterns: list[tuple[re.Pattern[str], tuple[str, ...]]], text: str) -> tuple[str, ...]:
+    """The Chinese words of the English keys found in ``text``, each key's words once, a phrase read
+    before the words inside it."""
+    found: list[str] = []
+    rest = text
+    for pattern, words in patterns:
+        if pattern.search(rest):
+            rest = pattern.sub(" ", rest)
+            found += [w for w in words if w not in found]
+    return tuple(found)
+
+
+def _read_english(path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """english.yaml: ``terms`` maps English words to the page's Chinese words, ``verbs`` (optional)
+    English verbs to the words a plan's items open with; ({}, {}) when the file is absent."""
     if not path.is_file():
-        return {}
+        return {}, {}
     try:
         data = yaml.safe_load(read_text(path)) or {}
     except yaml.YAMLError as exc:
         raise TaixinError(f"{path}: not valid YAML ({exc}).") from None
     terms = data.get("terms") if isinstance(data, dict) else None
-    if not isinstance(terms, dict):
-        raise TaixinError(f"{path}: expected 'terms:' mapping English words to lists of Chinese words.")
-    return {str(k).lower(): tuple(str(w) for w in (v if isinstance(v, list) else [v])) for k, v in terms.items()}
+    verbs = data.get("verbs", {}) if isinstance(data, dict) else None
+    if not isinstance(terms, dict) or not isinstance(verbs, dict):
+        raise TaixinError(
+            f"{path}: expected 'terms:' (and optionally 'verbs:') mapping English words to lists of Chinese words."
+        )
+
+    def table(raw: dict) -> dict[str, tuple[str, ...]]:
+        return {str(k).lower(): tuple(str(w) for w in (v if isinstance(v, list) else [v])) for k, v in raw.items()}
+
+    return table(terms), table(verbs)

@@ -55,6 +55,8 @@ class Question:
     # An English question's words as the page prints them (lexicon english.yaml), cut as the
     # keyword index cuts the page: what the keyword channel reads for it.
     bridge: tuple[str, ...] = ()
+    # an English question's verbs as the words a plan's items open with (english.yaml ``verbs``)
+    leads: tuple[str, ...] = ()
 
     @property
     def interview_ids(self) -> frozenset[str]:
@@ -169,6 +171,7 @@ class QueryParser:
             ),
             place_kind=self.dialogue.of_place_kind(text) if not (continued or entities) else frozenset(),
             bridge=self._bridge(search),
+            leads=self.lexicon.english_leads(search) if cjk_ratio(search) < 0.5 else (),
         )
 
     def _bridge(self, text: str) -> tuple[str, ...]:

@@ -475,7 +475,7 @@ def _follows(question: str, sentence: str, span: Span) -> bool:
             return True  # "哪五大…" over five items; any two things make a pair, so a pair is not enough
         if kind and n == items and all(i.endswith(kind) for i in re.split("、|和", span.text)):
             return True  # "哪两个会" over "…动员大会、…推进会": as many as asked, each a 会
-    elif _asked_count(question) == items >= 3:
+    elif asked_count(question) == items >= 3:
         return True  # "What four things did he urge…" over four items
     said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
     return said is not None and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
@@ -494,7 +494,7 @@ _QUOTED_KIND = re.compile(rf"哪(?:几|些|[{_CN_NUMERAL}])[个大项种类]?[�
 _ITEM_BOUNDARY = "的，、。；：“”‘’是和与及"
 
 
-def _asked_count(question: str) -> int:
+def asked_count(question: str) -> int:
     """How many things the question asks for (哪三大商圈 -> 3, "which three…" -> 3), or 0."""
     m = re.search(rf"哪([{_CN_NUMERAL}])", question)
     if m:
@@ -509,7 +509,7 @@ def _suffixed(question: str, sentence: str) -> Span | None:
     words, joined by 、. Certain only for a kind the question quotes, or when the question counts
     them and the sentence names exactly that many."""
     quoted = _QUOTED_KIND.search(question)
-    count = _asked_count(question)
+    count = asked_count(question)
     heads = (quoted.group(1),) if quoted else (asked_heads(question) if count else ())
     # "哪两种服务业协同发展" -> 服务业协同发展, 服务业协同发, …, 服务业: the noun may run into the verb
     tried = [h[:n] for h in heads for n in range(len(h), 1, -1) if n == len(h) or n >= 3]
@@ -552,6 +552,22 @@ def _named_kind(text: str, head: str) -> list[tuple[int, str]]:
         if name and re.fullmatch(r"[\u4e00-\u9fff]+", name) and not counted:
             items.append((m.start() - len(name), name + head))
     return items
+
+
+def led_items(sentence: str, leads: tuple[str, ...], count: int = 0) -> Span | None:
+    """Things the sentence lists by opening each with the same word, one of ``leads`` (an English
+    question's verb as the page prints it: optimize -> 优化): '优化工作机制，…优化营商环境，…优化督察机制'
+    -> '优化工作机制、优化营商环境、优化督察机制'. Each item runs from its word to the next 、 or clause
+    end (at most 12 characters). Certain when as many as ``count``, or, with no count, two or more."""
+    for lead in leads:
+        items = [
+            (m.start(), m.group(0))
+            for m in re.finditer(rf"{re.escape(lead)}[\u4e00-\u9fff]{{1,10}}(?=[、，。；：！？”’]|$)", sentence)
+        ]
+        names = list(dict.fromkeys(text for _, text in items))
+        if len(names) >= 2 and (len(names) == count if count else True):
+            return _joined(sentence, items)
+    return None
 
 
 def _verb_introduces(question: str, sentence: str, span: Span) -> bool:
