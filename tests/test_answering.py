@@ -12,13 +12,21 @@ from helpers import CORPUS
 from taixin_qa.answering import compose_answer, compose_structure_answer, source_label
 from taixin_qa.chunking import Passage, split_sentences
 from taixin_qa.corpus import load_corpus
+from taixin_qa.lexicon import Lexicon
 from taixin_qa.query import Question
 from taixin_qa.results import SearchResult
-from taixin_qa.spans import asked_heads, find_span, led_items, question_type
+from taixin_qa.spans import asked_heads, led_items, question_type
+from taixin_qa.spans import find_span as find_span_with
 from taixin_qa.structure import PageStructure
 
 CORPUS_DATA = load_corpus(CORPUS)
 PARAGRAPHS = {p.id: (iv, p) for iv in CORPUS_DATA.interviews for p in iv.paragraphs}
+LEXICON = Lexicon.from_corpus(CORPUS_DATA)
+
+
+def find_span(question: str, sentence: str, qtype: str | None = None):
+    """spans.find_span with an English category noun read as the engine reads it (Question.kinds)."""
+    return find_span_with(question, sentence, qtype, LEXICON.english_kinds(question))
 
 
 def passage(pid: str, score: float) -> Passage:
@@ -73,6 +81,7 @@ def ask(text: str, passages: list[Passage], close: dict[str, float] | None = Non
         entities=question.pop("entities", {}),
         tokens=question.pop("tokens", tuple(CharTokenizer().cut_for_search(text))),
         chinese_share=question.pop("chinese_share", 1.0),
+        kinds=question.pop("kinds", LEXICON.english_kinds(text)),
         bare=text,
         **question,
     )
@@ -595,6 +604,7 @@ def ask_english(text: str, pid: str) -> object:
         tokens=tuple(text.lower().split()),
         chinese_share=0.0,
         bare=text,
+        kinds=LEXICON.english_kinds(text),
     )
     passages = [passage(pid, 2.0)]
     result = SearchResult(q, passages, True, np.array([0.0, 1.0], dtype=np.float32))
@@ -666,13 +676,14 @@ def test_the_speaker_name_in_a_sentence_does_not_make_it_the_answer():
 def test_an_english_when_inside_the_question_does_not_make_it_a_date_question():
     assert question_type("Which two 'orientations' does Yangqu stick to when implementing the work?") == "list"
     assert question_type("When was the kick-off meeting held?") == "date"
-    assert asked_heads("Which two 'orientations' does Yangqu stick to?") == ("导向",)  # quotes dropped
+    assert LEXICON.english_kinds("Which two 'orientations' does Yangqu stick to?") == ("导向",)  # quotes dropped
 
 
 def test_an_english_category_noun_is_read_as_its_chinese_words():
-    assert asked_heads("What kind of team did Yangqu County set up?") == ("队伍", "专班", "工作组")
-    assert asked_heads("Which universities are located in Jiancaoping District?")[0] == "高校"
-    assert asked_heads("What is the goal?") == ()  # no category noun asked
+    assert LEXICON.english_kinds("What kind of team did Yangqu County set up?") == ("队伍", "专班", "工作组")
+    assert LEXICON.english_kinds("Which universities are located in Jiancaoping District?")[0] == "高校"
+    assert LEXICON.english_kinds("What is the goal?") == ()  # no category noun asked
+    assert LEXICON.english_kinds("How many renewable energy projects are planned?") == ("项目",)  # the last noun
     assert asked_heads("尖草坪区细化工作任务时要制定哪三样东西？") == ()  # 东西 names no kind
 
 

@@ -35,7 +35,6 @@ from taixin_qa.spans import (
     FACT_TYPES,
     Span,
     asked_count,
-    asked_heads,
     enumerates,
     find_span,
     led_items,
@@ -146,10 +145,10 @@ class _Ask:
         named = [surface for surface in q.entities if len(surface) >= 2]
         return {t for t in q.tokens if not any(t in surface or surface in t for surface in named)}
 
-    @cached_property
+    @property
     def english_heads(self) -> tuple[str, ...]:
         """For an English question, the Chinese words its category noun stands for; () otherwise."""
-        return asked_heads(self.question) if self.result.question.chinese_share < 0.5 else ()
+        return self.result.question.kinds
 
     @cached_property
     def closest_sentences(self) -> list[tuple[float, str]]:
@@ -204,7 +203,7 @@ class _Ask:
         for text, sim in zip(texts, sims):
             words = set(self.tokenizer.cut_for_search(text))
             overlap = len(words & tokens) / max(1, len(self.result.question.tokens))
-            span = find_span(self.question, text, self.qtype)
+            span = find_span(self.question, text, self.qtype, self.result.question.kinds)
             if led is not None and (span is None or span.fit < rules.bold_fit) and led.text.split("、")[0] in text:
                 span = led
             score = sim + rules.lexical_weight * overlap + rules.passage_weight * (p.score - top.score)

@@ -17,6 +17,12 @@ from taixin_qa.corpus import Corpus, read_text
 from taixin_qa.errors import TaixinError
 from taixin_qa.text import normalize
 
+# The words an English question's category noun stands in: after which/what/how many, up to its verb.
+_ENGLISH_ASKED = re.compile(
+    r"\b(?:which|what|how many)\s+((?:[a-z-]+\s+){0,4}?)"
+    r"(?=(?:are|is|does|do|did|will|would|has|have|was|were|can|should|to|in|of|for|from|that)\b|[?？]|$)",
+    re.I,
+)
 # Suffixes that let "阳曲县" also be found as "阳曲", "古交市" as "古交".
 _PLACE_SUFFIXES = ("高新区", "区", "县", "市")
 _POST_SUFFIX = re.compile(r"(党委书记|区委书记|县委书记|市委书记|书记|副市长|市长)$")
@@ -98,6 +104,8 @@ class Lexicon:
     english: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # English verbs -> the Chinese words a plan's items open with (english.yaml ``verbs``)
     english_verbs: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # English category nouns -> what a list of that kind is called by (english.yaml ``kinds``)
+    english_kind_words: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_corpus(cls, corpus: Corpus) -> Lexicon:
@@ -120,9 +128,15 @@ class Lexicon:
                         f"{alias_file}: unknown interview id {key!r} (known: {', '.join(sorted(known))})."
                     )
                 aliases[str(key)] = [str(n) for n in (names or [])]
-        english, verbs = _read_english(folder / "english.yaml")
+        english, verbs, kinds = _read_english(folder / "english.yaml")
         return cls(
-            corpus=corpus, words=words, stopwords=stop, extra_aliases=aliases, english=english, english_verbs=verbs
+            corpus=corpus,
+            words=words,
+            stopwords=stop,
+            extra_aliases=aliases,
+            english=english,
+            english_verbs=verbs,
+            english_kind_words=kinds,
         )
 
     @cached_property
@@ -132,6 +146,32 @@ class Lexicon:
     @cached_property
     def _verb_patterns(self) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
         return _patterns(self.english_verbs)
+
+    @cached_property
+    def _kind_patterns(self) -> list[tuple[re.Pattern[str], tuple[str, ...]]]:
+        return _patterns(self.english_kind_words)
+
+    def english_kinds(self, text: str) -> tuple[str, ...]:
+        """The Chinese words for the category noun an English question asks a list or a number of,
+        read after which/what/how many up to the verb, the last and longest noun there
+        ('How many working teams has Jiancaoping set up?' -> ('队伍', '专班', '工作组')); () when none.
+
+        >>> lexicon = Lexicon(corpus=None, english_kind_words={"team": ("队伍",)})  # type: ignore[arg-type]
+        >>> lexicon.english_kinds("What kind of team is it?"), lexicon.english_kinds("What is a team?")
+        (('队伍',), ())
+        """
+        found: list[str] = []
+        plain = re.sub(r"\b(?:kinds?|sorts?|types?) of\s+", "", text, flags=re.I)  # what kind of team -> what team
+        plain = re.sub(r"[\"“”‘’]|(?<!\w)'|'(?!\w)", "", plain)  # which two 'orientations' -> which two orientations
+        for m in _ENGLISH_ASKED.finditer(plain):
+            hits = [
+                (hit.end(), hit.end() - hit.start(), words)
+                for pattern, words in self._kind_patterns
+                for hit in pattern.finditer(m.group(1))
+            ]
+            if hits:  # the last category noun is the head ("renewable energy projects" -> projects), the longest
+                found += [w for w in max(hits, key=lambda t: t[:2])[2] if w not in found]
+        return tuple(found)
 
     def english_leads(self, text: str) -> tuple[str, ...]:
         """The Chinese words a plan's items open with, for the English verbs of ``text`` (english.yaml
@@ -308,23 +348,29 @@ def _read_through(patterns: list[tuple[re.Pattern[str], tuple[str, ...]]], text:
     return tuple(found)
 
 
-def _read_english(path: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]]]:
+_Table = dict[str, tuple[str, ...]]
+
+
+def _read_english(path: Path) -> tuple[_Table, _Table, _Table]:
     """english.yaml: ``terms`` maps English words to the page's Chinese words, ``verbs`` (optional)
-    English verbs to the words a plan's items open with; ({}, {}) when the file is absent."""
+    English verbs to the words a plan's items open with, ``kinds`` (optional) English category nouns
+    to what a list of that kind is called by; empty tables when the file is absent."""
     if not path.is_file():
-        return {}, {}
+        return {}, {}, {}
     try:
         data = yaml.safe_load(read_text(path)) or {}
     except yaml.YAMLError as exc:
         raise TaixinError(f"{path}: not valid YAML ({exc}).") from None
     terms = data.get("terms") if isinstance(data, dict) else None
     verbs = data.get("verbs", {}) if isinstance(data, dict) else None
-    if not isinstance(terms, dict) or not isinstance(verbs, dict):
+    kinds = data.get("kinds", {}) if isinstance(data, dict) else None
+    if not isinstance(terms, dict) or not isinstance(verbs, dict) or not isinstance(kinds, dict):
         raise TaixinError(
-            f"{path}: expected 'terms:' (and optionally 'verbs:') mapping English words to lists of Chinese words."
+            f"{path}: expected 'terms:' (and optionally 'verbs:', 'kinds:') mapping English words to lists of "
+            "Chinese words."
         )
 
     def table(raw: dict) -> dict[str, tuple[str, ...]]:
         return {str(k).lower(): tuple(str(w) for w in (v if isinstance(v, list) else [v])) for k, v in raw.items()}
 
-    return table(terms), table(verbs)
+    return table(terms), table(verbs), table(kinds)

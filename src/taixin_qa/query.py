@@ -57,6 +57,8 @@ class Question:
     bridge: tuple[str, ...] = ()
     # an English question's verbs as the words a plan's items open with (english.yaml ``verbs``)
     leads: tuple[str, ...] = ()
+    # an English question's category noun as what a list of that kind is called by (english.yaml ``kinds``)
+    kinds: tuple[str, ...] = ()
 
     @property
     def interview_ids(self) -> frozenset[str]:
@@ -150,6 +152,7 @@ class QueryParser:
             reading = self.dialogue.read(text, self.dialogue.state_after(parse_history(history)))
         continued = reading.continued
         search = reading.search_text if continued else text
+        english = cjk_ratio(search) < 0.5
         return Question(
             original=raw if isinstance(raw, str) else text,
             text=search,
@@ -171,7 +174,8 @@ class QueryParser:
             ),
             place_kind=self.dialogue.of_place_kind(text) if not (continued or entities) else frozenset(),
             bridge=self._bridge(search),
-            leads=self.lexicon.english_leads(search) if cjk_ratio(search) < 0.5 else (),
+            leads=self.lexicon.english_leads(search) if english else (),
+            kinds=self.lexicon.english_kinds(search) if english else (),
         )
 
     def _bridge(self, text: str) -> tuple[str, ...]:

@@ -106,7 +106,7 @@ class Answering:
     span_bonus: float = 0.03
     enumeration_bonus: float = 0.03
     # An English question's words cannot overlap the Chinese text; what a sentence gains for
-    # printing the Chinese word of the question's category noun ("team" -> 工作组, spans.asked_heads).
+    # printing the Chinese word of the question's category noun ("team" -> 工作组, Question.kinds).
     english_head_bonus: float = 0.02
     # The direct answer (bold) is given only when its fit (spans.Span.fit) reaches
     # bold_fit, and is at most max_short_chars long: a wrong bold answer is worse than none.

@@ -19,9 +19,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import lru_cache
 
-__all__ = ["FACT_TYPES", "Span", "asked_heads", "clauses", "enumerates", "find_span", "list_head", "question_type"]
+__all__ = [
+    "FACT_TYPES",
+    "Span",
+    "asked_count",
+    "asked_heads",
+    "clauses",
+    "enumerates",
+    "find_span",
+    "led_items",
+    "list_head",
+    "question_type",
+]
 
 FACT_TYPES = ("number", "count", "list", "name", "place", "date")
 
@@ -125,45 +135,6 @@ _KINDS: dict[str, tuple[str, ...]] = {
     "景区": ("景区", "景点", "公园", "古城"),
     "景点": ("景区", "景点", "公园", "古城"),
 }
-# English category nouns -> the Chinese words a list of that kind is called by, or its items end in.
-# An English question's head noun cannot be read against the Chinese text otherwise.
-_ENGLISH_HEADS: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = tuple(
-    (re.compile(rf"\b(?:{pattern})\b", re.I), words)
-    for pattern, words in (
-        (r"universit(?:y|ies)|colleges?", ("高校", "大学", "学院")),
-        (r"schools?", ("学校",)),
-        (r"compan(?:y|ies)|enterprises?|firms?", ("企业", "集团", "公司")),
-        (r"teams?|task forces?|working groups?", ("队伍", "专班", "工作组")),
-        (r"infrastructure(?: projects?)?", ("基础设施",)),
-        (r"service industr(?:y|ies)|services? sectors?", ("服务业",)),
-        (r"projects?", ("项目",)),
-        (r"scenic (?:spots?|areas?|sites?)|tourist attractions?|attractions?", ("景区", "景点")),
-        (r"industr(?:y|ies)|sectors?", ("产业",)),
-        (r"polic(?:y|ies)", ("政策",)),
-        (r"(?:business|shopping|commercial) (?:districts?|circles?|areas?|hubs?)", ("商圈",)),
-        (r"carriers?|platforms?", ("载体", "平台")),
-        (r"industrial parks?", ("产业园", "园区")),
-        (r"parks?", ("园区", "公园")),
-        (r"bases?", ("基地",)),
-        (r"clusters?", ("集群",)),
-        (r"streets?|blocks?", ("街区",)),
-        (r"goals?|targets?", ("目标",)),
-        (r"mechanisms?", ("机制",)),
-        (r"orientations?", ("导向",)),
-        (r"resources?", ("资源",)),
-        (r"measures?|steps?", ("举措", "措施")),
-        (r"meetings?|conferences?", ("会", "大会", "会议")),
-        (r"phases?|stages?|periods?", ("期", "阶段")),
-        (r"advantages?|strengths?", ("优势",)),
-    )
-)
-# The words an English question's category noun stands in: after which/what/how many, up to its verb.
-_ENGLISH_ASKED = re.compile(
-    r"\b(?:which|what|how many)\s+((?:[a-z-]+\s+){0,4}?)"
-    r"(?=(?:are|is|does|do|did|will|would|has|have|was|were|can|should|to|in|of|for|from|that)\b|[?？]|$)",
-    re.I,
-)
-
 _MEASURE = set("座支个家项所条处栋期次届倍人名位种批")
 
 
@@ -224,7 +195,7 @@ def _extend_noun(sentence: str, end: int, limit: int = 4) -> int:
     return end + len(m.group(0)) if m else end
 
 
-def _number(question: str, sentence: str) -> Span | None:
+def _number(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | None:
     wanted = None
     m = re.search(r"多少([\u4e00-\u9fff])", question)
     if m and m.group(1) in _MEASURE:
@@ -245,7 +216,7 @@ def _number(question: str, sentence: str) -> Span | None:
         # "10座" keeps its noun ("10座存量楼宇"); an amount or an area stands alone ("300亿元").
         end = _extend_noun(sentence, hit.end()) if token[-1] in _MEASURE else hit.end()
         noun = sentence[hit.end() : end]
-        if len(noun) >= 2 and any(h in noun or noun in h for h in asked_heads(question)):
+        if len(noun) >= 2 and any(h in noun or noun in h for h in asked_heads(question, kinds)):
             fit = 1.0  # "how many working teams" over "5支队伍": the counted noun is the one asked
         return Span(sentence[hit.start() : end], hit.start(), "number", fit)
     return None
@@ -438,7 +409,7 @@ def _by_head(heads: tuple[str, ...], after: str, span: Span, wide: str = "") -> 
     return None
 
 
-def _follows(question: str, sentence: str, span: Span) -> bool:
+def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = ()) -> bool:
     """The words around the list name what the question asks about."""
     whole = _asked_head_match(question)
     # "高校和科研院所", not cut at 和; cut at the verb after it ("本钱去吸引企业" -> "本钱")
@@ -446,7 +417,7 @@ def _follows(question: str, sentence: str, span: Span) -> bool:
     end = span.start + len(span.text)
     after = re.split(r"[，。；：！？]", sentence[end : end + 8])[0]
     wide = re.split(r"[，。；：！？]", sentence[end : end + 14])[0]  # "…等引导型、催化型企业总部"
-    named = _by_head(asked_heads(question), after, span, wide)
+    named = _by_head(asked_heads(question, kinds), after, span, wide)
     if named is not None:
         return named
     if len(_bigrams(question) & _bigrams(after)) >= 2:
@@ -503,14 +474,14 @@ def asked_count(question: str) -> int:
     return _ENGLISH_COUNTS[english.group(1).lower()] if english else 0
 
 
-def _suffixed(question: str, sentence: str) -> Span | None:
+def _suffixed(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | None:
     """Things of the asked kind printed one by one, each ending in the kind's word: '哪几个“之举”' over
     '…的必要之举，是…的关键之举，是…的战略之举' -> '必要之举、关键之举、战略之举'. The items are the page's
     words, joined by 、. Certain only for a kind the question quotes, or when the question counts
     them and the sentence names exactly that many."""
     quoted = _QUOTED_KIND.search(question)
     count = asked_count(question)
-    heads = (quoted.group(1),) if quoted else (asked_heads(question) if count else ())
+    heads = (quoted.group(1),) if quoted else (asked_heads(question, kinds) if count else ())
     # "哪两种服务业协同发展" -> 服务业协同发展, 服务业协同发, …, 服务业: the noun may run into the verb
     tried = [h[:n] for h in heads for n in range(len(h), 1, -1) if n == len(h) or n >= 3]
     for head in dict.fromkeys(tried):
@@ -596,7 +567,7 @@ def _verb_before(question: str, sentence: str, span: Span) -> bool:
     )
 
 
-def _list(question: str, sentence: str) -> Span | None:
+def _list(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | None:
     """The enumeration in the sentence that answers: quoted lists first, then 、-runs, nearest the question's words.
     Certain only when it follows the question's words and no other list of the sentence does about as well."""
     candidates = _list_candidates(sentence)
@@ -609,7 +580,7 @@ def _list(question: str, sentence: str) -> Span | None:
         return len(asked & (_bigrams(context) - _bigrams(span.text)))
 
     def score(span: Span) -> float:
-        follows = 6.0 * _follows(question, sentence, span)
+        follows = 6.0 * _follows(question, sentence, span, kinds)
         return (
             follows
             + min(overlap(span), 3)
@@ -620,9 +591,14 @@ def _list(question: str, sentence: str) -> Span | None:
     ranked = sorted(candidates, key=score, reverse=True)
     best = ranked[0]
     quoted = sentence[best.start - 1 : best.start] in "“‘" if best.start else False
-    fit = 1.0 if _follows(question, sentence, best) else (0.8 if quoted and overlap(best) >= 2 else 0.5)
+    fit = 1.0 if _follows(question, sentence, best, kinds) else (0.8 if quoted and overlap(best) >= 2 else 0.5)
     rivals = [c for c in ranked[1:] if c.text not in best.text and best.text not in c.text]
-    if fit >= 1.0 and rivals and _follows(question, sentence, rivals[0]) and score(rivals[0]) > score(best) - 1.0:
+    if (
+        fit >= 1.0
+        and rivals
+        and _follows(question, sentence, rivals[0], kinds)
+        and score(rivals[0]) > score(best) - 1.0
+    ):
         fit = 0.7  # two lists answer about as well: not certain which
     return Span(best.text, best.start, "list", fit)
 
@@ -662,30 +638,19 @@ def _count_value(numeral: str) -> int:
     return -1
 
 
-@lru_cache(maxsize=4096)
-def asked_heads(question: str) -> tuple[str, ...]:
+def asked_heads(question: str, kinds: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The Chinese nouns a question asks a list or a number of: its 哪些/什么 noun ('出台哪些政策' ->
-    ('政策',)) or, for an English question, the Chinese words its category noun stands for
-    ('Which universities are…' -> ('高校', '大学', '学院')); () when it names none.
+    ('政策',)) or, for an English question, ``kinds``: the Chinese words its category noun stands for
+    (read by the lexicon, english.yaml ``kinds``: 'Which universities are…' -> ('高校', '大学', '学院'));
+    () when it names none.
 
-    >>> asked_heads("How many working teams has Jiancaoping set up?")
-    ('队伍', '专班', '工作组')
+    >>> asked_heads("尖草坪区有哪些高校？"), asked_heads("Which universities?", ("高校", "大学"))
+    (('高校',), ('高校', '大学'))
     """
     head = list_head(question)
     if head:
         return () if head in _VAGUE_HEADS else (head,)
-    found: list[str] = []
-    plain = re.sub(r"\b(?:kinds?|sorts?|types?) of\s+", "", question, flags=re.I)  # what kind of team -> what team
-    plain = re.sub(r"[\"“”‘’]|(?<!\w)'|'(?!\w)", "", plain)  # which two 'orientations' -> which two orientations
-    for m in _ENGLISH_ASKED.finditer(plain):
-        hits = [
-            (hit.end(), hit.end() - hit.start(), words)
-            for pattern, words in _ENGLISH_HEADS
-            for hit in pattern.finditer(m.group(1))
-        ]
-        if hits:  # the last category noun is the head ("renewable energy projects" -> projects), the longest
-            found += [w for w in max(hits, key=lambda t: t[:2])[2] if w not in found]
-    return tuple(found)
+    return kinds
 
 
 def _asked_head_match(question: str) -> re.Match[str] | None:
@@ -875,12 +840,12 @@ def _role_holder(question: str, sentence: str) -> Span | None:
     return None
 
 
-def _list_answer(question: str, sentence: str) -> Span | None:
+def _list_answer(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | None:
     """A 哪些/哪几 question: a count (几大商圈), a printed list, the words where the wh-word stands, or
     things of the asked kind named one by one."""
     if _Q_COUNT.search(question) and not re.search(r"哪[一二三四五六七八九十两]|哪几", question):
         return _counts(question, sentence)
-    listed = _list(question, sentence)
+    listed = _list(question, sentence, kinds)
     if listed is not None and listed.fit >= 1.0:
         return listed
     # "持续加大哪两方面的力度" over "持续加大项目谋划储备和招商引资力度": the words that stand where the
@@ -888,28 +853,31 @@ def _list_answer(question: str, sentence: str) -> Span | None:
     aligned = _aligned(question, sentence)
     if aligned is not None and aligned.fit >= 1.0 and _as_many(question, aligned.text):
         return replace(aligned, kind="list")
-    return _suffixed(question, sentence) or listed
+    return _suffixed(question, sentence, kinds) or listed
 
 
-def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | None:
+def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tuple[str, ...] = ()) -> Span | None:
     """The words of ``sentence`` that directly answer ``question``, or None when none are certain.
 
     Handles the shapes that can be read off the text: number, count, list,
     date, and '哪个X/什么X' things. Names and places that are the speaker's own
     (谁说…？ 哪个区…？) come from the passage's attribution, not from here.
+
+    ``kinds``: for an English question, the Chinese words of the category noun it asks about
+    (Question.kinds, from the lexicon): what a list of that kind is called by, or its items end in.
     """
     qtype = qtype or question_type(question)
     if _ASKS_NTH.search(question):
         return _nth(question, sentence)
     if qtype == "number":
-        return _number(question, sentence) or _counts(question, sentence)
+        return _number(question, sentence, kinds) or _counts(question, sentence)
     if qtype == "count":
         return _counts(question, sentence)
     if qtype == "date":
         m = _DATE.search(sentence)
         return Span(m.group(0), m.start(), "date", 1.0) if m else None
     if qtype == "list":
-        return _list_answer(question, sentence)
+        return _list_answer(question, sentence, kinds)
     if qtype == "place" and re.search(r"在哪|哪里|哪儿", question):
         event = _EVENT_PLACE.search(sentence)  # "启动大会在阳曲召开", "奥特莱斯落户三给片区"
         if event and len(_bigrams(question) & _bigrams(sentence[max(0, event.start() - 12) : event.start()])) >= 1:
@@ -920,7 +888,7 @@ def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | 
         if holder is not None:
             return holder
     if qtype == "how" and _Q_ASPECTS.search(question):
-        listed = _list(question, sentence)  # "在哪些方面…" over "在产业发展、城市建设、公共服务等方面"
+        listed = _list(question, sentence, kinds)  # "在哪些方面…" over "在产业发展、城市建设、公共服务等方面"
         after = sentence[listed.start + len(listed.text) :] if listed else ""
         if listed and re.match(rf"[”’]?等?(?:[{_NUMERAL}]+个)?方面", after):
             return Span(listed.text, listed.start, "list", 1.0)
@@ -940,7 +908,7 @@ def find_span(question: str, sentence: str, qtype: str | None = None) -> Span | 
         best = max((x for x in (aligned, named) if x is not None), key=lambda x: x.fit, default=None)
         if best is not None or qtype == "place":
             return best
-        quoted = _list(question, sentence)  # "发展目标是什么？" answered by a quoted list
+        quoted = _list(question, sentence, kinds)  # "发展目标是什么？" answered by a quoted list
         if quoted is not None and quoted.start and sentence[quoted.start - 1] in "“‘":
             return Span(quoted.text, quoted.start, "list", quoted.fit if quoted.fit >= 1.0 else min(quoted.fit, 0.7))
         return None
