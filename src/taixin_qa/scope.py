@@ -47,6 +47,7 @@ from taixin_qa.corpus import Corpus, read_text
 from taixin_qa.errors import TaixinError
 from taixin_qa.lexicon import pinyin_key, short_place_names, to_pinyin
 from taixin_qa.settings import SETTINGS, Settings
+from taixin_qa.spans import asks_date
 from taixin_qa.tokenization import cjk_ratio
 
 if TYPE_CHECKING:
@@ -99,7 +100,6 @@ class ScopeJudge:
             data = (yaml.safe_load(read_text(path)) if path.is_file() else None) or {}
         except yaml.YAMLError as exc:
             raise TaixinError(f"{path}: not valid YAML ({exc}).") from None
-        self.date_words = tuple(str(w) for w in data.get("date_question", []))
         self.date_pattern = re.compile(data.get("date_pattern", r"\d{1,2}月\d{1,2}日"))
         self.office_words = tuple(sorted((str(w) for w in data.get("office_words", [])), key=len, reverse=True))
         self.units = tuple(sorted((str(w) for w in data.get("units", [])), key=len, reverse=True))
@@ -244,24 +244,12 @@ class ScopeJudge:
         refusal = self.lexical_refusal(text, bool(question.interview_ids))
         if refusal:
             return ScopeDecision(False, refusal)
-        lower = text.lower()
-        if self._asks_date(lower) and not any(self.date_pattern.search(p.text) for p in ranked[:3]):
+        if asks_date(text) and not any(self.date_pattern.search(p.text) for p in ranked[:3]):
             return ScopeDecision(False, "asks for a date; the passages that match hold none")
         unit = next((u for u in self.units if u in text), None)
         if unit and not any(unit in p.text for p in ranked[:3]):
             return ScopeDecision(False, f"asks for a figure in {unit}; the matching passages give none")
         return None
-
-    def _asks_date(self, lower: str) -> bool:
-        """The question asks for a date: a Chinese date word anywhere; an English one-word "when" only
-        where it opens the question ("When was…?", not "…stick to when implementing the work?")."""
-        for w in self.date_words:
-            if " " not in w and w.isascii():
-                if re.match(rf"\s*(?:and |so |but )?{re.escape(w)}\b", lower):
-                    return True
-            elif w in lower:
-                return True
-        return False
 
     def _judge_follow_up(self, question: Question, signals: Signals, rows: np.ndarray | None) -> ScopeDecision:
         """A question read from the conversation: its own words must be the page's, or match its subject."""

@@ -25,6 +25,7 @@ __all__ = [
     "Span",
     "asked_count",
     "asked_heads",
+    "asks_date",
     "clauses",
     "enumerates",
     "find_span",
@@ -71,7 +72,10 @@ _Q_ASPECTS = re.compile(r"哪几方面|哪些方面|哪几个方面|什么方面
 _Q_PLACE = re.compile(
     r"哪里|哪儿|在哪|哪个地方|哪些地方|哪个区|哪些区|哪个县|哪个城区|哪个片区|哪个启动区|\bwhere\b", re.I
 )
-_Q_DATE = re.compile(r"什么时候|何时|哪天|哪一天|几月|^\s*when\b|\bwhat (?:date|day|year)\b", re.I)  # "when" opens it
+# "when" asks for a date only where it opens the question ("When was…?", not "…stick to when implementing…?")
+_Q_DATE = re.compile(
+    r"什么时候|何时|哪天|哪一天|哪年|哪一年|几月|几号|^\s*(?:and |so |but )?when\b|\bwhat (?:date|day|year)\b", re.I
+)
 _Q_POST = re.compile(r"职务|职位|担任|哪里的书记")
 _Q_HOW = re.compile(r"怎么|如何|怎样|\bhow\b", re.I)
 # "目标是怎么定的？" asks what the goal is, not how it was set
@@ -159,6 +163,16 @@ def question_type(question: str) -> str:
         if pattern.search(plain):
             return kind
     return "how"
+
+
+def asks_date(question: str) -> bool:
+    """The question asks for a date (什么时候/哪天/哪年…, or an opening "when"): the one reading of it, for the
+    span finder (question_type) and the scope judge (a date question needs a date in its passages).
+
+    >>> asks_date("启动大会是哪天开的？"), asks_date("When was it held?"), asks_date("What to stick to when working?")
+    (True, True, False)
+    """
+    return bool(_Q_DATE.search(question))
 
 
 def clauses(sentence: str) -> list[tuple[int, str]]:
