@@ -449,6 +449,10 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ),  # not the verb's whole object
         ("万柏林区要发展哪三大商圈？", "提升长风商务区商圈地位，构建漪汾商圈新业态。"),  # two named, three asked
         ("杨俊民提到的是省第几次党代会？", "以优异成绩迎接党的二十大胜利召开。"),  # 党的…大 only for 党的第几次代表大会
+        (
+            "迎泽区要改造提升哪些商圈？",
+            "推进双塔汇、东辰时代奥特莱斯等项目，建成集电子商务、仓储研发、公共服务为一体的“智慧商圈”。",
+        ),  # what one 商圈 brings together are not 商圈s
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):
@@ -644,6 +648,14 @@ def test_items_opening_with_an_english_question_verb_are_its_answer_across_sente
     ans = ask(english, top, chinese_share=0.2, leads=("优化",))
     assert ans.short == "优化工作机制、优化营商环境、优化督察机制"
     assert ask(english, top, chinese_share=0.2).short is None  # no verb read: nothing certain
+
+
+def test_a_list_question_quotes_the_passage_sentences_that_name_the_asked_kind():
+    # no certain list of 商圈 in 李慧's paragraph: the sentences naming a 商圈 are quoted, best first
+    ans = ask("迎泽区要改造提升哪些商圈？", [passage("li-hui-p05", 2.0)], close={"朝阳商圈": 0.9})
+    assert ans.short is None
+    quoted = "".join(s.text for s in ans.sentences)
+    assert "传统商圈改造" in quoted and "朝阳商圈" in quoted
 
 
 def test_a_parallel_series_of_points_is_quoted_whole_in_page_order():

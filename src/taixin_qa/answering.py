@@ -35,6 +35,7 @@ from taixin_qa.spans import (
     FACT_TYPES,
     Span,
     asked_count,
+    asked_heads,
     enumerates,
     find_span,
     led_items,
@@ -234,11 +235,15 @@ class _Ask:
         return out or [self.candidate(top)]
 
 
-def _quote(c: _Candidate, rules: Answering, second: bool = False, lists: bool = False) -> str:
+def _quote(
+    c: _Candidate, rules: Answering, second: bool = False, lists: bool = False, heads: tuple[str, ...] = ()
+) -> str:
     """The best sentence of a candidate, with the next one when it is only a heading-like lead,
     and (``second``) the runner-up when it scores about as well: without a direct answer the
     reader gets both readings. With ``lists`` (a 哪些 question without a direct answer), the
-    passage's other sentences that enumerate (with 、) come along, best first, up to ``max_sentences``."""
+    passage's other sentences that name a thing of the asked kind (``heads``: 集群 for "which
+    clusters", each sentence naming one) and then those that enumerate (with 、) come along, best
+    first, up to ``max_sentences``."""
     i = c.best
     keep = {i}
     if len(c.texts[i]) < rules.short_sentence_chars and i + 1 < len(c.texts):
@@ -247,8 +252,8 @@ def _quote(c: _Candidate, rules: Answering, second: bool = False, lists: bool = 
     if second and len(c.texts) > 1 and c.scores[order[0]] - c.scores[order[1]] <= rules.second_sentence_margin:
         keep.add(order[1])
     if lists:
-        for j in order:
-            if len(keep) < rules.max_sentences and "、" in c.texts[j]:
+        for j in [j for j in order if any(h in c.texts[j] for h in heads)] + order:
+            if len(keep) < rules.max_sentences and ("、" in c.texts[j] or any(h in c.texts[j] for h in heads)):
                 keep.add(j)
     return _balanced("".join(c.texts[j] for j in sorted(keep)))
 
@@ -385,7 +390,8 @@ def _cite(ask: _Ask, chosen: list[_Candidate], short: str | None) -> tuple[list[
     sentences = []
     for c in chosen:
         first = short is None and c is chosen[0]
-        text = _quote(c, ask.rules, second=first, lists=first and ask.qtype == "list")
+        heads = asked_heads(ask.question, ask.result.question.kinds)
+        text = _quote(c, ask.rules, second=first, lists=first and ask.qtype == "list", heads=heads)
         n = 1 + next(i for i, p in enumerate(passages) if p.id == c.passage.id)
         sentences.append(AnswerSentence(text, c.passage, source=n, start=c.passage.text.find(text)))
     return passages, len(cited), sentences

@@ -329,6 +329,10 @@ def _list_candidates(sentence: str) -> list[Span]:
             start += cut
             text = text[cut:]
         text = _TRAIL.sub("", text) or text
+        # "建成集电子商务、仓储研发、公共服务为一体的“智慧商圈”": the items between 集 and 为一体
+        one = re.search(r"集([^集]+?)[为于]一体的?$", text)
+        if one:
+            start, text = start + one.start(1), one.group(1)
         if "、" in text and not all(_POST.search(item) for item in text.split("、")):
             candidates.append(Span(text, start, "list"))
     for m in _PAIR.finditer(sentence):  # X和Y等
@@ -431,6 +435,8 @@ def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = 
     end = span.start + len(span.text)
     after = re.split(r"[，。；：！？]", sentence[end : end + 8])[0]
     wide = re.split(r"[，。；：！？]", sentence[end : end + 14])[0]  # "…等引导型、催化型企业总部"
+    if re.match(r"[为于]一体", after):
+        return False  # "集A、B、C为一体的智慧商圈": the items make up one thing, they are not of its kind
     named = _by_head(asked_heads(question, kinds), after, span, wide)
     if named is not None:
         return named
