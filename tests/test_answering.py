@@ -359,6 +359,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "资源禀赋、区位优势、产业基础",
         ),  # the question's verb introduces the list, which is its whole object
         (
+            "古交市要发展哪些项目？",
+            "四是谋划实施一批交通、市政、文化、教育、卫生等基础设施项目，不断提升城市的宜居度。",
+            "交通、市政、文化、教育、卫生",
+        ),  # 一批 counts the items, it is none of them
+        (
             "迎泽特色产业基地要推进第几期？",
             "高标准推进国家火炬计划迎泽特色产业基地二期和珈宝广场等重大项目建设。",
             "二期",
@@ -453,6 +458,12 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
             "迎泽区要改造提升哪些商圈？",
             "推进双塔汇、东辰时代奥特莱斯等项目，建成集电子商务、仓储研发、公共服务为一体的“智慧商圈”。",
         ),  # what one 商圈 brings together are not 商圈s
+        # found by asking every district "要发展/推进/打造哪些X？" and reading the bold answers:
+        ("尖草坪区要推进哪些重大项目？", "实行项目化管理、清单式推进，做到主动对接。"),  # 项目 inside an item
+        ("杏花岭区要打造哪几个产业集群？", "紧盯产业、城市、要素“三大支撑”，优化服务业发展空间布局。"),
+        ("古交市要成立哪些工作组？", "全力以赴做好基础设施建设、要素保障、项目落地等工作。"),  # 等工作: no 工作组
+        ("尖草坪区要发展哪些商圈？", "进一步明确发展思路、理清工作脉络、抓住工作重点，形成工作流程。"),  # 发展思路
+        ("古交市要完善哪些机制？", "健全完善党政一体、考核督查一体的闭环推进工作机制。"),  # one 机制, described
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):

@@ -52,7 +52,7 @@ _PAIR = re.compile(r"([^，。；：、“”‘’（）()！？\s]{2,40}?)和(
 # Where a list's first item starts: after the verb or preposition that introduces it.
 _LEAD_VERB = re.compile(
     r"(?:包括|涵盖|依托|利用|推进|实施|打造|做强|建设|构建|发展|加快|谋划|坚持|围绕|聚焦|引进|整合|落户|出台|制定|"
-    r"挖掘|组建|重点|提升|推动|培育|经历|处于|启动|放大|扩大|用好|发挥|立足|依靠|凭借|借助|紧盯|瞄准|做到|还有|有|是|为|如|即|以|与|和|对|在)"
+    r"挖掘|组建|重点|提升|推动|培育|经历|处于|启动|放大|扩大|用好|做好|发挥|立足|依靠|凭借|借助|紧盯|瞄准|做到|还有|有|是|为|如|即|以|与|和|对|在)"
 )
 _TRAIL = re.compile(r"(?:等.*|[一二三四五六七八九十两0-9]+大.*)$")
 
@@ -325,6 +325,8 @@ def _list_candidates(sentence: str) -> list[Span]:
         text, start = _after_subject(text, start)
         first = text.split("、", 1)[0]
         cut = _lead_end(first)
+        counted = re.match(r"一大批|一系列|一批|一些", first[cut:])  # "谋划实施一批交通、市政…"
+        cut += len(counted.group(0)) if counted else 0
         if cut:
             start += cut
             text = text[cut:]
@@ -416,11 +418,11 @@ def _by_head(heads: tuple[str, ...], after: str, span: Span, wide: str = "") -> 
             return False  # "太钢、二电厂以及江阳、兴安、新华三大军企": the three counted are the last three
         cat = said.group(2)
         # an abbreviation of the asked noun: "军企" for "军工企业" (same first character, its last one in it)
-        short = any(len(h) > 2 and cat[0] == h[0] and cat[1] in h[1:] for h in heads)
+        short = any(len(h) > 2 and cat[0] == h[0] and cat[1] in h[1:] and not h.startswith(cat) for h in heads)
         return any(n in cat for n in names) or short
     items = span.text.split("、")
-    if any(items[-1].endswith(h[-2:]) for h in heads):
-        return True  # "…煤层气开发利用项目": the asked noun closes the list
+    if any(items[-1].endswith(h[-2:]) for h in heads) and "的" not in items[-1]:
+        return True  # "…煤层气开发利用项目": the asked noun closes the list ("A、B的…机制" describes one)
     last = heads[0][-1]
     if len(heads[0]) >= 2 and last not in _COMMON_CHARS and all(i.endswith(last) for i in items):
         return True  # "哪几个时期" over "转型阵痛期、改革瓶颈期、发展攻坚期"
@@ -437,17 +439,19 @@ def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = 
     wide = re.split(r"[，。；：！？]", sentence[end : end + 14])[0]  # "…等引导型、催化型企业总部"
     if re.match(r"[为于]一体", after):
         return False  # "集A、B、C为一体的智慧商圈": the items make up one thing, they are not of its kind
+    if after.startswith("的") and re.search(r"哪些|哪几|\bwhich\b", question, re.I):
+        return False  # "党政一体、考核督查一体的…工作机制": the items describe one thing (a 什么样的 answer)
     named = _by_head(asked_heads(question, kinds), after, span, wide)
     if named is not None:
         return named
     if len(_bigrams(question) & _bigrams(after)) >= 2:
         return True
-    if phrase and len((set(phrase) - _COMMON_CHARS) & set(span.text)) >= 2:
-        return True  # "高校和科研院所" listed as "中北大学、太原工业学院…"
+    if re.search(r"和|与|及", phrase) and len((set(phrase) - _COMMON_CHARS) & set(span.text)) >= 2:
+        return True  # "高校和科研院所" listed as "中北大学、太原工业学院…" (two kinds asked at once)
     if _abbreviates(question, span.text) or _numbers_match(question, span.text):
         return True
-    if _verb_introduces(question, sentence, span):
-        return True
+    if not asked_heads(question, kinds) and _verb_introduces(question, sentence, span):
+        return True  # no kind asked ("立足哪几方面的条件"): the verb's whole object is the answer
     before = re.split(r"[，。；：！？]", sentence[max(0, span.start - 14) : span.start])[-1]
     if re.search(r"目标|goals?\b|targets?\b", question, re.I) and (
         re.search(r"实现|目标", before) or re.match(r"[”’]?的?(?:发展|建设|行动|工作)?目标", after)
