@@ -499,6 +499,23 @@ def test_things_of_the_asked_kind_named_one_by_one_are_listed_in_the_page_words(
     assert three is None or three.fit < 0.85
 
 
+def test_what_kind_of_thing_is_answered_by_how_the_sentence_describes_it():
+    chance = (
+        "当前古交发展正处在十分关键的阶段，既面临大有可为的重要战略机遇，也面临多重竞争的严峻挑战；既孕育新的发展动能。"
+    )
+    span = find_span("李卫平说古交眼下同时面对着什么样的机遇和挑战？", chance)
+    assert span is not None and span.text == "大有可为的重要战略机遇；多重竞争的严峻挑战" and span.fit >= 0.85
+    point = "制定出台人才引进、科技创新、资金奖补等政策，打造特色鲜明、错位发展、专业化的现代服务业支撑点。"
+    described = find_span("迎泽区想把现代服务业做成什么样的支撑点？", point)
+    assert described is not None and described.text == "特色鲜明、错位发展、专业化的现代服务业支撑点"
+    # the noun inside a longer word ('阳曲的格局之要'), described by the question's own words: nothing
+    layout = "裴耀军说，盆地高山、黄金维度，是阳曲的格局之要，太忻之关、南北通衢是阳曲的区位之雄。"
+    none = find_span("阳曲县要构建什么样的格局？", layout)
+    assert none is None or none.fit < 0.85
+    own = find_span("阳曲的什么样的格局？", "这是阳曲的格局。")
+    assert own is None or own.fit < 0.85
+
+
 def test_a_quoted_start_of_one_list_item_asks_for_that_item():
     goals = "努力实现太忻经济区建设“一年见效、三年成形、五年成势、十年成城”。"
     span = find_span("阳曲说太忻经济区要“十年”干成什么样？", goals)

@@ -52,7 +52,7 @@ _PAIR = re.compile(r"([^，。；：、“”‘’（）()！？\s]{2,40}?)和(
 # Where a list's first item starts: after the verb or preposition that introduces it.
 _LEAD_VERB = re.compile(
     r"(?:包括|涵盖|依托|利用|推进|实施|打造|做强|建设|构建|发展|加快|谋划|坚持|围绕|聚焦|引进|整合|落户|出台|制定|"
-    r"挖掘|组建|重点|提升|推动|培育|经历|处于|启动|放大|扩大|用好|做好|发挥|立足|依靠|凭借|借助|紧盯|瞄准|做到|还有|有|是|为|如|即|以|与|和|对|在)"
+    r"挖掘|组建|重点|提升|推动|培育|经历|处于|面临|面对|启动|放大|扩大|用好|做好|发挥|立足|依靠|凭借|借助|紧盯|瞄准|做到|还有|有|是|为|如|即|以|与|和|对|在)"
 )
 _TRAIL = re.compile(r"(?:等.*|[一二三四五六七八九十两0-9]+大.*)$")
 
@@ -833,6 +833,36 @@ def _aligned(question: str, sentence: str) -> Span | None:
     return None
 
 
+_ASKS_DESCRIBED = re.compile(r"什么样的([\u4e00-\u9fff]{2,6}?)(?:和([\u4e00-\u9fff]{2,4}?))?(?=[，,。？?！!]|$|，)")
+
+
+def _described(question: str, sentence: str) -> Span | None:
+    """'什么样的支撑点' over '打造特色鲜明、错位发展、专业化的现代服务业支撑点': the thing as the sentence
+    describes it, from the verb that introduces it to the asked noun; '什么样的机遇和挑战' -> both
+    ('大有可为的重要战略机遇；多重竞争的严峻挑战'). Certain when each noun is described once."""
+    m = _ASKS_DESCRIBED.search(question)
+    if not m:
+        return None
+    found: list[tuple[int, str]] = []
+    for head in (h for h in m.groups() if h):
+        hits = []
+        for at, clause in clauses(sentence):
+            for h in re.finditer(re.escape(head), clause):
+                phrase = clause[: h.end()]
+                if "的" not in phrase or h.end() < len(clause.rstrip("”’")):
+                    continue  # the noun must close its clause: '阳曲的格局之要' is no 格局
+                verb = _LEAD_VERB.search(phrase)
+                start = verb.end() if verb and verb.end() < phrase.rfind("的") else 0
+                described = phrase[start : phrase.rfind("的")]
+                if _bigrams(described) <= _bigrams(question):
+                    continue  # described only by the question's own words ('阳曲的格局')
+                hits.append((at + start, phrase[start:]))
+        if len(hits) != 1 or len(hits[0][1]) > 30:
+            return None
+        found.append(hits[0])
+    return Span("；".join(text for _, text in found), found[0][0], "what", 1.0) if found else None
+
+
 _ASKS_NTH = re.compile(rf"(?:[里中]|当中)(?:排)?第([{_CN_NUMERAL}])(?:个|项|位|条)|(?:[里中]|当中)(?:的)?首个")
 
 
@@ -920,7 +950,7 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
             return Span(listed.text, listed.start, "list", 1.0)
         return None
     if qtype in ("what", "how"):
-        item = _item_of(question, sentence)
+        item = _item_of(question, sentence) or _described(question, sentence)
         if item is not None:
             return item
     if qtype in ("what", "place", "name"):
