@@ -26,7 +26,7 @@ PARTS = {
         ("original (q001-q131)", 1, 131),
         ("blind batches 3-4 (q132-q211)", 132, 211),
         ("blind batch 5 (q212-q251)", 212, 251),
-        ("batch 8 (q252-q291)", 252, 291),
+        ("batches 8-9 (q252-q331)", 252, 331),
     ),
     "held-out": (
         ("batches 1-2 (h001-h060)", 1, 60),
