@@ -516,6 +516,31 @@ def test_what_kind_of_thing_is_answered_by_how_the_sentence_describes_it():
     assert own is None or own.fit < 0.85
 
 
+def test_the_full_name_of_a_quoted_item_is_the_longer_name_the_page_gives_it():
+    asked = "迎泽区五大载体里的那个“引领区”，完整的叫法是什么？"
+    span = find_span(asked, "打造全省消费升级引领区，为区域消费提供优质供给。")
+    assert span is not None and span.text == "全省消费升级引领区" and span.fit >= 0.85
+    listed = find_span(asked, "做强“核心区、承载区、集聚区、引领区、休闲区”五大融合载体。")
+    assert listed is None or listed.fit < 0.85  # the list the quoted item stands in is not its name
+
+
+def test_items_closed_by_an_english_question_verb_and_when_it_comes_to_is_no_date():
+    text = "氛围上加强，继续深化大讨论，营造浓厚的工作氛围。协同上加强，成立专项工作组。"
+    assert led_items(text, ("加强",), count=2).text == "氛围上加强、协同上加强"
+    assert led_items(text, ("加强",), count=3) is None
+    assert question_type("When it comes to rallying joint efforts, which two areas will it strengthen?") == "list"
+
+
+def test_which_places_printing_a_quoted_term_are_read_from_the_whole_page():
+    # only one of the two paragraphs that print “传统优势产业” was retrieved: the page is read
+    top = [passage("li-weiping-p03", 2.0), passage("li-weiping-p02", 1.9)]
+    page = [passage(pid, 0.0) for pid in PARAGRAPHS]
+    ans = ask("哪两个地方把自家的老牌支柱产业称为“传统优势产业”？", top, page=page)
+    assert set(ans.short.split("、")) == {"古交市", "万柏林区"}
+    one = ask("哪个地方把老牌支柱产业称为“传统优势产业”？", top, page=page)
+    assert one.short == ans.short  # one asked, two print it: both are named, as for 谁说…
+
+
 def test_a_quoted_start_of_one_list_item_asks_for_that_item():
     goals = "努力实现太忻经济区建设“一年见效、三年成形、五年成势、十年成城”。"
     span = find_span("阳曲说太忻经济区要“十年”干成什么样？", goals)

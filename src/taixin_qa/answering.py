@@ -58,7 +58,7 @@ EMPTY_QUESTION = "请输入一个问题，例如：阳曲县的发展目标是�
 
 # 哪个区/哪个县/哪里的…: the answer is the speaker's own district, as printed in the header.
 _ASKS_PLACE_OF_SPEAKER = re.compile(
-    r"哪个(?:区|县|城区|市|地方)|哪些(?:区县|地方|区|县)|哪几个(?:区|县)|^哪里|哪里的|"
+    r"哪个(?:区|县|城区|市|地方)|哪些(?:区县|地方|区|县)|哪[几两二三四五六]个(?:区县|区|县|地方)|^哪里|哪里的|"
     r"是哪个区|which (?:district|county|city|place)",
     re.I,
 )
@@ -76,7 +76,7 @@ _ASKS_ANY_SPEAKER = re.compile(
 _QUOTED_TERM = re.compile(r"[“‘「'\"]([^“”‘’「」'\"]{2,30})[”’」'\"]")
 # 哪些/哪几 ask for several; so does 都 ("哪些区县都谈到了…"), but not beside a singular wh-word
 # ("中北大学和太原工业学院都在哪个区？": both are in one district).
-_PLURAL = re.compile(r"哪些|哪几|^(?!.*(?:哪个|哪一|哪位)).*都")
+_PLURAL = re.compile(r"哪些|哪几|哪[两二三四五六]个|^(?!.*(?:哪个|哪一|哪位)).*都")
 
 
 def _balanced(sentence: str) -> str:
@@ -564,8 +564,11 @@ def _holders(ask: _Ask, plural: bool) -> list[_Candidate] | None:
         if phrase is None:
             return None
         terms = [phrase]
+    # the words are printed or not: every paragraph of the page is read, the retrieved ones first
+    retrieved = {p.id for p in result.passages}
+    ranked = list(result.passages) + [p for p in ask.index.passages if p.id not in retrieved]
     group: list[_Candidate] = []
-    for p in result.passages:
+    for p in ranked:
         if (
             p.kind == "paragraph"
             and all(t in p.text for t in terms)

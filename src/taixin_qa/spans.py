@@ -74,7 +74,9 @@ _Q_PLACE = re.compile(
 )
 # "when" asks for a date only where it opens the question ("When was…?", not "…stick to when implementing…?")
 _Q_DATE = re.compile(
-    r"什么时候|何时|哪天|哪一天|哪年|哪一年|几月|几号|^\s*(?:and |so |but )?when\b|\bwhat (?:date|day|year)\b", re.I
+    r"什么时候|何时|哪天|哪一天|哪年|哪一年|几月|几号|"
+    r"^\s*(?:and |so |but )?when\b(?! it comes to)|\bwhat (?:date|day|year)\b",
+    re.I,
 )
 _Q_POST = re.compile(r"职务|职位|担任|哪里的书记")
 _Q_HOW = re.compile(r"怎么|如何|怎样|\bhow\b", re.I)
@@ -364,6 +366,22 @@ def _after_subject(text: str, start: int) -> tuple[str, int]:
     return text, start
 
 
+_ASKS_FULL_NAME = re.compile(r"全称|全名|完整的?(?:叫法|名称|名字|说法)|具体叫什么|具体名称")
+
+
+def _full_name(question: str, sentence: str) -> Span | None:
+    """'那个“引领区”，完整的叫法是什么？' over '打造全省消费升级引领区': the one longer name the sentence
+    gives the quoted term."""
+    if not _ASKS_FULL_NAME.search(question):
+        return None
+    for term in _QUOTED.findall(question):
+        names = {text for _, text in _named_kind(sentence, term) if len(text) > len(term)}
+        if len(names) == 1:
+            name = names.pop()
+            return Span(name, sentence.find(name), "what", 1.0)
+    return None
+
+
 def _item_of(question: str, sentence: str) -> Span | None:
     """The question quotes the start of one item of a list: '“十年”干成什么样' over
     '“一年见效、三年成形、五年成势、十年成城”' -> '十年成城'."""
@@ -559,6 +577,9 @@ def led_items(sentence: str, leads: tuple[str, ...], count: int = 0) -> Span | N
             (m.start(), m.group(0))
             for m in re.finditer(rf"{re.escape(lead)}[\u4e00-\u9fff]{{1,10}}(?=[、，。；：！？”’]|$)", sentence)
         ]
+        if len(items) < 2:  # or closed by it, each opening its clause: "氛围上加强，…协同上加强，…"
+            closed = rf"(?:^|(?<=[、，。；：！？“‘]))[\u4e00-\u9fff]{{1,6}}{re.escape(lead)}(?=[、，。；：！？”’]|$)"
+            items = [(m.start(), m.group(0)) for m in re.finditer(closed, sentence)]
         names = list(dict.fromkeys(text for _, text in items))
         if len(names) >= 2 and (len(names) == count if count else True):
             return _joined(sentence, items)
@@ -950,8 +971,8 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
             return Span(listed.text, listed.start, "list", 1.0)
         return None
     if qtype in ("what", "how"):
-        item = _item_of(question, sentence) or _described(question, sentence)
-        if item is not None:
+        item = _full_name(question, sentence) or _item_of(question, sentence) or _described(question, sentence)
+        if item is not None or _ASKS_FULL_NAME.search(question):
             return item
     if qtype in ("what", "place", "name"):
         aligned = _aligned(question, sentence)
@@ -963,7 +984,8 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
         if best is not None or qtype == "place":
             return best
         quoted = _list(question, sentence, kinds)  # "发展目标是什么？" answered by a quoted list
-        if quoted is not None and quoted.start and sentence[quoted.start - 1] in "“‘":
+        asked_item = set(_QUOTED.findall(question)) & set(quoted.text.split("、")) if quoted else set()
+        if quoted is not None and quoted.start and sentence[quoted.start - 1] in "“‘" and not asked_item:
             return Span(quoted.text, quoted.start, "list", quoted.fit if quoted.fit >= 1.0 else min(quoted.fit, 0.7))
         return None
     return None
