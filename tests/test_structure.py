@@ -55,6 +55,16 @@ def test_headlines_dates_and_posts_as_printed(page):
     assert page.answer("How many party secretaries were interviewed on this page?").short == "6位"
 
 
+def test_several_named_secretaries_get_each_their_own_date_or_holder(page):
+    both = page.answer("杨俊民和李卫平是哪天接受专访的？")
+    assert both.short == "杨俊民：12月13日；李卫平：12月13日" and len(both.lines) == 2
+    undated = page.answer("卢俊峰和裴耀军分别是什么时候接受本报专访的？")
+    assert undated.short is None and undated.missing == "版面没有印出卢俊峰、裴耀军接受专访的日期"
+    assert all("只写“近日”" in text for text, _ in undated.lines)  # what the page does say, cited
+    assert page.answer("阳曲和古交的书记是谁？").short == "裴耀军、李卫平"
+    assert page.answer("阳曲和古交的发展目标是什么？") is None  # a content question
+
+
 def test_an_office_not_printed_for_a_place_on_the_page_is_stated_as_missing(page):
     ans = page.answer("阳曲县县长是谁？")
     assert ans.short is None

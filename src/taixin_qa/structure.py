@@ -177,6 +177,9 @@ _FRAME_WORDS = sorted(
         "篇",
         "名",
         "分别",
+        "以及",
+        "和",
+        "与",
         "各自",
         "请问",
         "告诉我",
@@ -201,6 +204,7 @@ _INTERVIEW = re.compile(r"专访|采访|受访|interview", re.I)
 _REPORTER = re.compile(r"记者|署名|作者|采写|撰写|写的|谁采访")
 _TITLE = re.compile(r"标题|题目|副题|headline", re.I)
 _DATE_ASK = re.compile(r"哪天|哪一天|什么时候|何时|日期|几号|几月几日|\bwhen\b", re.I)
+_UNDATED = re.compile(r"近日|日前|前不久")
 _PUBLISH = re.compile(r"出版|报纸|发表|刊登|刊发|刊载|见报|登在|登报")
 _POST_ASK = re.compile(
     r"职务|职位|担任|身份|什么职|哪里的|哪个区的|哪个县的|哪个市的|哪个地方的|负责哪|"
@@ -388,8 +392,8 @@ class PageStructure:
             return self._publication()
         if _TITLE.search(t):
             return self._headline(one[0]) if len(one) == 1 else (None if one else self._title("副" in t))
-        if _DATE_ASK.search(t) and len(one) == 1:
-            return self._date(one[0])
+        if _DATE_ASK.search(t) and one:
+            return self._date(one[0]) if len(one) == 1 else self._dates(one)
         if q["reporters"] and (_ASK_WHO.search(t) or _LIST.search(t) or _INTERVIEW.search(t)):
             return self._interviewed_by(q["reporters"])
         if _REPORTER.search(t):
@@ -411,8 +415,8 @@ class PageStructure:
             holders = [iv for iv in self.interviews if iv.id in (q["posts"] or q["places"])]
             if q["posts"] and len(holders) == 1:
                 return self._holder(holders[0])
-            if q["places"] and len(one) == 1 and (_OFFICE.search(t) or _INTERVIEW.search(t) or q["posts"]):
-                return self._holder(one[0])
+            if q["places"] and one and (_OFFICE.search(t) or _INTERVIEW.search(t) or q["posts"]):
+                return self._holder(one[0]) if len(one) == 1 else self._holders_of(one)
         if not subject and not q["posts"]:
             asks_people = _OFFICE.search(t) or _INTERVIEW.search(t) or "人" in t
             if _LIST.search(t) and _PLACE_WORD.search(t):
@@ -432,6 +436,11 @@ class PageStructure:
 
     def _holder(self, iv: Interview) -> StructureAnswer:
         return _answer("post_holder", iv.speaker, (self._subtitle_line(iv, f"{iv.speaker}，{iv.role}"),))
+
+    def _holders_of(self, ivs: list[Interview]) -> StructureAnswer:
+        """阳曲和古交的书记是谁？: each place's secretary, in page order."""
+        lines = [self._subtitle_line(iv, f"{iv.speaker}，{iv.role}") for iv in ivs]
+        return _answer("post_holder", "、".join(iv.speaker for iv in ivs), lines)
 
     def _posts_of(self, iv: Interview) -> StructureAnswer:
         return _answer("posts", iv.role, (self._subtitle_line(iv, f"{iv.speaker}的职务：{iv.role}"),))
@@ -518,11 +527,28 @@ class PageStructure:
 
     def _date(self, iv: Interview) -> StructureAnswer:
         if not iv.date:
-            lines = (self._subtitle_line(iv, f"{iv.speaker}专访没有印出采访日期"),)
-            return _answer("date", None, lines, f"版面没有印出{iv.speaker}接受专访的日期")
+            return _answer("date", None, (self._undated_line(iv),), f"版面没有印出{iv.speaker}接受专访的日期")
         source = _paragraph_passage(iv, iv.date) or header_passage(iv, "byline")
         note = next((n for n in iv.notes if iv.date in n), "")
         return _answer("date", iv.date, ((f"{iv.speaker}于{iv.date}接受专访。{note}".strip(), source),))
+
+    def _undated_line(self, iv: Interview) -> tuple[str, Passage | None]:
+        """What an interview without a printed date says of when: its '近日/日前…专访' paragraph, or
+        its subtitle."""
+        for p in iv.paragraphs:
+            when = _UNDATED.search(p.text)
+            if when and _INTERVIEW.search(p.text):
+                line = f"{iv.speaker}专访只写“{when.group(0)}”，没有印出具体日期"
+                return line, Passage.in_interview(iv, p.id, p.text, p.kind)
+        return self._subtitle_line(iv, f"{iv.speaker}专访没有印出采访日期")
+
+    def _dates(self, ivs: list[Interview]) -> StructureAnswer:
+        """When each of several named secretaries was interviewed, as printed."""
+        lines = [self._date(iv).lines[0] for iv in ivs if self._date(iv).lines]
+        undated = [iv.speaker for iv in ivs if not iv.date]
+        short = "；".join(f"{iv.speaker}：{iv.date}" for iv in ivs) if not undated else None
+        missing = f"版面没有印出{'、'.join(undated)}接受专访的日期" if undated else None
+        return _answer("date", short, lines, missing)
 
     def _on_date(self, date: str) -> StructureAnswer:
         ivs = [iv for iv in self.interviews if iv.date == date]
