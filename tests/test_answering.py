@@ -516,6 +516,13 @@ def test_what_kind_of_thing_is_answered_by_how_the_sentence_describes_it():
     assert own is None or own.fit < 0.85
 
 
+def test_a_kind_of_one_character_is_named_by_the_one_quoted_name_ending_in_it():
+    span = find_span("迎泽区文旅方面要搞一个“升级版”，升级的是哪个游？", "重点实施“府城游”升级版、董家庄森林谷等项目。")
+    assert span is not None and span.text == "府城游" and span.fit >= 0.85
+    two = find_span("升级的是哪个游？", "“府城游”和“东山游”都要升级。")
+    assert two is None or two.fit < 0.85
+
+
 def test_the_full_name_of_a_quoted_item_is_the_longer_name_the_page_gives_it():
     asked = "迎泽区五大载体里的那个“引领区”，完整的叫法是什么？"
     span = find_span(asked, "打造全省消费升级引领区，为区域消费提供优质供给。")
@@ -528,6 +535,9 @@ def test_items_closed_by_an_english_question_verb_and_when_it_comes_to_is_no_dat
     text = "氛围上加强，继续深化大讨论，营造浓厚的工作氛围。协同上加强，成立专项工作组。"
     assert led_items(text, ("加强",), count=2).text == "氛围上加强、协同上加强"
     assert led_items(text, ("加强",), count=3) is None
+    # one verb whose object holds as many things as counted ("which two things will it raise?")
+    assert led_items("全力提升太原首位度和影响力，贡献力量。", ("提升",), count=2).text == "太原首位度和影响力"
+    assert led_items("全力提升太原首位度和影响力，贡献力量。", ("提升",), count=3) is None
     assert question_type("When it comes to rallying joint efforts, which two areas will it strengthen?") == "list"
 
 

@@ -366,6 +366,22 @@ def _after_subject(text: str, start: int) -> tuple[str, int]:
     return text, start
 
 
+_ONE_CHAR_KIND = re.compile(r"哪(?:个|一个|种)([\u4e00-\u9fff])(?:[？?。，,！!]|$)")
+
+
+def _quoted_of_kind(question: str, sentence: str) -> Span | None:
+    """'升级的是哪个游？' over '实施“府城游”升级版': a kind of one character, named by the one quoted
+    name of the sentence that ends in it."""
+    m = _ONE_CHAR_KIND.search(question)
+    if not m:
+        return None
+    names = {q for q in _QUOTED.findall(sentence) if q.endswith(m.group(1)) and len(q) > 1}
+    if len(names) != 1:
+        return None
+    name = names.pop()
+    return Span(name, sentence.find(name), "what", 1.0)
+
+
 _ASKS_FULL_NAME = re.compile(r"全称|全名|完整的?(?:叫法|名称|名字|说法)|具体叫什么|具体名称")
 
 
@@ -579,10 +595,15 @@ def led_items(sentence: str, leads: tuple[str, ...], count: int = 0) -> Span | N
         ]
         if len(items) < 2:  # or closed by it, each opening its clause: "氛围上加强，…协同上加强，…"
             closed = rf"(?:^|(?<=[、，。；：！？“‘]))[\u4e00-\u9fff]{{1,6}}{re.escape(lead)}(?=[、，。；：！？”’]|$)"
-            items = [(m.start(), m.group(0)) for m in re.finditer(closed, sentence)]
+            items = [(m.start(), m.group(0)) for m in re.finditer(closed, sentence)] or items
         names = list(dict.fromkeys(text for _, text in items))
         if len(names) >= 2 and (len(names) == count if count else True):
             return _joined(sentence, items)
+        if len(names) == 1 and count >= 2 and names[0].startswith(lead):
+            # one verb, its object counted: "提升太原首位度和影响力" for "which two things … raise"
+            thing = names[0][len(lead) :]
+            if len(re.split(r"和|与|及|、", thing)) == count:
+                return Span(thing, items[0][0] + len(lead), "list", 1.0)
     return None
 
 
@@ -975,17 +996,26 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
         if item is not None or _ASKS_FULL_NAME.search(question):
             return item
     if qtype in ("what", "place", "name"):
-        aligned = _aligned(question, sentence)
-        if qtype == "name" or (aligned is not None and aligned.fit >= 1.0):
-            return aligned
-        # a gap between a short anchor is a guess: the named thing may be surer
-        named = _named(question, sentence)
-        best = max((x for x in (aligned, named) if x is not None), key=lambda x: x.fit, default=None)
-        if best is not None or qtype == "place":
-            return best
-        quoted = _list(question, sentence, kinds)  # "发展目标是什么？" answered by a quoted list
-        asked_item = set(_QUOTED.findall(question)) & set(quoted.text.split("、")) if quoted else set()
-        if quoted is not None and quoted.start and sentence[quoted.start - 1] in "“‘" and not asked_item:
-            return Span(quoted.text, quoted.start, "list", quoted.fit if quoted.fit >= 1.0 else min(quoted.fit, 0.7))
-        return None
+        return _thing(question, sentence, qtype, kinds)
+    return None
+
+
+def _thing(question: str, sentence: str, qtype: str, kinds: tuple[str, ...]) -> Span | None:
+    """A 哪个X/什么X question: a quoted name of a one-character kind, the words where the wh-word
+    stands, the named thing of the asked kind, or (什么？ with nothing else) a quoted list."""
+    one_char = _quoted_of_kind(question, sentence)
+    if one_char is not None:
+        return one_char
+    aligned = _aligned(question, sentence)
+    if qtype == "name" or (aligned is not None and aligned.fit >= 1.0):
+        return aligned
+    # a gap between a short anchor is a guess: the named thing may be surer
+    named = _named(question, sentence)
+    best = max((x for x in (aligned, named) if x is not None), key=lambda x: x.fit, default=None)
+    if best is not None or qtype == "place":
+        return best
+    quoted = _list(question, sentence, kinds)  # "发展目标是什么？" answered by a quoted list
+    asked_item = set(_QUOTED.findall(question)) & set(quoted.text.split("、")) if quoted else set()
+    if quoted is not None and quoted.start and sentence[quoted.start - 1] in "“‘" and not asked_item:
+        return Span(quoted.text, quoted.start, "list", quoted.fit if quoted.fit >= 1.0 else min(quoted.fit, 0.7))
     return None
