@@ -464,6 +464,7 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ("古交市要成立哪些工作组？", "全力以赴做好基础设施建设、要素保障、项目落地等工作。"),  # 等工作: no 工作组
         ("尖草坪区要发展哪些商圈？", "进一步明确发展思路、理清工作脉络、抓住工作重点，形成工作流程。"),  # 发展思路
         ("古交市要完善哪些机制？", "健全完善党政一体、考核督查一体的闭环推进工作机制。"),  # one 机制, described
+        ("迎泽区的面积有多大？", "加快构建占地约3平方公里的金融核心集聚区。"),  # the 集聚区's area, not the district's
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):

@@ -229,6 +229,9 @@ def _number(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span |
         if money and not re.search(r"元|亿|万", token):
             continue
         fit = 1.0 if (wanted or area or money) else 0.8
+        chinese = re.search(r"[\u4e00-\u9fff]", question)  # an English question's words cannot be matched
+        if (area or money) and chinese and not _measures_asked(question, sentence, hit.start(), hit.end()):
+            fit = 0.7  # "迎泽区的面积有多大？" over "占地约3平方公里的金融核心集聚区": another thing's area
         # "10座" keeps its noun ("10座存量楼宇"); an amount or an area stands alone ("300亿元").
         end = _extend_noun(sentence, hit.end()) if token[-1] in _MEASURE else hit.end()
         noun = sentence[hit.end() : end]
@@ -236,6 +239,16 @@ def _number(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span |
             fit = 1.0  # "how many working teams" over "5支队伍": the counted noun is the one asked
         return Span(sentence[hit.start() : end], hit.start(), "number", fit)
     return None
+
+
+def _measures_asked(question: str, sentence: str, start: int, end: int) -> bool:
+    """The words around an amount or an area (in its clause) share a word with the question, the place
+    it starts with aside: what is measured is what was asked about."""
+    before = re.split(r"[，。；：！？]", sentence[max(0, start - 8) : start])[-1]
+    after = re.split(r"[，。；：！？]", sentence[end : end + 10])[0]
+    subject = re.match(r"[\u4e00-\u9fff]{0,3}[区县市]", question)
+    asked = _bigrams(question) - _bigrams(subject.group(0) if subject else "")
+    return bool(asked & (_bigrams(before) | _bigrams(after)))
 
 
 _ASKS_CONGRESS = re.compile(r"(?<![省市区县])第几(?:次|届)(?:党的)?(?:党代会|代表大会|全国代表大会)")
