@@ -151,21 +151,23 @@ class _Ask:
         """For an English question, the Chinese words its category noun stands for; () otherwise."""
         return self.result.question.kinds
 
+    def closest_sentence(self, p: Passage) -> float | None:
+        """The dense cosine of the passage's sentence closest to the question; None without sentence
+        rows (a caption) or without a query vector."""
+        row = self.index.row_of.get(p.id)
+        if self.result.query_vector is None or row is None:
+            return None
+        ids = self.index.sentences_of(row)
+        return float(np.max(self.index.sentence_vectors(ids) @ self.result.query_vector)) if len(ids) else None
+
     @cached_property
     def closest_sentences(self) -> list[tuple[float, str]]:
         """Each retrieved interview's closest sentence to the question (dense cosine), best first:
         (cosine, interview id)."""
-        qvec = self.result.query_vector
         best: dict[str, float] = {}
-        if qvec is None:
-            return []
         for p in self.result.passages:
-            row = self.index.row_of.get(p.id)
-            if row is None:
-                continue
-            ids = self.index.sentences_of(row)
-            if len(ids):
-                cosine = float(np.max(self.index.sentence_vectors(ids) @ qvec))
+            cosine = self.closest_sentence(p)
+            if cosine is not None:
                 best[p.interview_id] = max(best.get(p.interview_id, -1.0), cosine)
         return sorted(((c, i) for i, c in best.items()), reverse=True)
 
@@ -173,15 +175,8 @@ class _Ask:
     def best_sentence_cosine(self) -> float:
         """The best cosine of any sentence of the top passages: what a passage without sentence rows
         (a caption) is matched with, so that it is chosen by its rank and its words, like the others."""
-        qvec, best = self.result.query_vector, 0.0
-        for p in self.result.passages[: self.rules.candidate_passages]:
-            row = self.index.row_of.get(p.id)
-            if qvec is None or row is None:
-                continue
-            ids = self.index.sentences_of(row)
-            if len(ids):
-                best = max(best, float(np.max(self.index.sentence_vectors(ids) @ qvec)))
-        return best
+        found = (self.closest_sentence(p) for p in self.result.passages[: self.rules.candidate_passages])
+        return max([0.0, *(c for c in found if c is not None)])
 
     def candidate(self, p: Passage) -> _Candidate:
         """Every sentence of passage ``p``, scored: its own match, the passage's rank, and the answer it holds."""
@@ -388,9 +383,9 @@ def _cite(ask: _Ask, chosen: list[_Candidate], short: str | None) -> tuple[list[
             cited.append(c.passage)
     passages = cited + [p for p in ask.result.passages if p.id not in {c.id for c in cited}]
     sentences = []
+    heads = asked_heads(ask.question, ask.result.question.kinds)
     for c in chosen:
         first = short is None and c is chosen[0]
-        heads = asked_heads(ask.question, ask.result.question.kinds)
         text = _quote(c, ask.rules, second=first, lists=first and ask.qtype == "list", heads=heads)
         n = 1 + next(i for i, p in enumerate(passages) if p.id == c.passage.id)
         sentences.append(AnswerSentence(text, c.passage, source=n, start=c.passage.text.find(text)))
