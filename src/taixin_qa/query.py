@@ -152,14 +152,16 @@ class QueryParser:
             reading = self.dialogue.read(text, self.dialogue.state_after(parse_history(history)))
         continued = reading.continued
         search = reading.search_text if continued else text
-        english = cjk_ratio(search) < 0.5
+        share = cjk_ratio(search)
+        english = share < 0.5
+        names = self.lexicon.pinyin_names(search)  # the page's names spelled in pinyin, read once
         return Question(
             original=raw if isinstance(raw, str) else text,
             text=search,
             truncated=truncated,
             entities=entities,
             tokens=tuple(self.tokenizer.cut_for_search(search)),
-            chinese_share=cjk_ratio(search),
+            chinese_share=share,
             bare=text,
             continued=continued,
             subject=reading.subject if continued else frozenset(),
@@ -168,19 +170,18 @@ class QueryParser:
             content=tuple(self.dialogue.content_words(text, entities)),
             why=reading.why,
             points_to=(
-                self.dialogue.who_about(text, self.lexicon.pinyin_names(text))
+                self.dialogue.who_about(text, names)  # text is search when not continued
                 if not (continued or entities)
                 else frozenset()
             ),
             place_kind=self.dialogue.of_place_kind(text) if not (continued or entities) else frozenset(),
-            bridge=self._bridge(search),
+            bridge=self._bridge(search, names) if english else (),
             leads=self.lexicon.english_leads(search) if english else (),
             kinds=self.lexicon.english_kinds(search) if english else (),
         )
 
-    def _bridge(self, text: str) -> tuple[str, ...]:
-        """For an English question, the keyword tokens of the Chinese words it stands for; () otherwise."""
-        if cjk_ratio(text) >= 0.5:
-            return ()
-        words = self.lexicon.english_words(text) + self.lexicon.pinyin_names(text)
+    def _bridge(self, text: str, names: tuple[str, ...]) -> tuple[str, ...]:
+        """For an English question, the keyword tokens of the Chinese words it stands for, its pinyin
+        ``names`` of the page's names among them."""
+        words = self.lexicon.english_words(text) + names
         return tuple(t for w in words for t in self.tokenizer.cut_for_search(w)) if words else ()
