@@ -620,13 +620,19 @@ def led_items(sentence: str, leads: tuple[str, ...], count: int = 0) -> Span | N
     return None
 
 
+def _asked_verb(question: str) -> str:
+    """The question's two Chinese characters right before its wh-word ('要制定哪三样' -> '制定'), or ''."""
+    wh = re.search(r"哪|什么|啥", question)
+    verb = question[max(0, wh.start() - 2) : wh.start()] if wh else ""
+    return verb if len(verb) == 2 and re.fullmatch(r"[\u4e00-\u9fff]+", verb) else ""
+
+
 def _verb_introduces(question: str, sentence: str, span: Span) -> bool:
     """The question's two characters before its wh-word are printed right before the list, and the
     list is their whole object, to the end of the clause: '要立足哪几方面的条件' over
     '将立足资源禀赋、区位优势、产业基础，努力…'."""
-    wh = re.search(r"哪|什么|啥", question)
-    verb = question[max(0, wh.start() - 2) : wh.start()] if wh else ""
-    if len(verb) != 2 or not re.fullmatch(r"[\u4e00-\u9fff]+", verb) or not sentence[: span.start].endswith(verb):
+    verb = _asked_verb(question)
+    if not verb or not sentence[: span.start].endswith(verb):
         return False
     end = span.start + len(span.text)
     if "的" in span.text.rsplit("、", 1)[-1]:
@@ -637,13 +643,8 @@ def _verb_introduces(question: str, sentence: str, span: Span) -> bool:
 def _verb_before(question: str, sentence: str, span: Span) -> bool:
     """The question's two characters right before its wh-word are printed just before the list:
     '要制定哪三样' over '…制定路线图、任务书、时间表'."""
-    wh = re.search(r"哪|什么|啥", question)
-    verb = question[max(0, wh.start() - 2) : wh.start()] if wh else ""
-    return (
-        len(verb) == 2
-        and bool(re.fullmatch(r"[\u4e00-\u9fff]+", verb))
-        and verb in sentence[max(0, span.start - 6) : span.start]
-    )
+    verb = _asked_verb(question)
+    return bool(verb) and verb in sentence[max(0, span.start - 6) : span.start]
 
 
 def _list(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | None:
