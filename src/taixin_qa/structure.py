@@ -544,7 +544,7 @@ class PageStructure:
 
     def _dates(self, ivs: list[Interview]) -> StructureAnswer:
         """When each of several named secretaries was interviewed, as printed."""
-        lines = [self._date(iv).lines[0] for iv in ivs if self._date(iv).lines]
+        lines = [line for iv in ivs for line in self._date(iv).lines[:1]]
         undated = [iv.speaker for iv in ivs if not iv.date]
         short = "；".join(f"{iv.speaker}：{iv.date}" for iv in ivs) if not undated else None
         missing = f"版面没有印出{'、'.join(undated)}接受专访的日期" if undated else None
