@@ -380,6 +380,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "再引进一批银行、保险、证券企业总部，持续放大迎泽大街金融机构集聚优势。",
             "迎泽大街",
         ),  # the noun 哪条 asks for comes after what describes it
+        (
+            "李卫平希望提升古交在哪个城市群发展中的影响力？",
+            "努力提升在太原乃至山西中部城市群发展中的影响力，实现古交全方位高质量发展。",
+            "太原乃至山西中部城市群",
+        ),  # the question names its subject where the sentence does not; the kind word is the answer's
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
@@ -550,6 +555,21 @@ def test_which_places_printing_a_quoted_term_are_read_from_the_whole_page():
     assert set(ans.short.split("、")) == {"古交市", "万柏林区"}
     one = ask("哪个地方把老牌支柱产业称为“传统优势产业”？", top, page=page)
     assert one.short == ans.short  # one asked, two print it: both are named, as for 谁说…
+
+
+def test_which_one_place_printing_a_term_most_interviews_quote_is_not_all_of_them():
+    top = [passage(pid, 1.0) for pid in PARAGRAPHS if "太忻" in PARAGRAPHS[pid][1].text][:6]
+    page = [passage(pid, 0.0) for pid in PARAGRAPHS]
+    holders = {p.interview_id for p in page if "太忻" in p.text}  # the quoted word, inside 太忻经济区 too
+    assert len(holders) > 3
+    one = ask("哪个区提出要打响营商环境的“太忻”品牌？", top, page=page)
+    assert one.short is None or "、" not in one.short.replace("尖草坪区、中北高新区", "")
+    # a 县 is asked: the page has one, and the quoted words are among its own
+    county = ask("哪个县提出要打响营商环境的“太忻”品牌？", top, page=page, place_kind=frozenset({"pei-yaojun"}))
+    assert county.short == "阳曲县"
+    assert county.text.startswith("**阳曲县**\n")  # a district answer is its own attribution
+    several = ask("哪些区县提到了“太忻”？", top, page=page)
+    assert several.text.split("\n")[0] == f"**{several.short}**"  # 尖草坪区、中北高新区 is one label
 
 
 def test_a_quoted_start_of_one_list_item_asks_for_that_item():

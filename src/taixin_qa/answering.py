@@ -76,6 +76,7 @@ _ASKS_ANY_SPEAKER = re.compile(
 _QUOTED_TERM = re.compile(r"[“‘「'\"]([^“”‘’「」'\"]{2,30})[”’」'\"]")
 # 哪些/哪几 ask for several; so does 都 ("哪些区县都谈到了…"), but not beside a singular wh-word
 # ("中北大学和太原工业学院都在哪个区？": both are in one district).
+_SINGULAR = re.compile(r"哪个|哪一|哪位")
 _PLURAL = re.compile(r"哪些|哪几|哪[两二三四五六]个|^(?!.*(?:哪个|哪一|哪位)).*都")
 
 
@@ -507,7 +508,10 @@ def _lead_line(
         return []
     # A speaker or district answer is its own attribution; a span says who said it.
     said_by = {c.passage.speaker for c in chosen} | {c.passage.district for c in chosen}
-    if short in said_by or "、" in short and set(short.split("、")) <= said_by:
+    rest = short
+    for label in sorted(said_by, key=len, reverse=True):  # a district label may hold 、 itself
+        rest = rest.replace(label, "")
+    if not rest.strip("、"):
         return [f"**{short}**"]
     return [f"**{short}**（{chosen[0].passage.attribution}）"]
 
@@ -648,6 +652,11 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
         group = _holders(ask, plural)
         if group is None and plural:
             group = _mentioners(ask)
+        if group is not None and not plural and q.place_kind:
+            # 哪个县提出要打响“太忻”品牌？: every interview quotes 太忻; one is a 县
+            group = [c for c in group if c.passage.interview_id in q.place_kind] or None
+        if group is not None and len(group) > _MAX_PHRASE_INTERVIEWS and _SINGULAR.search(question):
+            group = None  # 哪个区/哪位书记 asks for one: words most interviews print do not tell which
         if group is not None:
             if plural and len(group) < 2:
                 return None, chosen

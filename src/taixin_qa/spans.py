@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from taixin_qa.tokenization import Tokenizer
 
 __all__ = [
     "FACT_TYPES",
@@ -828,16 +831,43 @@ def _named(question: str, sentence: str) -> Span | None:
 
 
 _WH = re.compile(rf"哪一个|哪个|哪一|哪些|哪几个?|哪[{_CN_NUMERAL}]个?|哪里|哪儿|什么|啥|谁")
+_KIND_WH = ("哪一个", "哪个", "哪一", "什么")
+
+
+@lru_cache(maxsize=1)
+def _plain_tokenizer() -> Tokenizer:
+    return Tokenizer(words=[], stopwords=frozenset())  # jieba's own dictionary (cached, memory-mapped)
+
+
+def _first_word(text: str) -> str:
+    """The first word of ``text`` as jieba's own dictionary cuts it ('城市群发展中' -> '城市群')."""
+    words = _plain_tokenizer().cut(text)
+    return words[0] if words and text.startswith(words[0]) else ""
+
+
 _GAP_BREAK = re.compile(r"[，。；：！？,;:!?“”‘’（）()]")
 
 
 def _left_anchor(left: str, sentence: str) -> tuple[int, int]:
     """The longest end (2-6 characters) of the question's words before its wh-word printed in the
-    sentence: (where it ends in the sentence, its length), or (-1, 0)."""
+    sentence: (where it ends in the sentence, its length), or (-1, 0).
+
+    The question may name its subject where the sentence does not ('提升古交在哪个城市群…' over
+    '提升在太原乃至…城市群'): then the wh-word's last character before it, printed right after two to
+    four of the question's words that stand at most four characters earlier ('提升' + '在'), counts
+    as an anchor of their joint length."""
     for k in range(min(6, len(left)), 1, -1):
         piece = left[-k:]
         if re.fullmatch(r"[\u4e00-\u9fff]+", piece) and piece in sentence:
             return sentence.find(piece) + k, k
+    last = left[-1:]
+    if not re.fullmatch(r"[\u4e00-\u9fff]", last):
+        return -1, 0
+    for skip in range(2, 6):  # the inserted words: 1-4 characters
+        for k in range(min(4, len(left) - skip), 1, -1):
+            piece = left[-skip - k : -skip] + last
+            if re.fullmatch(r"[\u4e00-\u9fff]+", piece) and sentence.count(piece) == 1:
+                return sentence.find(piece) + len(piece), len(piece)
     return -1, 0
 
 
@@ -883,6 +913,11 @@ def _aligned(question: str, sentence: str) -> Span | None:
                 # to the answer when nothing else follows it in the question.
                 whole = skip == 0 and wh.group(0) != "谁" and anchor == right
                 text = gap + anchor if whole else gap
+                if skip == 0 and not whole and wh.group(0) in _KIND_WH:
+                    # "在哪个城市群发展中" over "在…山西中部城市群发展中": the kind named after the
+                    # wh-word (its first word) belongs to the answer
+                    kind = _first_word(right)
+                    text = gap + kind if len(kind) >= 2 and sentence.startswith(kind, stop) else gap
                 return Span(text, end, "what", 1.0 if k >= 3 else 0.6)
             if stop >= 0:
                 break
