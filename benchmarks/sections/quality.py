@@ -32,6 +32,7 @@ PARTS = {
         ("batches 1-2 (h001-h060)", 1, 60),
         ("blind batch 6 (h181-h220)", 181, 220),
         ("blind batch 7 (h221-h260)", 221, 260),
+        ("blind batch 10 (h261-h300)", 261, 300),
     ),
 }
 
