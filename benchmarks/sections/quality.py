@@ -27,12 +27,12 @@ PARTS = {
         ("blind batches 3-4 (q132-q211)", 132, 211),
         ("blind batch 5 (q212-q251)", 212, 251),
         ("batches 8-9 (q252-q331)", 252, 331),
+        ("batch 10 (q332-q371)", 332, 371),
     ),
     "held-out": (
         ("batches 1-2 (h001-h060)", 1, 60),
         ("blind batch 6 (h181-h220)", 181, 220),
         ("blind batch 7 (h221-h260)", 221, 260),
-        ("blind batch 10 (h261-h300)", 261, 300),
     ),
 }
 
