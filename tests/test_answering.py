@@ -133,6 +133,22 @@ def test_who_said_it_is_answered_with_the_speaker_only_when_one_interview_clearl
     assert close_call.short is None
 
 
+def test_a_short_question_none_of_whose_words_the_leading_passage_prints_gets_no_speaker():
+    # "光伏" is printed nowhere in the leading passage: its lead is the model's guess
+    tokens = ("哪个", "区县", "要", "搞", "光伏")  # as jieba cuts it
+    guess = ask("哪个区县要搞光伏？", [passage("pei-yaojun-p03", 2.2), passage("li-weiping-p07", 2.0)], tokens=tokens)
+    assert guess.short is None and guess.hedge
+    printed = ask(
+        "谁提到了五台山？", [passage("li-hui-p06", 2.2), passage("li-weiping-p02", 2.0)], tokens=("提到", "五台山")
+    )
+    assert printed.short == "李慧"
+
+
+def test_which_two_secretaries_is_a_who_question():
+    both = ask("哪两位书记都提到要开展“大讨论”？", [passage("pei-yaojun-p04", 2.0), passage("li-weiping-p07", 1.9)])
+    assert set(both.short.split("、")) == {"裴耀军", "李卫平"}
+
+
 def test_follow_up_about_a_speaker_without_the_fact_says_what_is_missing_then_what_they_said():
     ans = ask(
         "古交市第一年计划完成多少投资？",
@@ -385,6 +401,21 @@ def test_question_type_from_its_cue_words(question, qtype):
             "努力提升在太原乃至山西中部城市群发展中的影响力，实现古交全方位高质量发展。",
             "太原乃至山西中部城市群",
         ),  # the question names its subject where the sentence does not; the kind word is the answer's
+        (
+            "万柏林说力争在多长时间内完成起步阶段那300亿元投资？",
+            "按照‘一年见效、三年成形’的目标，力争起步第一步一年完成300亿元投资，为‘一年见效’贡献力量。",
+            "一年",
+        ),  # a length of time, not the quoted goals, not the amount the question names
+        (
+            "裴耀军说阳曲的“格局之要”是什么？",
+            "裴耀军说，盆地高山、黄金维度，是阳曲的格局之要，城乡精致。",
+            "盆地高山、黄金维度",
+        ),
+        (
+            "李文权表示，杏花岭区要牢牢把握市委给出的哪个定位？",
+            "杏花岭区将牢牢把握市委打造现代服务产业集群定位，紧盯主攻方向。",
+            "现代服务产业集群定位",
+        ),  # a longer name, introduced by its verb
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
@@ -470,6 +501,16 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ("尖草坪区要发展哪些商圈？", "进一步明确发展思路、理清工作脉络、抓住工作重点，形成工作流程。"),  # 发展思路
         ("古交市要完善哪些机制？", "健全完善党政一体、考核督查一体的闭环推进工作机制。"),  # one 机制, described
         ("迎泽区的面积有多大？", "加快构建占地约3平方公里的金融核心集聚区。"),  # the 集聚区's area, not the district's
+        # found in a blind batch (batch 10): the question's own amount, one count for two, the wrong verb's list
+        ("万柏林说力争在多长时间内完成那300亿元投资？", "力争起步第一年完成300亿元投资。"),  # 第一年 is an ordinal
+        ("万柏林区要用多长时间完成片区建设？", "力争起步第一步一年完成300亿元投资。"),  # 完成 alone: not what is done
+        ("万柏林区那300亿元投资要多少钱？", "力争一年完成300亿元投资。"),  # the amount the question names
+        ("古交那个大行动的名称里，一共要“转”几项、“定”几项？", "这是一项全局性工作，要开展“三转三定”大行动。"),
+        (
+            "杏花岭区开动员会，是为了尽快落实哪两个会议的精神？",
+            "杏花岭区召开杏花岭区建设动员大会、首批重点项目推进会，迅速落实建设启动大会、市委经济工作务虚会会议精神。",
+        ),
+        ("阳曲有什么？", "裴耀军说，盆地高山、黄金维度，是阳曲的格局之要。"),  # no subject of 是 is asked
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):

@@ -64,12 +64,12 @@ _ASKS_PLACE_OF_SPEAKER = re.compile(
 )
 # 谁/哪位 (not "由谁挂帅", which asks for a post inside the text): the speaker, as printed.
 _ASKS_SPEAKER = re.compile(
-    r"(?:谁|哪位|哪几位|哪一位|哪些)(?:书记|领导)?(?:说|表示|提出|提到|谈到|谈|要|用|表态|强调|把)|"
+    r"(?:谁|哪位|哪几位|哪一位|哪[两二三四五六]位|哪些)(?:书记|领导)?都?(?:说|表示|提出|提到|谈到|谈|要|用|表态|强调|把)|"
     r"是谁说|谁说的|的话|说法|接受.{0,4}(?:专访|采访)的是|\bwho (?:said|says|talked|spoke|mentioned)",
     re.I,
 )
 _ASKS_ANY_SPEAKER = re.compile(
-    r"谁|哪位|哪几位|哪一位|哪些书记|书记(?:的名字|叫什么|叫啥|姓什么)|"
+    r"谁|哪位|哪几位|哪一位|哪[两二三四五六]位|哪些书记|书记(?:的名字|叫什么|叫啥|姓什么)|"
     r"\bwho\b|\bwhich (?:party )?(?:secretar(?:y|ies)|officials?|leaders?)\b",
     re.I,
 )
@@ -551,6 +551,26 @@ def _sentences_agree(ask: _Ask, best: Passage) -> bool:
     return closest[0][0] - closest[1][0] >= ask.rules.sentence_lead
 
 
+_FEW_WORDS = 3
+
+
+def _printed_in(ask: _Ask, passage: Passage) -> bool:
+    """A short question (at most three words of two or more characters, wh-words and frame words
+    aside) rests on those words: the passage that names the speaker prints at least one of them.
+    '哪个区县要搞光伏？' led by a passage that never says 光伏 is a model's guess, not an answer. A
+    longer question is a paraphrase the dense match reads as a whole; an English question has no
+    Chinese words to check."""
+    words = [
+        t
+        for t in ask.content_tokens
+        if len(t) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", t) and t not in _FRAME_WORDS and not _WH_WORD.match(t)
+    ]
+    return not words or len(words) > _FEW_WORDS or any(t in passage.text for t in words)
+
+
+_WH_WORD = re.compile(r"哪|什么|谁|啥")
+
+
 def _holders(ask: _Ask, plural: bool) -> list[_Candidate] | None:
     """Who printed the question's own words: the retrieved paragraphs holding its quoted terms
     (哪些书记提到了“六个一”？) or, failing those, its longest run of at least six characters found
@@ -667,6 +687,8 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
         if named and best.passage.interview_id not in named:
             return None, chosen
         if _lead(result, best.passage) < rules.speaker_margin and not _sentences_agree(ask, best.passage):
+            return None, chosen
+        if not _printed_in(ask, best.passage):
             return None, chosen
         return (best.passage.speaker if asks_speaker else best.passage.district), chosen
     span = best.spans[best.best]

@@ -67,7 +67,7 @@ _Q_LIST = re.compile(
     re.I,
 )
 _Q_NAME = re.compile(
-    r"谁|哪位|哪一位|哪几位|哪些书记|叫什么|叫啥|名字|"
+    r"谁|哪位|哪一位|哪几位|哪[两二三四五六]位|哪些书记|叫什么|叫啥|名字|"
     r"\bwho\b|\bwhich (?:party )?(?:secretar(?:y|ies)|officials?|leaders?)\b",
     re.I,
 )
@@ -214,7 +214,29 @@ def _extend_noun(sentence: str, end: int, limit: int = 4) -> int:
     return end + len(m.group(0)) if m else end
 
 
+_ASKS_DURATION = re.compile(r"多长时间|多久|多少年|多长的时间")
+_DURATION = re.compile(rf"(?<![第{_NUMERAL}])[{_NUMERAL}]+(?:个)?(?:年|个月|月|天|周)(?![份度级底])")
+
+
+def _duration(question: str, sentence: str) -> Span | None:
+    """'力争在多长时间内完成…投资？' over '…‘一年见效、三年成形…’…力争起步第一步一年完成300亿元投资' ->
+    '一年': a length of time (not 第一年, an ordinal) that the question's words stand around, when one
+    does; never a time the question names."""
+    found = [
+        m
+        for m in _DURATION.finditer(sentence)
+        if m.group(0) not in question and sentence[m.start() - 1 : m.start()] not in ("“", "‘", "、")
+    ]  # ‘一年见效、三年成形’ names goals, not a time
+    # two of the question's words: "多长时间完成" alone does not say what is completed
+    asked = [m for m in found if _measures_asked(question, sentence, m.start(), m.end(), words=2)]
+    if len(asked) == 1:
+        return Span(asked[0].group(0), asked[0].start(), "number", 1.0)
+    return Span(found[0].group(0), found[0].start(), "number", 0.6) if found else None
+
+
 def _number(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | None:
+    if _ASKS_DURATION.search(question):
+        return _duration(question, sentence)
     wanted = None
     m = re.search(r"多少([\u4e00-\u9fff])", question)
     if m and m.group(1) in _MEASURE:
@@ -223,6 +245,8 @@ def _number(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span |
     money = re.search(r"投资|资金|金额|多少钱|亿|万元|invest|money|fund", question, re.I)
     for hit in _NUMBER.finditer(sentence):
         token = hit.group(0)
+        if token in question:
+            continue  # "多长时间内完成那300亿元投资？": the amount the question names is not its answer
         if not re.search(r"\d", token) and wanted is None:
             continue  # a Chinese numeral ("一批", "三大") is a count, not an amount
         if wanted and not token.endswith(wanted):
@@ -244,14 +268,14 @@ def _number(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span |
     return None
 
 
-def _measures_asked(question: str, sentence: str, start: int, end: int) -> bool:
-    """The words around an amount or an area (in its clause) share a word with the question, the place
-    it starts with aside: what is measured is what was asked about."""
+def _measures_asked(question: str, sentence: str, start: int, end: int, words: int = 1) -> bool:
+    """The words around an amount or an area (in its clause) share ``words`` words with the question,
+    the place it starts with aside: what is measured is what was asked about."""
     before = re.split(r"[，。；：！？]", sentence[max(0, start - 8) : start])[-1]
     after = re.split(r"[，。；：！？]", sentence[end : end + 10])[0]
     subject = re.match(r"[\u4e00-\u9fff]{0,3}[区县市]", question)
     asked = _bigrams(question) - _bigrams(subject.group(0) if subject else "")
-    return bool(asked & (_bigrams(before) | _bigrams(after)))
+    return len(asked & (_bigrams(before) | _bigrams(after))) >= words
 
 
 _ASKS_CONGRESS = re.compile(r"(?<![省市区县])第几(?:次|届)(?:党的)?(?:党代会|代表大会|全国代表大会)")
@@ -292,6 +316,8 @@ def _counts(question: str, sentence: str) -> Span | None:
                     fit = 1.0 if k >= 2 or k == len(tail) else 0.8
                 found.append((hit.start(), end, fit))
                 break
+    if len(re.findall(r"几", question)) >= 2 and len(found) < 2:
+        return None  # "要“转”几项、“定”几项？" asks two counts: one number printed answers neither
     if not found:
         congress = _CONGRESS.search(sentence) if _ASKS_CONGRESS.search(question) else None
         return Span(congress.group(0), congress.start(), "count", 1.0) if congress else None
@@ -683,7 +709,20 @@ def _list(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | N
         and score(rivals[0]) > score(best) - 1.0
     ):
         fit = 0.7  # two lists answer about as well: not certain which
+    if _verb_leads_elsewhere(question, sentence, best, rivals):
+        fit = min(fit, 0.7)
     return Span(best.text, best.start, "list", fit)
+
+
+def _verb_leads_elsewhere(question: str, sentence: str, best: Span, rivals: list[Span]) -> bool:
+    """The question's verb is printed after the list and before another list of the sentence, not
+    before the list: "开动员会，是为了落实哪两个会议的精神？" over "召开A会、B会，迅速落实C会、D会会议精神"."""
+    verb = _asked_verb(question)
+    if not verb or verb in sentence[max(0, best.start - 8) : best.start]:
+        return False
+    end = best.start + len(best.text)
+    at = sentence.find(verb, end)
+    return at >= 0 and any(c.start >= at for c in rivals)
 
 
 def _abbreviates(question: str, listed: str) -> bool:
@@ -769,12 +808,16 @@ def _named_at(sentence: str, pos: int, h: str, head: str) -> Span | None:
     linked = re.search(r"[“‘]([^“”‘’]{1,20})[”’](?:为|作为|是)$", before)
     if linked and core and h == core:
         return Span(linked.group(1), linked.start(1), "what", 1.0)
-    name = re.search(r"[\u4e00-\u9fff]{1,8}$", before)
+    name = re.search(r"[\u4e00-\u9fff]{1,12}$", before)
     if name:
-        start = name.start() + _lead_end(name.group(0) + "__")
+        cut = _lead_end(name.group(0) + "__")
+        start = name.start() + cut
         # "一个启动区"/"三大商圈" counts the thing; 哪个/什么 asks which one it is.
         counted = re.fullmatch(rf"[{_NUMERAL}]+[大个项条支座家批种]?", sentence[start:pos])
-        if start < pos and pos - start <= 6 and not counted:
+        # a name is up to six characters, or up to ten after the verb that introduces it
+        # ('把握市委打造现代服务产业集群定位' -> '现代服务产业集群定位')
+        longest = 10 if cut else 6
+        if start < pos and pos - start <= longest and not counted:
             return Span(sentence[start : pos + len(h)], start, "what", 0.9 if h == head else 0.7)
     return None
 
@@ -954,6 +997,31 @@ def _described(question: str, sentence: str) -> Span | None:
     return Span("；".join(text for _, text in found), found[0][0], "what", 1.0) if found else None
 
 
+_ASKS_COPULA = re.compile(r"([^，,。？?！!]{3,24}?)(?:就|指的|说的)?是(?:什么|啥|哪些|哪几[个项样条]?)[？?。]?$")
+
+
+def _inverted(question: str, sentence: str) -> Span | None:
+    """'阳曲的“格局之要”是什么？' over '盆地高山、黄金维度，是阳曲的格局之要': the sentence names the
+    thing first and the question's subject after 是; the answer is what stands before 是, to the
+    start of its clause."""
+    m = _ASKS_COPULA.search(question)
+    if not m:
+        return None
+    subject = re.sub(r"[“”‘’「」]", "", re.split(r"说|表示|认为|提到|讲", m.group(1))[-1])
+    if len(subject) < 3:
+        return None
+    plain = re.sub(r"[“”‘’]", "", sentence)
+    at = plain.find("是" + subject)
+    if at < 0 or plain.count("是" + subject) > 1:
+        return None
+    before = re.split(r"[，。；：！？,;:]", plain[:at].rstrip("，,"))[-1]
+    text = before.strip()
+    start = sentence.find(text)
+    if not 2 <= len(text) <= 24 or start < 0 or _bigrams(text) & _bigrams(question):
+        return None
+    return Span(text, start, "what", 1.0)
+
+
 _ASKS_NTH = re.compile(rf"(?:[里中]|当中)(?:排)?第([{_CN_NUMERAL}])(?:个|项|位|条)|(?:[里中]|当中)(?:的)?首个")
 
 
@@ -1040,6 +1108,10 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
         if listed and _verb_introduces(question, sentence, listed):  # 立足哪几方面的条件 over 立足A、B、C，
             return Span(listed.text, listed.start, "list", 1.0)
         return None
+    if qtype in ("what", "list", "name"):
+        inverted = _inverted(question, sentence)
+        if inverted is not None:
+            return replace(inverted, kind="list") if "、" in inverted.text else inverted
     if qtype in ("what", "how"):
         item = _full_name(question, sentence) or _item_of(question, sentence) or _described(question, sentence)
         if item is not None or _ASKS_FULL_NAME.search(question):

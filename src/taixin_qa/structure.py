@@ -40,6 +40,9 @@ __all__ = ["PageStructure", "StructureAnswer", "header_passage"]
 # empty (or filler) for the question to be answered from the headers.
 _FRAME_WORDS = sorted(
     [
+        "版面上说",
+        "版面说",
+        "报上说",
         "这个版面",
         "这一版面",
         "这一版",
