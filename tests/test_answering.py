@@ -724,6 +724,18 @@ def test_english_list_question_gets_no_direct_answer_from_a_list_it_cannot_read(
     assert ans.short is None and "太重集团、中车、晋西集团、汾西重工" in ans.text
 
 
+def test_whose_is_answered_by_the_owner_printed_before_the_page_word():
+    # "strong leadership" is 坚强领导 (english.yaml kinds): the owner stands before 的
+    ans = ask_english("Under whose strong leadership will Wanbolin push ahead?", "yang-junmin-p01")
+    assert ans.short == "市委"
+    ans = ask_english("Whose earnest instructions does the zone put into practice?", "yang-junmin-p03")
+    assert ans.short == "习近平总书记"
+    # describing words stand between the owner and a short page word: only 的 says where it ends
+    assert find_span_with("Whose instructions?", "忠诚践行习近平总书记殷殷嘱托的必要之举。", None, ("嘱托",)) is None
+    found = find_span_with("Under whose leadership?", "在省委、太原市委的坚强领导下，一张蓝图绘到底。", None, ("领导",))
+    assert found is not None and found.text == "省委、太原市委"
+
+
 def ask_english(text: str, pid: str) -> object:
     q = Question(
         original=text,

@@ -1022,6 +1022,36 @@ def _inverted(question: str, sentence: str) -> Span | None:
     return Span(text, start, "what", 1.0)
 
 
+_WHOSE = re.compile(r"\bwhose\b", re.I)
+# what stands before the owner's name: a preposition or the verb whose object it is
+_OWNER_LEAD = re.compile(r"在|按照|根据|以|由|经|践行|贯彻|落实|遵循|牢记|不负|是")
+
+
+def _owner(sentence: str, kinds: tuple[str, ...]) -> Span | None:
+    """An English 'whose X' question: the name printed before the Chinese for X ('Under whose strong
+    leadership…' over '我们将在市委的坚强领导下' -> '市委'; 'Whose earnest instructions…' over
+    '忠诚践行习近平总书记殷殷嘱托' -> '习近平总书记'), from the word that introduces it."""
+    for kind in sorted(kinds, key=len, reverse=True):
+        at = sentence.find(kind)
+        if at <= 0:
+            continue
+        # the owner ends at 的 ('市委的坚强领导': 坚强 describes it), or right before a phrase of four
+        # characters or more; a short word may have its describing words before it ('殷殷嘱托')
+        owned = re.search(r"的[\u4e00-\u9fff]{0,4}$", sentence[:at])
+        if owned is None and len(kind) < 4:
+            continue
+        before = sentence[: owned.start()] if owned else sentence[:at]
+        run = re.search(r"[\u4e00-\u9fff、]{2,16}$", before)
+        if not run:
+            continue
+        leads = list(_OWNER_LEAD.finditer(run.group(0)))
+        start = run.start() + (leads[-1].end() if leads else 0)
+        owner = sentence[start : len(before)]
+        if 2 <= len(owner) <= 10:
+            return Span(owner, start, "owner", 1.0)
+    return None
+
+
 _ASKS_NTH = re.compile(rf"(?:[里中]|当中)(?:排)?第([{_CN_NUMERAL}])(?:个|项|位|条)|(?:[里中]|当中)(?:的)?首个")
 
 
@@ -1080,6 +1110,8 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
     (Question.kinds, from the lexicon): what a list of that kind is called by, or its items end in.
     """
     qtype = qtype or question_type(question)
+    if kinds and _WHOSE.search(question):
+        return _owner(sentence, kinds)
     if _ASKS_NTH.search(question):
         return _nth(question, sentence)
     if qtype == "number":
