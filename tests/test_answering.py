@@ -133,6 +133,19 @@ def test_who_said_it_is_answered_with_the_speaker_only_when_one_interview_clearl
     assert close_call.short is None
 
 
+def test_a_direct_answer_comes_from_the_interview_the_question_names_a_thing_of():
+    # 大盂 is printed in 阳曲's interview only: 万柏林's 300亿元 does not answer about it
+    top = [passage("yang-junmin-p08", 2.0), passage("yang-junmin-p04", 1.95)]
+    about = ask(
+        "大盂那个启动区的第一个项目总投资是多少？", top, close={"300亿元": 0.9}, singled_out=frozenset({"pei-yaojun"})
+    )
+    assert about.short is None and about.hedge
+    own = ask(
+        "大盂那个启动区的第一个项目总投资是多少？", top, close={"300亿元": 0.9}, singled_out=frozenset({"yang-junmin"})
+    )
+    assert own.short == "300亿元"
+
+
 def test_a_short_question_none_of_whose_words_the_leading_passage_prints_gets_no_speaker():
     # "光伏" is printed nowhere in the leading passage: its lead is the model's guess
     tokens = ("哪个", "区县", "要", "搞", "光伏")  # as jieba cuts it
@@ -347,8 +360,24 @@ def test_question_type_from_its_cue_words(question, qtype):
         (
             "杏花岭区最近开了哪两个会？",
             "日前，杏花岭区召开太忻经济区(太原片区)杏花岭区建设动员大会、首批重点项目推进会，迅速落实。",
-            "杏花岭区建设动员大会、首批重点项目推进会",
-        ),  # two asked, two printed, each a 会; 建设 after a place is part of the name
+            "太忻经济区(太原片区)杏花岭区建设动员大会、首批重点项目推进会",
+        ),  # two asked, two printed, each a 会; 建设 after a place is part of the name, and so is the
+        # bracketed aside; 召开 is the district acting
+        (
+            "杏花岭区开动员会，是为了尽快落实哪两个会议的精神？",
+            "杏花岭区召开建设动员大会、首批重点项目推进会，迅速落实太忻经济区(太原片区)建设启动大会、市委经济工作务虚会精神。",
+            "太忻经济区(太原片区)建设启动大会、市委经济工作务虚会",
+        ),  # the list the question's verb (落实) introduces; a verb before 大会 names the meeting
+        (
+            "李文权接受采访之前，杏花岭区刚开过哪两个会？",
+            "杏花岭区召开建设动员大会、首批重点项目推进会，迅速落实建设启动大会、市委经济工作务虚会精神。",
+            "建设动员大会、首批重点项目推进会",
+        ),  # 开过 is 开, printed in 召开; the other list of meetings is 落实's
+        (
+            "杏花岭要紧紧盯住的三大支撑是啥？",
+            "紧盯现代服务业这个“主攻方向”，紧盯产业、城市、要素“三大支撑”，优化服务业发展空间布局。",
+            "产业、城市、要素",
+        ),  # the list the sentence calls so
         (
             "迎泽区搞文旅休闲，靠的是本地哪几样家底？",
             "依托府城文化、地标双塔和生态东山，挖掘多元内涵，重点实施“府城游”升级版、董家庄森林谷等项目。",
@@ -506,11 +535,15 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ("万柏林区要用多长时间完成片区建设？", "力争起步第一步一年完成300亿元投资。"),  # 完成 alone: not what is done
         ("万柏林区那300亿元投资要多少钱？", "力争一年完成300亿元投资。"),  # the amount the question names
         ("古交那个大行动的名称里，一共要“转”几项、“定”几项？", "这是一项全局性工作，要开展“三转三定”大行动。"),
+        ("阳曲有什么？", "裴耀军说，盆地高山、黄金维度，是阳曲的格局之要。"),  # no subject of 是 is asked
         (
             "杏花岭区开动员会，是为了尽快落实哪两个会议的精神？",
-            "杏花岭区召开杏花岭区建设动员大会、首批重点项目推进会，迅速落实建设启动大会、市委经济工作务虚会会议精神。",
-        ),
-        ("阳曲有什么？", "裴耀军说，盆地高山、黄金维度，是阳曲的格局之要。"),  # no subject of 是 is asked
+            "杏花岭区召开建设动员大会、首批重点项目推进会，迅速落实市委部署、省委要求。",
+        ),  # the question's verb (落实) introduces the other list: the meetings held are not the answer
+        (
+            "杏花岭要紧紧盯住的三大支撑是啥？",
+            "在太原市“一个核心、一体两翼、多方协同”的总体布局中。",
+        ),  # three, not so called
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):

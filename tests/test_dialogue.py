@@ -512,3 +512,10 @@ def test_which_county_questions_search_the_interviews_of_a_county(parser):
     assert "pei-yaojun" not in parser.parse("这是哪个区的打算？").place_kind
     assert parser.parse("哪个区县提到了商圈？").place_kind == frozenset()  # 区县: any place
     assert parser.parse("尖草坪区离哪个市最近？").place_kind == frozenset()  # names a place: asks another thing
+
+
+def test_only_proper_names_single_out_an_interview(parser):
+    # 大盂 is a place name printed in 阳曲's interview only; 投资 and 引进 are common words that
+    # one interview happens to use
+    assert parser.parse("大盂那个启动区计划引进的第一个项目总投资是多少钱？").singled_out == {"pei-yaojun"}
+    assert parser.parse("万柏林区第一年计划完成多少投资？").singled_out == frozenset()

@@ -469,6 +469,16 @@ class Dialogue:
                 ids |= owners
         return frozenset(ids)
 
+    @cached_property
+    def _proper_names(self) -> frozenset[str]:
+        """The curated words that name a place, an organisation or a project (words.txt tags ns/nt/nz)."""
+        return frozenset(w.text for w in self.lexicon.dictionary if w.tag in ("ns", "nt", "nz", "nr"))
+
+    def named_owners(self, words: Iterable[str]) -> frozenset[str]:
+        """Interviews singled out by a proper name only one interview prints (大盂, 漪汾商圈, 五大融合载体);
+        a common word one interview happens to use (投资, 引进) singles out nobody."""
+        return self.picks_out(w for w in words if w in self._proper_names)
+
     # -- markers ----------------------------------------------------------------------
     def pronoun(self, text: str) -> tuple[str, str] | None:
         """The first pronoun or demonstrative in ``text`` and whether it stands for a person or a place."""

@@ -52,6 +52,9 @@ class Question:
     points_to: frozenset[str] = frozenset()
     # "哪个县说…？": the interviews of a place of the asked kind (阳曲县 is the only 县). The search looks there.
     place_kind: frozenset[str] = frozenset()
+    # "大盂那个启动区…总投资是多少？": the interviews the question's proper names single out (大盂 is
+    # printed in one interview only); a direct answer read from another interview is not certain.
+    singled_out: frozenset[str] = frozenset()
     # An English question's words as the page prints them (lexicon english.yaml), cut as the
     # keyword index cuts the page: what the keyword channel reads for it.
     bridge: tuple[str, ...] = ()
@@ -155,6 +158,7 @@ class QueryParser:
         share = cjk_ratio(search)
         english = share < 0.5
         names = self.lexicon.pinyin_names(search)  # the page's names spelled in pinyin, read once
+        content = tuple(self.dialogue.content_words(text, entities))
         return Question(
             original=raw if isinstance(raw, str) else text,
             text=search,
@@ -167,7 +171,7 @@ class QueryParser:
             subject=reading.subject if continued else frozenset(),
             intent=reading.intent,
             understood_as=reading.understood_as if continued else None,
-            content=tuple(self.dialogue.content_words(text, entities)),
+            content=content,
             why=reading.why,
             points_to=(
                 self.dialogue.who_about(text, names)  # text is search when not continued
@@ -175,6 +179,7 @@ class QueryParser:
                 else frozenset()
             ),
             place_kind=self.dialogue.of_place_kind(text) if not (continued or entities) else frozenset(),
+            singled_out=self.dialogue.named_owners(content) if not continued else frozenset(),
             bridge=self._bridge(search, names) if english else (),
             leads=self.lexicon.english_leads(search) if english else (),
             kinds=self.lexicon.english_kinds(search) if english else (),

@@ -48,14 +48,15 @@ _NUMBER = re.compile(rf"(?:约|近|超过|超|逾|达|共)?(?:\d+(?:\.\d+)?|[{_C
 _DATE = re.compile(r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日)?|\d{4}年")
 _CLAUSE_END = re.compile(r"[，；：。！？,;:!?]")
 _QUOTED = re.compile(r"[“‘「]([^“”‘’「」]{2,80})[”’」]")
-_ITEM = r"[^，。；：、“”‘’（）()！？,;:!?\s]{1,16}"
+# an item's characters, with a short aside in brackets kept in it ('太忻经济区(太原片区)建设启动大会')
+_ITEM = r"(?:[^，。；：、“”‘’（）()！？,;:!?\s]|[（(][^，。；：、“”‘’（）()！？,;:!?\s]{1,8}[）)]){1,20}"
 _RUN = re.compile(rf"{_ITEM}(?:、{_ITEM})+")
 # "推进国家火炬计划…二期和珈宝广场等重大项目": two things joined by 和, marked as a list by 等.
 _PAIR = re.compile(r"([^，。；：、“”‘’（）()！？\s]{2,40}?)和([^，。；：、“”‘’（）()！？\s]{2,16}?)(?=等)")
 # Where a list's first item starts: after the verb or preposition that introduces it.
 _LEAD_VERB = re.compile(
     r"(?:包括|涵盖|依托|利用|推进|实施|打造|做强|建设|构建|发展|加快|谋划|坚持|围绕|聚焦|引进|整合|落户|出台|制定|"
-    r"挖掘|组建|重点|提升|推动|培育|经历|处于|面临|面对|启动|放大|扩大|用好|做好|发挥|立足|依靠|凭借|借助|紧盯|瞄准|做到|还有|有|是|为|如|即|以|与|和|对|在)"
+    r"挖掘|组建|重点|提升|推动|培育|召开|落实|经历|处于|面临|面对|启动|放大|扩大|用好|做好|发挥|立足|依靠|凭借|借助|紧盯|瞄准|做到|还有|有|是|为|如|即|以|与|和|对|在)"
 )
 _TRAIL = re.compile(r"(?:等.*|[一二三四五六七八九十两0-9]+大.*)$")
 
@@ -63,6 +64,7 @@ _Q_NUMBER = re.compile(r"多少|多大|多高|多长|多远|多久|how (?:much|m
 _Q_COUNT = re.compile(r"(?<!好)几(?!乎)|第几")  # "好几家" means "several", not "how many"
 _Q_LIST = re.compile(
     r"哪些|哪几|有什么|有啥|分别是|分别有|哪[“‘]?[一二三四五六七八九十两]|哪类|哪种|"
+    r"[一二三四五六七八九十两]大[\u4e00-\u9fff]{2,6}?[”’]?(?:是|指|包括)(?:什么|啥|哪些)|"  # 三大支撑是啥
     r"\b(?:which|what)\s+(?:[a-z-]+\s+){0,2}(?!does\b|is\b|has\b|was\b)[a-z-]+(?:ies|[^su]s)\b|what are",
     re.I,
 )
@@ -199,13 +201,23 @@ def enumerates(sentence: str) -> bool:
 
 def _lead_end(item: str) -> int:
     """Where a list's first item starts after the verb that introduces it ('制定出台人才引进' -> 4), or 0.
-    A verb right after a place is part of a name ('杏花岭区建设动员大会' stays whole)."""
+    A verb right after a place (or its bracketed aside) is part of a name ('杏花岭区建设动员大会',
+    '太忻经济区(太原片区)建设启动大会' stay whole)."""
     ends = [
         m.end()
         for m in _LEAD_VERB.finditer(item)
-        if m.end() <= len(item) - 2 and not (len(m.group(0)) == 2 and item[: m.start()].endswith(("区", "县", "市")))
+        if m.end() <= len(item) - 2
+        and not (
+            len(m.group(0)) == 2
+            and item[: m.start()].endswith(("区", "县", "市", ")", "）"))
+            and m.group(0) not in _NEVER_NAMED
+        )
+        and not item.startswith(("大会", "会"), m.end())  # '建设启动大会' names a meeting
     ]
     return ends[-1] if ends else 0
+
+
+_NEVER_NAMED = ("召开", "落实")  # verbs no name holds: '杏花岭区召开…大会' is the district acting
 
 
 def _extend_noun(sentence: str, end: int, limit: int = 4) -> int:
@@ -374,7 +386,7 @@ def _list_candidates(sentence: str) -> list[Span]:
         if cut:
             start += cut
             text = text[cut:]
-        text = _TRAIL.sub("", text) or text
+        text = _last_item_ends_like_the_others(_TRAIL.sub("", text) or text)
         # "建成集电子商务、仓储研发、公共服务为一体的“智慧商圈”": the items between 集 and 为一体
         one = re.search(r"集([^集]+?)[为于]一体的?$", text)
         if one:
@@ -394,6 +406,18 @@ def _list_candidates(sentence: str) -> list[Span]:
             last = parts[-1]
             candidates.append(Span(last, span.start + len(span.text) - len(last), "list"))
     return candidates
+
+
+def _last_item_ends_like_the_others(text: str) -> str:
+    """'…建设启动大会、市委经济工作务虚会会议精神' -> '…、市委经济工作务虚会': every other item ends in
+    会, and the last runs on for two to four characters past its first 会 that could end it."""
+    items = text.split("、")
+    endings = {item[-1] for item in items[:-1] if item}
+    last = items[-1]
+    if len(items) < 2 or len(endings) != 1 or last.endswith(tuple(endings)):
+        return text
+    end = next((i + 1 for i, ch in enumerate(last) if ch in endings and 2 <= len(last) - i - 1 <= 4 and i >= 1), None)
+    return text[: len(text) - len(last) + end] if end else text
 
 
 def _after_subject(text: str, start: int) -> tuple[str, int]:
@@ -526,7 +550,11 @@ def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = 
         return True  # "高校和科研院所" listed as "中北大学、太原工业学院…" (two kinds asked at once)
     if _abbreviates(question, span.text) or _numbers_match(question, span.text):
         return True
-    if not asked_heads(question, kinds) and _verb_introduces(question, sentence, span):
+    if (
+        not asked_heads(question, kinds)
+        and _verb_introduces(question, sentence, span)
+        and _as_many(question, span.text)
+    ):
         return True  # no kind asked ("立足哪几方面的条件"): the verb's whole object is the answer
     before = re.split(r"[，。；：！？]", sentence[max(0, span.start - 14) : span.start])[-1]
     if re.search(r"目标|goals?\b|targets?\b", question, re.I) and (
@@ -536,6 +564,9 @@ def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = 
     if re.search(r"靠|依托|凭借|借助", question) and before.endswith(("依托", "依靠", "凭借", "借助", "利用")):
         return True  # "靠的是哪几样家底" over "依托府城文化、地标双塔和生态东山": what it relies on
     items = _item_count(span.text)
+    called = _called_so(question, span, before, after)
+    if called is not None:
+        return called
     counted = re.search(rf"([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|步|支|样|类|种)([\u4e00-\u9fff])?", question)
     if counted is not None:
         n, kind = _count_value(counted.group(1)), counted.group(2)
@@ -550,6 +581,38 @@ def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = 
         return True  # "What four things did he urge…" over four items
     said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
     return said is not None and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
+
+
+_COUNTED_CATEGORY = re.compile(rf"(?<![{_CN_NUMERAL}])([{_CN_NUMERAL}]+)(?:大|个|项|条)([\u4e00-\u9fff]{{2,6}})")
+
+
+def _counted_category(question: str) -> tuple[str, str] | None:
+    """The counted thing a question names: '杏花岭要紧紧盯住的三大支撑是啥？' -> ('三', '支撑'); None when
+    it names none, or only a generic one ('哪三个方面')."""
+    m = _COUNTED_CATEGORY.search(question)
+    if m is None:
+        return None
+    noun = re.split(r"[的是要了和与把将去用呢吗啥什分都在有]", m.group(2))[0]
+    if len(noun) < 2 or noun in _GENERIC_HEADS or noun in _VAGUE_HEADS:
+        return None
+    return m.group(1), noun
+
+
+def _called_so(question: str, span: Span, before: str, after: str) -> bool | None:
+    """ "三大支撑是啥？": True for the list the sentence calls “三大支撑” (“…”三大支撑 / 三大支撑：…), False
+    for another list of three things not of that kind ('一个核心、一体两翼、多方协同'); None when the
+    question names no counted thing or the list says nothing either way."""
+    category = _counted_category(question)
+    if category is None:
+        return None
+    numeral, noun = category
+    named = rf"{numeral}(?:大|个|项|条){re.escape(noun[:2])}"
+    if re.match(rf"[”’]?{named}", after) or re.search(rf"{named}[\u4e00-\u9fff]{{0,4}}[”’]?[：:]?[“‘]?$", before):
+        return True
+    of_kind = all(item.endswith((noun[0], noun[-1])) for item in re.split("、|和", span.text) if item)
+    if _count_value(numeral) == _item_count(span.text) and not of_kind:
+        return False
+    return None
 
 
 def _as_many(question: str, listed: str) -> bool:
@@ -650,10 +713,13 @@ def led_items(sentence: str, leads: tuple[str, ...], count: int = 0) -> Span | N
 
 
 def _asked_verb(question: str) -> str:
-    """The question's two Chinese characters right before its wh-word ('要制定哪三样' -> '制定'), or ''."""
+    """The question's two Chinese characters right before its wh-word ('要制定哪三样' -> '制定'), or '';
+    a one-character verb with its aspect mark ('开了哪两个会', '开过') is that character."""
     wh = re.search(r"哪|什么|啥", question)
     verb = question[max(0, wh.start() - 2) : wh.start()] if wh else ""
-    return verb if len(verb) == 2 and re.fullmatch(r"[\u4e00-\u9fff]+", verb) else ""
+    if not (len(verb) == 2 and re.fullmatch(r"[\u4e00-\u9fff]+", verb)):
+        return ""
+    return verb[0] if verb[1] in "了过" else verb
 
 
 def _verb_introduces(question: str, sentence: str, span: Span) -> bool:
@@ -707,6 +773,7 @@ def _list(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | N
         and rivals
         and _follows(question, sentence, rivals[0], kinds)
         and score(rivals[0]) > score(best) - 1.0
+        and not (_verb_before(question, sentence, best) and not _verb_before(question, sentence, rivals[0]))
     ):
         fit = 0.7  # two lists answer about as well: not certain which
     if _verb_leads_elsewhere(question, sentence, best, rivals):
