@@ -370,8 +370,9 @@ def test_question_type_from_its_cue_words(question, qtype):
         ),  # the list the question's verb (落实) introduces; a verb before 大会 names the meeting
         (
             "李文权接受采访之前，杏花岭区刚开过哪两个会？",
-            "杏花岭区召开建设动员大会、首批重点项目推进会，迅速落实建设启动大会、市委经济工作务虚会精神。",
-            "建设动员大会、首批重点项目推进会",
+            "日前，杏花岭区召开太忻经济区(太原片区)杏花岭区建设动员大会、首批重点项目推进会，迅速落实太忻经济区"
+            "(太原片区)建设启动大会、市委经济工作务虚会会议精神，全面拉开太忻经济区建设大幕。",
+            "太忻经济区(太原片区)杏花岭区建设动员大会、首批重点项目推进会",
         ),  # 开过 is 开, printed in 召开; the other list of meetings is 落实's
         (
             "杏花岭要紧紧盯住的三大支撑是啥？",
