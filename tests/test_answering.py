@@ -146,6 +146,15 @@ def test_a_direct_answer_comes_from_the_interview_the_question_names_a_thing_of(
     assert own.short == "300亿元"
 
 
+def test_which_district_owns_the_proper_names_the_question_prints():
+    # 五大商圈 and 两大板块 are curated names (words.txt) only 杏花岭区's interview prints
+    top = [passage("li-wenquan-p02", 1.97), passage("yang-junmin-p07", 1.94)]
+    own = ask("培育五大商圈、打造两大板块，这是哪个区的规划？", top, singled_out=frozenset({"li-wenquan"}))
+    assert own.short == "杏花岭区"
+    other = ask("培育五大商圈、打造两大板块，这是哪个区的规划？", top, singled_out=frozenset({"yang-junmin"}))
+    assert other.short is None
+
+
 def test_a_short_question_none_of_whose_words_the_leading_passage_prints_gets_no_speaker():
     # "光伏" is printed nowhere in the leading passage: its lead is the model's guess
     tokens = ("哪个", "区县", "要", "搞", "光伏")  # as jieba cuts it
@@ -380,6 +389,32 @@ def test_question_type_from_its_cue_words(question, qtype):
             "产业、城市、要素",
         ),  # the list the sentence calls so
         (
+            "迎泽区准备把多少栋现成的写字楼整合起来？",
+            "整合中泰大厦、景峰国际等10座存量楼宇。",
+            "10座存量楼宇",
+        ),  # 栋 or 座
+        (
+            "尖草坪辖区里那三家军工企业分别叫什么？",
+            "辖区有太钢、二电厂以及江阳、兴安、新华三大军企。",
+            "江阳、兴安、新华",
+        ),
+        ("古交在修复生态时打算顺带搞些什么项目？", "在生态修复过程中植入文旅、康养等项目。", "文旅、康养"),
+        (
+            "迎泽打算跟忻州那边哪几个有名的景点搞联动？",
+            "推进项目，与五台山、忻州古城、雁门关等景区景点联动，延展形成文旅休闲目的地。",
+            "五台山、忻州古城、雁门关",
+        ),  # 有名的 describes the 景点 asked for
+        (
+            "万柏林全面发力用的那个带数字的模式，叫什么？",
+            "万柏林区将以“1+3+3”模式全面发力太忻经济区建设。",
+            "“1+3+3”模式",
+        ),
+        (
+            "裴耀军说阳曲全县的头号工程是建哪个启动区？",
+            "坚决把率先推动大盂启动区建设作为全县头号工程。",
+            "大盂启动区",
+        ),  # one 启动区 named, in a clause that prints the question's words
+        (
             "迎泽区搞文旅休闲，靠的是本地哪几样家底？",
             "依托府城文化、地标双塔和生态东山，挖掘多元内涵，重点实施“府城游”升级版、董家庄森林谷等项目。",
             "府城文化、地标双塔和生态东山",
@@ -545,6 +580,12 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
             "杏花岭要紧紧盯住的三大支撑是啥？",
             "在太原市“一个核心、一体两翼、多方协同”的总体布局中。",
         ),  # three, not so called
+        ("迎泽区要打造哪个载体？", "五大融合载体中的首个载体便是生产性服务业核心区。"),  # a count of them names none
+        ("迎泽区把握的是什么思路？", "积极贯彻落实市委“六个一”工作思路和“13510”时间节点要求。"),  # 工作 is no name
+        (
+            "迎泽区要打造哪个载体？",
+            "做强“核心区、承载区、集聚区、引领区、休闲区”五大融合载体。",
+        ),  # one asked, five listed
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):

@@ -28,6 +28,13 @@ def test_post_holder_is_read_from_the_subtitle_and_cited_to_it(page):
     assert source.text == "—访阳曲县委书记裴耀军"
 
 
+def test_post_questions_in_everyday_wording(page):
+    assert page.answer("六位受访的书记里，谁同时还担任副市长？").short == "卢俊峰"
+    assert page.answer("在迎泽区当区委书记的是哪一位？").short == "李慧"
+    date = page.answer("阳曲县委书记裴耀军接受本报专访，版面上说是什么时候？")
+    assert date is not None and date.kind == "date"
+
+
 def test_the_six_places_and_the_count(page):
     places = page.answer("这个版面采访了哪几个区县的书记？")
     assert places.short.split("、") == ["尖草坪区", "迎泽区", "杏花岭区", "万柏林区", "阳曲县", "古交市"]
@@ -83,6 +90,8 @@ def test_an_office_not_printed_for_a_place_on_the_page_is_stated_as_missing(page
         "万柏林区第一年计划完成多少投资？",
         "阳曲县推进这项工作由谁挂帅当组长？",
         "红烧肉怎么做？",
+        "李慧在哪里？",
+        "卢俊峰还说了什么？",  # 在, 还 frame a question about the page only when nothing else is left
     ],
 )
 def test_questions_that_are_not_about_the_page_structure_are_left_to_search(page, question):

@@ -686,7 +686,10 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
             return None, chosen
         if named and best.passage.interview_id not in named:
             return None, chosen
-        if _lead(result, best.passage) < rules.speaker_margin and not _sentences_agree(ask, best.passage):
+        owner = q.singled_out == {best.passage.interview_id}  # '培育五大商圈…，这是哪个区的规划？'
+        if q.singled_out and not owner:
+            return None, chosen  # the question names a thing of another interview (or of several)
+        if not owner and _lead(result, best.passage) < rules.speaker_margin and not _sentences_agree(ask, best.passage):
             return None, chosen
         if not _printed_in(ask, best.passage):
             return None, chosen

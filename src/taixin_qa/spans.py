@@ -56,20 +56,20 @@ _PAIR = re.compile(r"([^，。；：、“”‘’（）()！？\s]{2,40}?)和(
 # Where a list's first item starts: after the verb or preposition that introduces it.
 _LEAD_VERB = re.compile(
     r"(?:包括|涵盖|依托|利用|推进|实施|打造|做强|建设|构建|发展|加快|谋划|坚持|围绕|聚焦|引进|整合|落户|出台|制定|"
-    r"挖掘|组建|重点|提升|推动|培育|召开|落实|经历|处于|面临|面对|启动|放大|扩大|用好|做好|发挥|立足|依靠|凭借|借助|紧盯|瞄准|做到|还有|有|是|为|如|即|以|与|和|对|在)"
+    r"挖掘|组建|重点|提升|推动|培育|召开|落实|植入|引入|导入|经历|处于|面临|面对|启动|放大|扩大|用好|做好|发挥|立足|依靠|凭借|借助|紧盯|瞄准|做到|还有|有|是|为|如|即|以|与|和|对|在)"
 )
 _TRAIL = re.compile(r"(?:等.*|[一二三四五六七八九十两0-9]+大.*)$")
 
 _Q_NUMBER = re.compile(r"多少|多大|多高|多长|多远|多久|how (?:much|many|big|large)|what investment", re.I)
 _Q_COUNT = re.compile(r"(?<!好)几(?!乎)|第几")  # "好几家" means "several", not "how many"
 _Q_LIST = re.compile(
-    r"哪些|哪几|有什么|有啥|分别是|分别有|哪[“‘]?[一二三四五六七八九十两]|哪类|哪种|"
+    r"哪些|哪几|有什么|有啥|些什么|分别是|分别有|分别叫|哪[“‘]?[一二三四五六七八九十两]|哪类|哪种|"
     r"[一二三四五六七八九十两]大[\u4e00-\u9fff]{2,6}?[”’]?(?:是|指|包括)(?:什么|啥|哪些)|"  # 三大支撑是啥
     r"\b(?:which|what)\s+(?:[a-z-]+\s+){0,2}(?!does\b|is\b|has\b|was\b)[a-z-]+(?:ies|[^su]s)\b|what are",
     re.I,
 )
 _Q_NAME = re.compile(
-    r"谁|哪位|哪一位|哪几位|哪[两二三四五六]位|哪些书记|叫什么|叫啥|名字|"
+    r"谁|哪位|哪一位|哪几位|哪[两二三四五六]位|哪些书记|(?<!分别)叫什么|(?<!分别)叫啥|名字|"
     r"\bwho\b|\bwhich (?:party )?(?:secretar(?:y|ies)|officials?|leaders?)\b",
     re.I,
 )
@@ -246,6 +246,9 @@ def _duration(question: str, sentence: str) -> Span | None:
     return Span(found[0].group(0), found[0].start(), "number", 0.6) if found else None
 
 
+_SAME_MEASURE = {m: ("栋", "座", "幢") for m in "栋座幢"}  # a building counts by any of them
+
+
 def _number(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | None:
     if _ASKS_DURATION.search(question):
         return _duration(question, sentence)
@@ -261,7 +264,7 @@ def _number(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span |
             continue  # "多长时间内完成那300亿元投资？": the amount the question names is not its answer
         if not re.search(r"\d", token) and wanted is None:
             continue  # a Chinese numeral ("一批", "三大") is a count, not an amount
-        if wanted and not token.endswith(wanted):
+        if wanted and not token.endswith(_SAME_MEASURE.get(wanted, (wanted,))):
             continue
         if area and not re.search(r"平方|亩|公顷", token):
             continue
@@ -851,12 +854,21 @@ def _asked_head_match(question: str) -> re.Match[str] | None:
     return ranked[0] if ranked else None
 
 
+_DESCRIBING = re.compile(
+    r"(?:有[\u4e00-\u9fff]{1,2}|著名|知名|重要|主要|重大|新兴|特色|优质|大型)的(?=[\u4e00-\u9fff]{2})"
+)
+
+
 def list_head(question: str) -> str:
     """The noun a 哪些/什么 question asks about: '出台哪些政策来承接…' -> '政策' ('' when there is none)."""
     m = _asked_head_match(question)
     if not m:
         return ""
-    head = re.split(r"[的来在是要了和与把将去用呢吗]", m.group(1))[0]
+    words = m.group(1)
+    described = _DESCRIBING.match(words)
+    if described:
+        words = words[described.end() :]  # '哪几个有名的景点' asks for 景点 ('哪类公司的总部' for 公司)
+    head = re.split(r"[的来在是要了和与把将去用呢吗搞跟]", words)[0]
     head = re.sub(rf"^(?:[几{_CN_NUMERAL}]+[大个支项条位家所种步样类]?|[类样种])", "", head)
     return head if len(head) >= 2 else ""
 
@@ -889,6 +901,25 @@ def _named_at(sentence: str, pos: int, h: str, head: str) -> Span | None:
     return None
 
 
+def _clause_shares(question: str, sentence: str, span: Span) -> int:
+    """How many of the question's two-character words the span's clause prints besides the span:
+    '坚决把率先推动大盂启动区建设作为全县头号工程' shares 全县, 头号, 号工, 工程 with '…全县的头号工程是建
+    哪个启动区？'."""
+    start = max((m.end() for m in re.finditer(r"[，。；：！？]", sentence[: span.start])), default=0)
+    end = span.start + len(span.text)
+    stop = re.search(r"[，。；：！？]", sentence[end:])
+    clause = sentence[start : span.start] + " " + sentence[end : end + stop.start() if stop else len(sentence)]
+    return len(_bigrams(question) & _bigrams(clause))
+
+
+def _names_one(text: str, kind: str) -> bool:
+    """The words before the kind name one thing: not a count of them ('五大融合载体') nor a generic
+    word ('工作思路')."""
+    name = text.strip("“”‘’")[: -len(kind)] if text.endswith(kind) else text
+    counted = re.match(rf"[{_NUMERAL}]+大", name)
+    return not counted and name not in _GENERIC_HEADS and name not in _VAGUE_HEADS
+
+
 def _beside(question: str, sentence: str, span: Span) -> int:
     """How many of the question's two-character words stand within four characters of the span,
     in its own clause: '构建漪汾商圈新业态' for '要构建新业态的是哪个商圈' -> 3."""
@@ -900,6 +931,9 @@ def _beside(question: str, sentence: str, span: Span) -> int:
 _MODIFIED_HEAD = re.compile(r"哪[条家座所片处]([\u4e00-\u9fff]{1,10}?)的([\u4e00-\u9fff]{2,6})")
 
 
+_NAMED_BEFORE = re.compile(r"的([\u4e00-\u9fff]{2,6})[，,]?(?:它)?叫(?:什么|啥)(?:名字|名称)?[？?]?$")
+
+
 def _asked_nouns(question: str) -> list[str]:
     """The nouns after the question's 哪个/什么 words, each cut before the verb that follows it, then
     a noun described before it is named ('借哪条银行券商扎堆的大街来做…' -> '大街'; not after 哪个:
@@ -908,6 +942,9 @@ def _asked_nouns(question: str) -> list[str]:
     described = _MODIFIED_HEAD.search(question)
     if described:
         found.append(re.split(r"[的来在是要了和与把将去用呢吗]", described.group(2))[0])
+    named_before = _NAMED_BEFORE.search(question)  # '…的那个模式，叫什么？'
+    if named_before:
+        found.append(named_before.group(1))
     return [head for head in dict.fromkeys(found) if len(head) >= 2]
 
 
@@ -924,7 +961,7 @@ def _named(question: str, sentence: str) -> Span | None:
             found = [
                 span
                 for pos in (i for i in range(1, len(sentence)) if sentence.startswith(h, i))
-                if (span := _named_at(sentence, pos, h, head)) is not None
+                if (span := _named_at(sentence, pos, h, head)) is not None and _names_one(span.text, h)
             ]
             if not found:
                 continue
@@ -932,7 +969,7 @@ def _named(question: str, sentence: str) -> Span | None:
                 # one thing of the kind in the sentence: certain only among the question's other words
                 only = found[0]
                 quoted = sentence[only.start] in "“‘" or sentence[only.start - 1 : only.start] in ("“", "‘")
-                sure = quoted or _beside(question, sentence, only) >= 1
+                sure = quoted or _beside(question, sentence, only) >= 1 or _clause_shares(question, sentence, only) >= 2
                 return only if sure else replace(only, fit=min(only.fit, 0.7))
             ranked = sorted(found, key=lambda x: -_beside(question, sentence, x))
             best, second = _beside(question, sentence, ranked[0]), _beside(question, sentence, ranked[1])
@@ -1227,8 +1264,10 @@ def _thing(question: str, sentence: str, qtype: str, kinds: tuple[str, ...]) -> 
     if one_char is not None:
         return one_char
     aligned = _aligned(question, sentence)
-    if qtype == "name" or (aligned is not None and aligned.fit >= 1.0):
+    if aligned is not None and aligned.fit >= 1.0:
         return aligned
+    if qtype == "name" and (aligned is not None or not _asked_nouns(question)):
+        return aligned  # a person's name is the speaker's (谁说…); a named kind ('那个模式，叫什么') is read on
     # a gap between a short anchor is a guess: the named thing may be surer
     named = _named(question, sentence)
     best = max((x for x in (aligned, named) if x is not None), key=lambda x: x.fit, default=None)
@@ -1237,5 +1276,7 @@ def _thing(question: str, sentence: str, qtype: str, kinds: tuple[str, ...]) -> 
     quoted = _list(question, sentence, kinds)  # "发展目标是什么？" answered by a quoted list
     asked_item = set(_QUOTED.findall(question)) & set(quoted.text.split("、")) if quoted else set()
     if quoted is not None and quoted.start and sentence[quoted.start - 1] in "“‘" and not asked_item:
-        return Span(quoted.text, quoted.start, "list", quoted.fit if quoted.fit >= 1.0 else min(quoted.fit, 0.7))
+        one = re.search(r"哪个|哪一个", question)  # "要打造哪个载体？" asks for one thing, not a list of them
+        fit = quoted.fit if quoted.fit >= 1.0 and not one else min(quoted.fit, 0.7)
+        return Span(quoted.text, quoted.start, "list", fit)
     return None
