@@ -415,6 +415,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "大盂启动区",
         ),  # one 启动区 named, in a clause that prints the question's words
         (
+            "According to the photo caption, where has the outlet mall been set up?",
+            "奥特莱斯落户三给片区。",
+            "三给片区",
+        ),
+        (
             "迎泽区搞文旅休闲，靠的是本地哪几样家底？",
             "依托府城文化、地标双塔和生态东山，挖掘多元内涵，重点实施“府城游”升级版、董家庄森林谷等项目。",
             "府城文化、地标双塔和生态东山",

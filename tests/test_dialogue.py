@@ -519,3 +519,11 @@ def test_only_proper_names_single_out_an_interview(parser):
     # one interview happens to use
     assert parser.parse("大盂那个启动区计划引进的第一个项目总投资是多少钱？").singled_out == {"pei-yaojun"}
     assert parser.parse("万柏林区第一年计划完成多少投资？").singled_out == frozenset()
+
+
+def test_an_english_question_writing_a_page_word_in_chinese_is_about_the_page(parser, judge):
+    low = _signals(sparse=5.0)
+    q = parser.parse("According to the photo caption, where has the outlet mall (奥特莱斯) been set up?")
+    assert judge.judge(q, low, []).answerable
+    q = parser.parse("Where can I buy a good 电饭煲 (rice cooker)?")  # Chinese, but not the page's
+    assert not judge.judge(q, low, []).answerable

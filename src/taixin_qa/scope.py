@@ -224,6 +224,9 @@ class ScopeJudge:
         quoted = next((m for m in _QUOTED.findall(text) if len(m) >= 3 and m in self._page_text), None)
         if quoted:
             return ScopeDecision(True, f"quotes the page: “{quoted}”")
+        cited = self._page_words_in_english(text)
+        if cited:
+            return ScopeDecision(True, f"an English question naming the page's word {cited}")
         if question.points_to and not question.continued:
             # "谁提到了太钢？": who/which said or has a thing only one interview speaks of; the answer
             # is that interview's speaker. ("太钢的股价是多少？", "谁发明了风电？" ask something else.)
@@ -250,6 +253,13 @@ class ScopeJudge:
         if unit and not any(unit in p.text for p in ranked[:3]):
             return ScopeDecision(False, f"asks for a figure in {unit}; the matching passages give none")
         return None
+
+    def _page_words_in_english(self, text: str) -> str | None:
+        """'…where has the outlet mall (奥特莱斯) been set up?': an English question that writes one of
+        the page's words (three Chinese characters or more) in Chinese asks about it."""
+        if cjk_ratio(text) >= 0.5:
+            return None
+        return next((w for w in re.findall(r"[\u4e00-\u9fff]{3,}", text) if w in self._page_text), None)
 
     def _judge_follow_up(self, question: Question, signals: Signals, rows: np.ndarray | None) -> ScopeDecision:
         """A question read from the conversation: its own words must be the page's, or match its subject."""

@@ -1227,9 +1227,13 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
         return Span(m.group(0), m.start(), "date", 1.0) if m else None
     if qtype == "list":
         return _list_answer(question, sentence, kinds)
-    if qtype == "place" and re.search(r"在哪|哪里|哪儿", question):
+    english_where = re.search(r"\bwhere\b", question, re.I) and not re.search(r"[\u4e00-\u9fff]{4}", question)
+    if qtype == "place" and (re.search(r"在哪|哪里|哪儿", question) or english_where):
         event = _EVENT_PLACE.search(sentence)  # "启动大会在阳曲召开", "奥特莱斯落户三给片区"
-        if event and len(_bigrams(question) & _bigrams(sentence[max(0, event.start() - 12) : event.start()])) >= 1:
+        before = sentence[max(0, event.start() - 12) : event.start()] if event else ""
+        # what is held or settled there shares a word with the question (an English one: its own
+        # Chinese words, or none to check)
+        if event and (len(_bigrams(question) & _bigrams(before)) >= 1 or english_where):
             where = event.group("where")
             return Span(where, event.start("where"), "place", 0.9)
     if qtype == "name":
