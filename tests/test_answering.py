@@ -816,6 +816,17 @@ def test_whose_is_answered_by_the_owner_printed_before_the_page_word():
     assert found is not None and found.text == "省委、太原市委"
 
 
+def test_an_english_question_about_a_kind_of_thing_reads_the_one_quoted_name_of_that_kind():
+    layout = "在太原市“一个核心、一体两翼、多方协同”的总体布局中具有重要的战略位置。"
+    found = find_span_with("Within which overall layout does it hold a key position?", layout, None, ("总体布局",))
+    assert found is not None and found.text == "“一个核心、一体两翼、多方协同”的总体布局"
+    intent = "杏花岭区上下将认真贯彻落实省委建设‘太忻经济区’的战略意图，全面落实市委部署要求。"
+    found = find_span_with("What strategic intention will it carry out?", intent, None, ("战略意图",))
+    assert found is not None and found.text == "建设‘太忻经济区’的战略意图"
+    # unquoted, the English words cannot tell which words are the name
+    assert find_span_with("Which city is it near?", "尖草坪区是我市距离忻州市最近的城区之一。", None, ("市",)) is None
+
+
 def ask_english(text: str, pid: str) -> object:
     q = Question(
         original=text,

@@ -1156,6 +1156,28 @@ def _owner(sentence: str, kinds: tuple[str, ...]) -> Span | None:
     return None
 
 
+def _english_named(sentence: str, kinds: tuple[str, ...]) -> Span | None:
+    """An English which/what question about a kind of thing (english.yaml kinds: layout -> 布局,
+    intention -> 意图): the one thing of that kind the sentence names by quoting it, with the verb
+    right before the quote ('建设‘太忻经济区’的战略意图', '“一个核心、一体两翼、多方协同”的总体布局');
+    None when it quotes none or several. An unquoted name is not read: the English words cannot say
+    which of the sentence's words it is ('距离忻州市最近' answers no 'which city is it in?')."""
+    found: dict[int, str] = {}
+    for kind in kinds:
+        for hit in re.finditer(re.escape(kind), sentence):
+            quoted = re.search(r"[“‘][^“”‘’]{1,24}[”’]的?$", sentence[: hit.start()])
+            if quoted is None:
+                continue
+            start = quoted.start()
+            verb = re.search(r"(?:建设|打造|推进|落实|实施|构建)$", sentence[:start])
+            start = verb.start() if verb else start
+            found.setdefault(start, sentence[start : hit.end()])
+    if len(found) != 1:
+        return None
+    [(start, text)] = found.items()
+    return Span(text, start, "english", 0.9)
+
+
 _ASKS_NTH = re.compile(rf"(?:[里中]|当中)(?:排)?第([{_CN_NUMERAL}])(?:个|项|位|条)|(?:[里中]|当中)(?:的)?首个")
 
 
@@ -1216,6 +1238,8 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
     qtype = qtype or question_type(question)
     if kinds and _WHOSE.search(question):
         return _owner(sentence, kinds)
+    if kinds and qtype in ("what", "name", "place") and not re.search(r"[\u4e00-\u9fff]{4}", question):
+        return _english_named(sentence, kinds)
     if _ASKS_NTH.search(question):
         return _nth(question, sentence)
     if qtype == "number":
