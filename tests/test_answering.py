@@ -155,6 +155,14 @@ def test_which_district_owns_the_proper_names_the_question_prints():
     assert other.short is None
 
 
+def test_who_printed_a_page_word_is_read_from_the_speakers_paragraphs_not_a_caption():
+    # 奥特莱斯: a caption in 卢俊峰's interview (the paper's words) and a paragraph of 李慧's (hers)
+    top = [passage("lu-junfeng-p01", 1.92), passage("li-hui-p05", 1.83)]
+    page = [passage(pid, 0.0) for pid in PARAGRAPHS]
+    ans = ask("谁提到了奥特莱斯？", top, page=page, content=("提到", "奥特莱斯"))
+    assert ans.short == "李慧" and ans.sentences[0].passage.interview_id == "li-hui"
+
+
 def test_a_short_question_none_of_whose_words_the_leading_passage_prints_gets_no_speaker():
     # "光伏" is printed nowhere in the leading passage: its lead is the model's guess
     tokens = ("哪个", "区县", "要", "搞", "光伏")  # as jieba cuts it

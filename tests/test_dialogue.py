@@ -302,6 +302,9 @@ def test_conversation_sets_are_well_formed(name):
         ("太钢的股价是多少？", False),
         ("谁发明了风电？", False),
         ("谁说“明天会下雨”？", False),
+        ("谁提到了雄安？", True),  # the start of 雄安新区, which one interview uses
+        ("谁管大盂？", True),
+        ("谁提到了五大？", False),  # 五大商圈 and 五大融合载体: two interviews
     ],
 )
 def test_who_said_a_thing_only_one_interview_speaks_of(parser, judge, question, answerable):

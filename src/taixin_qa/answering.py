@@ -579,7 +579,9 @@ def _holders(ask: _Ask, plural: bool) -> list[_Candidate] | None:
     result = ask.result
     terms = _QUOTED_TERM.findall(ask.question)
     if not terms:
-        phrase = _verbatim_phrase(ask.question, ask.index.passages)
+        # one asked: a page word says who; several asked: their topic words do (_mentioners), which
+        # reads a word printed in parts too ('生态…文旅')
+        phrase = _verbatim_phrase(ask.question, ask.index.passages) or (None if plural else _page_word(ask))
         if phrase is None:
             return None
         terms = [phrase]
@@ -642,6 +644,17 @@ def _mentioners(ask: _Ask) -> list[_Candidate] | None:
     if len(mentioning) < 2 or {c.passage.interview_id for c in group} != mentioning:
         return None
     return group
+
+
+def _page_word(ask: _Ask) -> str | None:
+    """'谁提到了奥特莱斯？': the question's longest word of four characters or more that the speakers'
+    paragraphs print in one to three interviews (a picture caption is the paper's words, not theirs)."""
+    words = sorted((w for w in ask.result.question.content if len(w) >= 4), key=len, reverse=True)
+    for word in words:
+        holders = {p.interview_id for p in ask.index.passages if p.kind == "paragraph" and word in p.text}
+        if 1 <= len(holders) <= _MAX_PHRASE_INTERVIEWS:
+            return word
+    return None
 
 
 _MIN_PHRASE = 6
