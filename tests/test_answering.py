@@ -824,6 +824,14 @@ def test_whose_is_answered_by_the_owner_printed_before_the_page_word():
     assert found is not None and found.text == "省委、太原市委"
 
 
+def test_an_english_how_many_reads_the_count_printed_with_the_kind_and_what_amount_asks_a_number():
+    sentence = "优化服务业发展空间布局，培育壮大“五大商圈”，打造“两大板块”。"
+    found = find_span_with("How many major business districts will it cultivate?", sentence, None, ("商圈",))
+    assert found is not None and found.text == "五大商圈"
+    assert find_span_with("How many parks will it build?", sentence, None, ("园区",)) is None
+    assert question_type("What amount of investment is Wanbolin aiming to complete?") == "number"
+
+
 def test_an_english_question_about_a_kind_of_thing_reads_the_one_quoted_name_of_that_kind():
     layout = "在太原市“一个核心、一体两翼、多方协同”的总体布局中具有重要的战略位置。"
     found = find_span_with("Within which overall layout does it hold a key position?", layout, None, ("总体布局",))

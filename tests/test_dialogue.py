@@ -305,6 +305,7 @@ def test_conversation_sets_are_well_formed(name):
         ("谁提到了雄安？", True),  # the start of 雄安新区, which one interview uses
         ("谁管大盂？", True),
         ("谁提到了五大？", False),  # 五大商圈 and 五大融合载体: two interviews
+        ("Who described his county as the zone's 'sharp-knife squad and vanguard'?", True),  # 尖刀班, 排头兵
     ],
 )
 def test_who_said_a_thing_only_one_interview_speaks_of(parser, judge, question, answerable):

@@ -35,6 +35,12 @@ def test_post_questions_in_everyday_wording(page):
     assert date is not None and date.kind == "date"
 
 
+def test_an_english_date_question_in_everyday_wording(page):
+    ans = page.answer("On what date did Wanbolin's party secretary sit down with the paper for this interview?")
+    assert ans is not None and ans.short == "12月13日"
+    assert page.answer("What did Yang Junmin say to the paper?") is None
+
+
 def test_the_six_places_and_the_count(page):
     places = page.answer("这个版面采访了哪几个区县的书记？")
     assert places.short.split("、") == ["尖草坪区", "迎泽区", "杏花岭区", "万柏林区", "阳曲县", "古交市"]

@@ -65,7 +65,8 @@ _ASKS_PLACE_OF_SPEAKER = re.compile(
 # 谁/哪位 (not "由谁挂帅", which asks for a post inside the text): the speaker, as printed.
 _ASKS_SPEAKER = re.compile(
     r"(?:谁|哪位|哪几位|哪一位|哪[两二三四五六]位|哪些)(?:书记|领导)?都?(?:说|表示|提出|提到|谈到|谈|要|用|表态|强调|把)|"
-    r"是谁说|谁说的|的话|说法|接受.{0,4}(?:专访|采访)的是|\bwho (?:said|says|talked|spoke|mentioned)",
+    r"是谁说|谁说的|的话|说法|接受.{0,4}(?:专访|采访)的是|"
+    r"\bwho (?:said|says|talked|spoke|mentioned|described|called|compared|pledged|vowed|promised)",
     re.I,
 )
 _ASKS_ANY_SPEAKER = re.compile(

@@ -51,7 +51,8 @@ _ATTRIBUTION = re.compile(r"[（(]([^，,（）()\s]{2,12})[，,][^（）()]{1,6
 _TAG = re.compile(r"<[^>]+>")
 _SAYS = re.compile(
     r"提|谈|说|讲|表示|要|有|计划|打算|建|在|管|负责|"
-    r"\b(?:mention\w*|sa(?:y|id|ys)|talk\w*|plan\w*|ha(?:s|ve)|br(?:ing|ought|ings) up|rais\w*)\b",
+    r"\b(?:mention\w*|sa(?:y|id|ys)|talk\w*|plan\w*|ha(?:s|ve)|br(?:ing|ought|ings) up|rais\w*|"
+    r"describ\w*|call\w*|want\w*)\b",
     re.IGNORECASE,
 )
 _OTHERS = re.compile(r"还有|也|其他|其它|别的|另外|others?\b|else\b|also\b", re.IGNORECASE)

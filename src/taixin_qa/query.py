@@ -174,7 +174,8 @@ class QueryParser:
             content=content,
             why=reading.why,
             points_to=(
-                self.dialogue.who_about(text, names)  # text is search when not continued
+                # text is search when not continued; an English question's page words count as typed
+                self.dialogue.who_about(text, names + (self.lexicon.english_words(text) if english else ()))
                 if not (continued or entities)
                 else frozenset()
             ),

@@ -60,7 +60,7 @@ _LEAD_VERB = re.compile(
 )
 _TRAIL = re.compile(r"(?:等.*|[一二三四五六七八九十两0-9]+大.*)$")
 
-_Q_NUMBER = re.compile(r"多少|多大|多高|多长|多远|多久|how (?:much|many|big|large)|what investment", re.I)
+_Q_NUMBER = re.compile(r"多少|多大|多高|多长|多远|多久|how (?:much|many|big|large)|what (?:investment|amount)", re.I)
 _Q_COUNT = re.compile(r"(?<!好)几(?!乎)|第几")  # "好几家" means "several", not "how many"
 _Q_LIST = re.compile(
     r"哪些|哪几|有什么|有啥|些什么|分别是|分别有|分别叫|哪[“‘]?[一二三四五六七八九十两]|哪类|哪种|"
@@ -281,6 +281,16 @@ def _number(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span |
             fit = 1.0  # "how many working teams" over "5支队伍": the counted noun is the one asked
         return Span(sentence[hit.start() : end], hit.start(), "number", fit)
     return None
+
+
+def _english_count(sentence: str, kinds: tuple[str, ...]) -> Span | None:
+    """'How many major business districts…?' over '培育壮大“五大商圈”' -> '五大商圈': the count printed with
+    the Chinese word of the English category noun (english.yaml kinds), when the sentence prints one."""
+    if not kinds:
+        return None
+    words = "|".join(re.escape(k) for k in sorted(kinds, key=len, reverse=True))
+    found = list(re.finditer(rf"[{_CN_NUMERAL}]+(?:大|个|项|条|座|家|所|支)(?:{words})", sentence))
+    return Span(found[0].group(0), found[0].start(), "number", 1.0) if len(found) == 1 else None
 
 
 def _measures_asked(question: str, sentence: str, start: int, end: int, words: int = 1) -> bool:
@@ -986,6 +996,13 @@ def _plain_tokenizer() -> Tokenizer:
     return Tokenizer(words=[], stopwords=frozenset())  # jieba's own dictionary (cached, memory-mapped)
 
 
+def _kind_word(right: str) -> str:
+    """The noun a wh-word asks the kind of, from the question's words after it: up to 的 when that
+    is short ('启动区的建设' -> '启动区'), else its first word ('城市群发展中的影响力' -> '城市群')."""
+    before = re.split(r"[的，,？?。]", right)[0]
+    return before if 2 <= len(before) <= 3 else _first_word(right)
+
+
 def _first_word(text: str) -> str:
     """The first word of ``text`` as jieba's own dictionary cuts it ('城市群发展中' -> '城市群')."""
     words = _plain_tokenizer().cut(text)
@@ -1063,7 +1080,7 @@ def _aligned(question: str, sentence: str) -> Span | None:
                 if skip == 0 and not whole and wh.group(0) in _KIND_WH:
                     # "在哪个城市群发展中" over "在…山西中部城市群发展中": the kind named after the
                     # wh-word (its first word) belongs to the answer
-                    kind = _first_word(right)
+                    kind = _kind_word(right)
                     text = gap + kind if len(kind) >= 2 and sentence.startswith(kind, stop) else gap
                 return Span(text, end, "what", 1.0 if k >= 3 else 0.6)
             if stop >= 0:
@@ -1243,7 +1260,7 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
     if _ASKS_NTH.search(question):
         return _nth(question, sentence)
     if qtype == "number":
-        return _number(question, sentence, kinds) or _counts(question, sentence)
+        return _number(question, sentence, kinds) or _counts(question, sentence) or _english_count(sentence, kinds)
     if qtype == "count":
         return _counts(question, sentence)
     if qtype == "date":

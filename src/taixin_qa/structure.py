@@ -215,7 +215,7 @@ _OTHER_OFFICE = re.compile(r"(?<!副)(县长|区长|市长)")
 _INTERVIEW = re.compile(r"专访|采访|受访|interview", re.I)
 _REPORTER = re.compile(r"记者|署名|作者|采写|撰写|写的|谁采访")
 _TITLE = re.compile(r"标题|题目|副题|headline", re.I)
-_DATE_ASK = re.compile(r"哪天|哪一天|什么时候|何时|日期|几号|几月几日|\bwhen\b", re.I)
+_DATE_ASK = re.compile(r"哪天|哪一天|什么时候|何时|日期|几号|几月几日|\bwhen\b|\b(?:what|which) (?:date|day)\b", re.I)
 _UNDATED = re.compile(r"近日|日前|前不久")
 _PUBLISH = re.compile(r"出版|报纸|发表|刊登|刊发|刊载|见报|登在|登报")
 _POST_ASK = re.compile(
@@ -243,7 +243,8 @@ _PLACE_WORD = re.compile(
 _ENGLISH_FRAME = re.compile(
     r"\b(who|is|are|the|a|of|party|secretary|secretaries|what|which|posts?|does|do|hold|holds|position|"
     r"district|districts|county|counties|city|places|zone|high-tech|hi-tech|in|for|page|interviewed|interview|"
-    r"how|many|on|this|were|was|been|have|has)\b",
+    r"how|many|on|this|were|was|been|have|has|date|day|when|did|sit|sat|down|with|paper|newspaper|his|her|its|"
+    r"speak|spoke|talk|talked|to|s)\b",
     re.I,
 )
 
