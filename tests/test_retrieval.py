@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import taixin_qa
@@ -173,3 +174,18 @@ def test_when_asks_for_a_date_only_where_it_opens_the_question():
     during = engine.search("Which two orientations does Yangqu County say it will stick to when implementing the work?")
     assert during.answerable  # "when implementing" is no date question
     assert not engine.search("When will the Gujiao wind farm start producing power?").answerable  # no date printed
+
+
+def test_a_question_about_the_pictures_turns_the_caption_prior_round():
+    engine = taixin_qa.default_engine()
+    captions = [i for i, p in enumerate(engine.index.passages) if p.kind == "caption"]
+    assert captions
+    for text, sign in (
+        ("奥特莱斯落户在哪里？", -1),
+        ("According to the photo caption, where has the outlet landed?", 1),
+    ):
+        q = engine.parser.parse(text)
+        prior = engine.index.signals(q, engine.encode_question(q.text).dense).kind_prior
+        assert all(np.sign(prior[i]) == sign for i in captions)
+    ans = engine.answer("According to the photo caption, where has the outlet mall (奥特莱斯) been set up?")
+    assert ans.short == "三给片区" and ans.sentences[0].passage.kind == "caption"

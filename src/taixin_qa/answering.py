@@ -713,10 +713,10 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
         return None, chosen
     if q.singled_out and best.passage.interview_id not in q.singled_out:
         return None, chosen  # the question's words belong to another interview than the answer's
-    if q.chinese_share < 0.5 and span.kind not in ("number", "list", "owner", "english"):
-        # An English question's words cannot be matched against the words around a name, a place
-        # or a list; a list is certain only by the question's numbers (1-, 3-, 5- and 10-year) or as
-        # the goal to be achieved (努力实现…).
+    if q.chinese_share < 0.5 and span.kind not in ("number", "list", "owner", "english", "place"):
+        # An English question's words cannot be matched against the words around a name or a list;
+        # a list is certain only by the question's numbers (1-, 3-, 5- and 10-year) or as the goal
+        # to be achieved (努力实现…); a place only as where something is held or settled (落户…).
         return None, chosen
     return span.text, chosen
 

@@ -487,12 +487,14 @@ class Dialogue:
     @cached_property
     def _proper_names(self) -> frozenset[str]:
         """The curated words that name a place, an organisation or a project (words.txt tags ns/nt/nz)."""
-        return frozenset(w.text for w in self.lexicon.dictionary if w.tag in ("ns", "nt", "nz", "nr"))
+        return frozenset(normalize(w.text) for w in self.lexicon.dictionary if w.tag in ("ns", "nt", "nz", "nr"))
 
     def named_owners(self, words: Iterable[str]) -> frozenset[str]:
-        """Interviews singled out by a proper name only one interview prints (大盂, 漪汾商圈, 五大融合载体);
-        a common word one interview happens to use (投资, 引进) singles out nobody."""
-        return self.picks_out(w for w in words if w in self._proper_names)
+        """Interviews singled out by a proper name only one interview prints (大盂, 漪汾商圈, 五大融合载体),
+        read in the text of its paragraphs (奥特莱斯 stands inside 东辰时代奥特莱斯 too); a common word one
+        interview happens to use (投资, 引进) singles out nobody."""
+        owners = self.one_interview_terms
+        return frozenset(owners[w] for w in words if w in self._proper_names and w in owners)
 
     # -- markers ----------------------------------------------------------------------
     def pronoun(self, text: str) -> tuple[str, str] | None:

@@ -10,6 +10,7 @@ when a rebuild replaces it, so a query never sees a mix of two indexes.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from taixin_qa.query import Question
 
 SparseQuery = tuple[np.ndarray, np.ndarray]  # (latent term ids, weights)
+
+
+_ASKS_PICTURE = re.compile(r"图片|照片|图注|配图|图说|\b(?:caption|photo|picture)s?\b", re.I)
 
 
 class Index:
@@ -185,7 +189,8 @@ class Index:
             cosine=cosine,
             bm25=bm25,
             named=named,
-            kind_prior=self.kind_prior,
+            # a caption is what a question about the pictures asks for: its prior turns round
+            kind_prior=-self.kind_prior if _ASKS_PICTURE.search(question.bare or question.text) else self.kind_prior,
             chinese_share=question.chinese_share,
             keyword_coverage=coverage,
             bridged=bool(question.bridge),

@@ -180,7 +180,11 @@ class QueryParser:
                 else frozenset()
             ),
             place_kind=self.dialogue.of_place_kind(text) if not (continued or entities) else frozenset(),
-            singled_out=self.dialogue.named_owners(content) if not continued else frozenset(),
+            singled_out=(
+                self.dialogue.named_owners(content + (self.lexicon.english_words(text) if english else ()))
+                if not continued
+                else frozenset()
+            ),
             bridge=self._bridge(search, names) if english else (),
             leads=self.lexicon.english_leads(search) if english else (),
             kinds=self.lexicon.english_kinds(search) if english else (),

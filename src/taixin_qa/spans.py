@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
+from taixin_qa.text import cjk_ratio
 from taixin_qa.tokenization import Tokenizer
 
 __all__ = [
@@ -1268,7 +1269,7 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
         return Span(m.group(0), m.start(), "date", 1.0) if m else None
     if qtype == "list":
         return _list_answer(question, sentence, kinds)
-    english_where = re.search(r"\bwhere\b", question, re.I) and not re.search(r"[\u4e00-\u9fff]{4}", question)
+    english_where = re.search(r"\bwhere\b", question, re.I) and cjk_ratio(question) < 0.5
     if qtype == "place" and (re.search(r"在哪|哪里|哪儿", question) or english_where):
         event = _EVENT_PLACE.search(sentence)  # "启动大会在阳曲召开", "奥特莱斯落户三给片区"
         before = sentence[max(0, event.start() - 12) : event.start()] if event else ""
