@@ -316,12 +316,12 @@ def test_question_type_from_its_cue_words(question, qtype):
         (
             "尖草坪区有哪些高校？",
             "此外，还有中北大学、太原工业学院以及正在建设的国科大太原能源材料学院、科教",
-            "中北大学、太原工业学院",
+            "中北大学、太原工业学院以及正在建设的国科大太原能源材料学院",
         ),  # 大学 and 学院 are kinds of 高校
         (
             "Which universities are located in Jiancaoping District?",
             "此外，还有中北大学、太原工业学院以及正在建设的国科大太原能源材料学院、科教",
-            "中北大学、太原工业学院",
+            "中北大学、太原工业学院以及正在建设的国科大太原能源材料学院",
         ),  # the English category noun read as 高校
         (
             "Which companies will Wanbolin rely on for high-end equipment manufacturing?",
@@ -599,6 +599,10 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
             "迎泽区要打造哪个载体？",
             "做强“核心区、承载区、集聚区、引领区、休闲区”五大融合载体。",
         ),  # one asked, five listed
+        (
+            "古交那个让干部改变观念和作风的行动，具体要改变哪三方面？",
+            "古交市将大力开展以“转思想、转作风、转产业”为行动目标，以“大学习、大走访、大讨论”为载体的大行动。",
+        ),  # two lists of three: the count does not tell which
     ],
 )
 def test_no_span_of_the_wrong_kind(question, sentence):
@@ -762,10 +766,13 @@ def test_which_district_is_named_when_the_closest_sentence_agrees_with_a_narrow_
     assert disagree.short is None
 
 
-def test_a_list_item_that_runs_on_ends_the_list_before_its_conjunction():
+def test_an_item_joined_by_its_conjunction_belongs_to_the_list_when_it_ends_like_the_others():
     sentence = "此外，还有中北大学、太原工业学院以及正在建设的国科大太原能源材料学院、科教"
     span = find_span("尖草坪区有哪些高校？", sentence)
-    assert span is not None and span.text == "中北大学、太原工业学院"
+    assert span is not None and span.text == "中北大学、太原工业学院以及正在建设的国科大太原能源材料学院"
+    # 江阳 after 以及 starts a list of its own (and ends unlike 二电厂): no certain list of all five
+    span = find_span("尖草坪区有哪些企业？", "辖区有太钢、二电厂以及江阳、兴安、新华三大军企，工业基础雄厚。")
+    assert span is None or span.fit < 0.85
 
 
 def test_who_said_words_printed_by_two_speakers_names_both():
@@ -830,6 +837,17 @@ def test_an_english_how_many_reads_the_count_printed_with_the_kind_and_what_amou
     assert found is not None and found.text == "五大商圈"
     assert find_span_with("How many parks will it build?", sentence, None, ("园区",)) is None
     assert question_type("What amount of investment is Wanbolin aiming to complete?") == "number"
+
+
+def test_a_list_known_only_by_its_count_is_read_where_the_question_matches_not_elsewhere():
+    # a sentence holding three things is all "哪三方面" knows: not certain enough to lead elsewhere
+    span = find_span("具体要改变哪三方面？", "要在基础设施建设、要素保障、项目落地等工作中尽快做出成效。")
+    assert span is not None and span.fit < 1.0
+    parallel = "以“转思想、转作风、转产业”为行动目标，以“大学习、大走访、大讨论”为载体的“三转三定”大行动。"
+    found = find_span_with(
+        "Which traditional industries are slated for the “three-ization” upgrade?", parallel, None, ("产业",)
+    )
+    assert found is None or found.fit < 0.85  # 转产业 is a verb and its object, not an industry named
 
 
 def test_an_english_question_about_a_kind_of_thing_reads_the_one_quoted_name_of_that_kind():

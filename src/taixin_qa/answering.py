@@ -523,11 +523,13 @@ def _answering_candidate(candidates: list[_Candidate], rules: Answering) -> _Can
     for is often the sentence right after the one that matches best)."""
     best = max(candidates, key=lambda c: c.scores[c.best])
     top = best.scores[best.best]
+    # only a span certain in itself (fit 1.0) moves the answer away from the best sentence: a list
+    # known only by its count ("哪三方面" over any three things) is read where the match is
     holding = [
         (c.scores[i], c, i)
         for c in candidates
         for i, span in enumerate(c.spans)
-        if span is not None and span.fit >= rules.bold_fit
+        if span is not None and span.fit >= 1.0
     ]
     if not holding:
         return best

@@ -392,6 +392,7 @@ def _list_candidates(sentence: str) -> list[Span]:
             last = text.rsplit("、", 1)[-1]
             joint = re.search(r"等|以及|及|和", last)
             text = text[: len(text) - len(last) + joint.start()] if joint else text[: len(text) - len(last) - 1]
+            text += _joined_item(sentence, start + len(text), text) if joint else ""
         text, start = _after_subject(text, start)
         first = text.split("、", 1)[0]
         cut = _lead_end(first)
@@ -420,6 +421,16 @@ def _list_candidates(sentence: str) -> list[Span]:
             last = parts[-1]
             candidates.append(Span(last, span.start + len(span.text) - len(last), "list"))
     return candidates
+
+
+def _joined_item(sentence: str, at: int, text: str) -> str:
+    """'中北大学、太原工业学院以及正在建设的国科大太原能源材料学院': one more item joined by 以及/及/和 at
+    ``at``, when it ends like the item before it (院) and the clause or the list goes on after it; ''
+    otherwise ('太钢、二电厂以及江阳、兴安…': 江阳 starts a list of its own)."""
+    m = re.match(r"(?:以及|及|和)([^，。；：、“”‘’]{2,24}?)(?=[，。；：、]|$)", sentence[at:])
+    if m is None or not text or m.group(1)[-1] != text[-1]:
+        return ""
+    return m.group(0)
 
 
 def _last_item_ends_like_the_others(text: str) -> str:
@@ -535,16 +546,19 @@ def _by_head(heads: tuple[str, ...], after: str, span: Span, wide: str = "") -> 
         short = any(len(h) > 2 and cat[0] == h[0] and cat[1] in h[1:] and not h.startswith(cat) for h in heads)
         return any(n in cat for n in names) or short
     items = span.text.split("、")
-    if any(items[-1].endswith(h[-2:]) for h in heads) and "的" not in items[-1]:
-        return True  # "…煤层气开发利用项目": the asked noun closes the list ("A、B的…机制" describes one)
+    if any(items[-1].endswith(h[-2:]) and len(items[-1]) >= len(h[-2:]) + 2 for h in heads) and "的" not in items[-1]:
+        # "…煤层气开发利用项目": the asked noun closes the list ("A、B的…机制" describes one; in "转思想、
+        # 转作风、转产业" a verb takes it, one character: no thing of that kind is named)
+        return True
     last = heads[0][-1]
     if len(heads[0]) >= 2 and last not in _COMMON_CHARS and all(i.endswith(last) for i in items):
         return True  # "哪几个时期" over "转型阵痛期、改革瓶颈期、发展攻坚期"
     return None
 
 
-def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = ()) -> bool:
-    """The words around the list name what the question asks about."""
+def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = (), by_count: bool = True) -> bool:
+    """The words around the list name what the question asks about (``by_count``: or it has as many
+    items as the question counts, which alone does not say which list it is)."""
     whole = _asked_head_match(question)
     # "高校和科研院所", not cut at 和; cut at the verb after it ("本钱去吸引企业" -> "本钱")
     phrase = re.split(r"[的来在是要了把将去用呢吗]", whole.group(1))[0] if whole else ""
@@ -588,11 +602,11 @@ def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = 
         if term and not all(term.group(1) in item for item in re.split("、|和", span.text)):
             return False  # "哪四个“更”字" over four items without 更
         if n == items >= 3:
-            return True  # "哪五大…" over five items; any two things make a pair, so a pair is not enough
+            return by_count  # "哪五大…" over five items; any two things make a pair, so a pair is not enough
         if kind and n == items and all(i.endswith(kind) for i in re.split("、|和", span.text)):
             return True  # "哪两个会" over "…动员大会、…推进会": as many as asked, each a 会
     elif asked_count(question) == items >= 3:
-        return True  # "What four things did he urge…" over four items
+        return by_count  # "What four things did he urge…" over four items
     said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
     return said is not None and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
 
@@ -780,8 +794,15 @@ def _list(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | N
     ranked = sorted(candidates, key=score, reverse=True)
     best = ranked[0]
     quoted = sentence[best.start - 1 : best.start] in "“‘" if best.start else False
-    fit = 1.0 if _follows(question, sentence, best, kinds) else (0.8 if quoted and overlap(best) >= 2 else 0.5)
+    if _follows(question, sentence, best, kinds, by_count=False):
+        fit = 1.0
+    elif _follows(question, sentence, best, kinds):
+        fit = _BY_COUNT  # as many as counted, nothing else said: the answer only where the sentence is
+    else:
+        fit = 0.8 if quoted and overlap(best) >= 2 else 0.5
     rivals = [c for c in ranked[1:] if c.text not in best.text and best.text not in c.text]
+    if fit >= _BY_COUNT and _counted_alike(question, sentence, best, candidates, kinds):
+        fit = 0.7  # "改变哪三方面？" over three quoted lists of three: the count does not tell which
     if (
         fit >= 1.0
         and rivals
@@ -793,6 +814,19 @@ def _list(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | N
     if _verb_leads_elsewhere(question, sentence, best, rivals):
         fit = min(fit, 0.7)
     return Span(best.text, best.start, "list", fit)
+
+
+_BY_COUNT = 0.9
+
+
+def _counted_alike(question: str, sentence: str, best: Span, candidates: list[Span], kinds: tuple[str, ...]) -> bool:
+    """Nothing but the count speaks for the best list, and another list of the sentence has as many
+    items: "改变哪三方面？" over “转思想…”“大学习…”“定任务…”."""
+    n = asked_count(question)
+    if n < 2 or _follows(question, sentence, best, kinds, by_count=False) or _verb_before(question, sentence, best):
+        return False
+    others = {c.text for c in candidates if c.text not in best.text and best.text not in c.text}
+    return any(_item_count(text) == n for text in others)
 
 
 def _verb_leads_elsewhere(question: str, sentence: str, best: Span, rivals: list[Span]) -> bool:
