@@ -31,6 +31,8 @@ def test_post_holder_is_read_from_the_subtitle_and_cited_to_it(page):
 def test_post_questions_in_everyday_wording(page):
     assert page.answer("六位受访的书记里，谁同时还担任副市长？").short == "卢俊峰"
     assert page.answer("在迎泽区当区委书记的是哪一位？").short == "李慧"
+    assert page.answer("作为太忻经济区核心区的阳曲，县委书记叫什么名字？").short == "裴耀军"
+    assert page.answer("作为核心区的阳曲要做什么？") is None
     date = page.answer("阳曲县委书记裴耀军接受本报专访，版面上说是什么时候？")
     assert date is not None and date.kind == "date"
 

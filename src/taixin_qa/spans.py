@@ -1277,6 +1277,22 @@ def _list_answer(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> S
     return _suffixed(question, sentence, kinds) or listed
 
 
+def _aspects(question: str, sentence: str, kinds: tuple[str, ...]) -> Span | None:
+    """ "在哪些方面…" over "在产业发展、城市建设、公共服务等方面", "立足哪几方面的条件" over "立足A、B、C，",
+    "哪些方面的基础设施" over "交通、市政…等基础设施": the list of aspects, when the sentence says so."""
+    listed = _list(question, sentence, kinds)
+    if listed is None:
+        return None
+    after = sentence[listed.start + len(listed.text) :]
+    if re.match(rf"[”’]?等?(?:[{_NUMERAL}]+个)?方面", after) or _verb_introduces(question, sentence, listed):
+        return Span(listed.text, listed.start, "list", 1.0)
+    aspect_of = re.search(r"哪(?:些|几个?)方面的([\u4e00-\u9fff]{2,6})", question)
+    noun = re.split(r"[的来在是要了和与把将去用呢吗]", aspect_of.group(1))[0] if aspect_of else ""
+    if len(noun) >= 2 and re.match(rf"[”’]?等?{re.escape(noun[:2])}", after):
+        return Span(listed.text, listed.start, "list", 1.0)
+    return None
+
+
 def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tuple[str, ...] = ()) -> Span | None:
     """The words of ``sentence`` that directly answer ``question``, or None when none are certain.
 
@@ -1317,13 +1333,7 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
         if holder is not None:
             return holder
     if qtype == "how" and _Q_ASPECTS.search(question):
-        listed = _list(question, sentence, kinds)  # "在哪些方面…" over "在产业发展、城市建设、公共服务等方面"
-        after = sentence[listed.start + len(listed.text) :] if listed else ""
-        if listed and re.match(rf"[”’]?等?(?:[{_NUMERAL}]+个)?方面", after):
-            return Span(listed.text, listed.start, "list", 1.0)
-        if listed and _verb_introduces(question, sentence, listed):  # 立足哪几方面的条件 over 立足A、B、C，
-            return Span(listed.text, listed.start, "list", 1.0)
-        return None
+        return _aspects(question, sentence, kinds)
     if qtype in ("what", "list", "name"):
         inverted = _inverted(question, sentence)
         if inverted is not None:

@@ -376,6 +376,7 @@ class PageStructure:
             if _PUNCT.sub("", rest):
                 return None
         else:
+            rest = re.sub(r"作为[^，,。？?]{1,16}?的", "", rest)  # "作为太忻经济区核心区的阳曲": a description
             for word in _FRAME_WORDS:
                 rest = rest.replace(word, "")
             if _PUNCT.sub("", rest) and not _about_pictures(text, rest):
