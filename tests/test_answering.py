@@ -798,6 +798,17 @@ def test_a_question_about_one_named_interview_without_that_number_is_told_what_i
     assert ans.missing is None and ans.short == "300亿元"
 
 
+def test_a_count_asked_on_its_own_is_called_missing_only_when_the_thing_counted_is_never_printed():
+    gujiao = {"古交": frozenset({"li-weiping"})}
+    ans = ask("古交有几个商圈？", [passage("li-weiping-p02", 2.0)], entities=gujiao)
+    assert ans.missing == "版面没有给出古交市的商圈数量"
+    yangqu = {"阳曲": frozenset({"pei-yaojun"})}
+    ans = ask("阳曲抓太忻经济区建设，设了几个组长？", [passage("pei-yaojun-p04", 2.0)], entities=yangqu)
+    assert ans.missing is None  # 双组长 counts them in a way no 几 reads
+    ans = ask("李卫平讲古交的产业和项目打算，一共列了几条？", [passage("li-weiping-p02", 2.0)], entities=gujiao)
+    assert ans.missing is None  # 一是…四是
+
+
 def test_a_caption_is_quoted_when_it_ranks_first_and_holds_the_answer():
     # A caption has no sentence vectors of its own; it competes by its rank and its words.
     caption = passage("lu-junfeng-p01", 2.0)

@@ -306,6 +306,8 @@ def _missing(ask: _Ask) -> str | None:
     subject_passages = [p for p in ask.index.passages if p.interview_id in subject and p.kind == "paragraph"]
     if not subject_passages:
         return None
+    if ask.qtype == "count" and not q.continued and not _counted_thing_absent(ask.question, subject_passages):
+        return None  # "设了几个组长？" over 双组长, "列了几条？" over 一是…四是: a count is printed many ways
     if ask.qtype == "list":
         head = list_head(ask.question)
         if not head or any(
@@ -320,6 +322,14 @@ def _missing(ask: _Ask) -> str | None:
                     return None
     place = subject_passages[0].district.split("、")[0]
     return f"版面没有给出{place}的{_topic(q.intent or ask.question, ask.qtype)}"
+
+
+def _counted_thing_absent(question: str, passages: list[Passage]) -> bool:
+    """The thing a 几-question counts (古交有几个商圈？ -> 商圈) is printed nowhere in the passages; False
+    when the question names no such thing of two characters or more (几条, 几项)."""
+    m = re.search(r"几(?:[个大项条支座家所位名种类批路])?([\u4e00-\u9fff]{2,4})", question)
+    thing = re.split(r"[的来在是要了和与把将去用呢吗？?]", m.group(1))[0] if m else ""
+    return len(thing) >= 2 and not any(thing in p.text for p in passages)
 
 
 def compose_answer(
