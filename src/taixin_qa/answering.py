@@ -40,6 +40,7 @@ from taixin_qa.spans import (
     find_span,
     led_items,
     list_head,
+    noun_at_start,
     question_type,
 )
 
@@ -78,7 +79,7 @@ _QUOTED_TERM = re.compile(r"[“‘「'\"]([^“”‘’「」'\"]{2,30})[”�
 # 哪些/哪几 ask for several; so does 都 ("哪些区县都谈到了…"), but not beside a singular wh-word
 # ("中北大学和太原工业学院都在哪个区？": both are in one district).
 _SINGULAR = re.compile(r"哪个|哪一|哪位")
-_PLURAL = re.compile(r"哪些|哪几|哪[两二三四五六]个|^(?!.*(?:哪个|哪一|哪位)).*都")
+_PLURAL = re.compile(rf"哪些|哪几|哪[两二三四五六]个|^(?!.*(?:{_SINGULAR.pattern})).*都")
 
 
 def _balanced(sentence: str) -> str:
@@ -328,7 +329,7 @@ def _counted_thing_absent(question: str, passages: list[Passage]) -> bool:
     """The thing a 几-question counts (古交有几个商圈？ -> 商圈) is printed nowhere in the passages; False
     when the question names no such thing of two characters or more (几条, 几项)."""
     m = re.search(r"几(?:[个大项条支座家所位名种类批路])?([\u4e00-\u9fff]{2,4})", question)
-    thing = re.split(r"[的来在是要了和与把将去用呢吗？?]", m.group(1))[0] if m else ""
+    thing = noun_at_start(m.group(1), "？?") if m else ""
     return len(thing) >= 2 and not any(thing in p.text for p in passages)
 
 
@@ -533,13 +534,13 @@ def _answering_candidate(candidates: list[_Candidate], rules: Answering) -> _Can
     for is often the sentence right after the one that matches best)."""
     best = max(candidates, key=lambda c: c.scores[c.best])
     top = best.scores[best.best]
-    # only a span certain in itself (fit 1.0) moves the answer away from the best sentence: a list
-    # known only by its count ("哪三方面" over any three things) is read where the match is
+    # only a span certain in itself moves the answer away from the best sentence: a list known only
+    # by its count ("哪三方面" over any three things) is read where the match is
     holding = [
         (c.scores[i], c, i)
         for c in candidates
         for i, span in enumerate(c.spans)
-        if span is not None and span.fit >= 1.0
+        if span is not None and span.fit >= rules.move_fit
     ]
     if not holding:
         return best
@@ -565,6 +566,7 @@ def _sentences_agree(ask: _Ask, best: Passage) -> bool:
 
 
 _FEW_WORDS = 3
+_WH_WORD = re.compile(r"哪|什么|谁|啥")
 
 
 def _printed_in(ask: _Ask, passage: Passage) -> bool:
@@ -579,9 +581,6 @@ def _printed_in(ask: _Ask, passage: Passage) -> bool:
         if len(t) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", t) and t not in _FRAME_WORDS and not _WH_WORD.match(t)
     ]
     return not words or len(words) > _FEW_WORDS or any(t in passage.text for t in words)
-
-
-_WH_WORD = re.compile(r"哪|什么|谁|啥")
 
 
 def _holders(ask: _Ask, plural: bool) -> list[_Candidate] | None:

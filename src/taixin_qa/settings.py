@@ -125,8 +125,11 @@ class Answering:
     # Without a direct answer, the best sentence of another top passage is quoted too
     # when it scores this close to the best sentence.
     runner_up_margin: float = 0.02
-    # A sentence holding a certain direct answer leads when it scores within this of the best sentence.
+    # A sentence holding a certain direct answer (fit at least move_fit) leads when it scores within
+    # span_margin of the best sentence; a list known only by its count (fit 0.9) is bold only in the
+    # best sentence itself.
     span_margin: float = 0.04
+    move_fit: float = 1.0
 
 
 @dataclass(frozen=True)

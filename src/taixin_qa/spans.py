@@ -35,6 +35,7 @@ __all__ = [
     "find_span",
     "led_items",
     "list_head",
+    "noun_at_start",
     "question_type",
 ]
 
@@ -620,7 +621,7 @@ def _counted_category(question: str) -> tuple[str, str] | None:
     m = _COUNTED_CATEGORY.search(question)
     if m is None:
         return None
-    noun = re.split(r"[的是要了和与把将去用呢吗啥什分都在有]", m.group(2))[0]
+    noun = noun_at_start(m.group(2), "啥什分都有")
     if len(noun) < 2 or noun in _GENERIC_HEADS or noun in _VAGUE_HEADS:
         return None
     return m.group(1), noun
@@ -875,6 +876,19 @@ def _count_value(numeral: str) -> int:
     return -1
 
 
+_NOUN_ENDS = "的来在是要了和与把将去用呢吗"  # 的, a verb or a particle: where the noun after a wh-word ends
+
+
+def noun_at_start(words: str, more: str = "") -> str:
+    """The noun ``words`` start with, cut before 的, a verb or a particle (and the characters of
+    ``more``): '政策来承接…' -> '政策'.
+
+    >>> noun_at_start("政策来承接产业转移"), noun_at_start("景点搞联动", "搞")
+    ('政策', '景点')
+    """
+    return re.split(rf"[{_NOUN_ENDS}{more}]", words)[0]
+
+
 def asked_heads(question: str, kinds: tuple[str, ...] = ()) -> tuple[str, ...]:
     """The Chinese nouns a question asks a list or a number of: its 哪些/什么 noun ('出台哪些政策' ->
     ('政策',)) or, for an English question, ``kinds``: the Chinese words its category noun stands for
@@ -913,7 +927,7 @@ def list_head(question: str) -> str:
     described = _DESCRIBING.match(words)
     if described:
         words = words[described.end() :]  # '哪几个有名的景点' asks for 景点 ('哪类公司的总部' for 公司)
-    head = re.split(r"[的来在是要了和与把将去用呢吗搞跟]", words)[0]
+    head = noun_at_start(words, "搞跟")
     head = re.sub(rf"^(?:[几{_CN_NUMERAL}]+[大个支项条位家所种步样类]?|[类样种])", "", head)
     return head if len(head) >= 2 else ""
 
@@ -983,10 +997,10 @@ def _asked_nouns(question: str) -> list[str]:
     """The nouns after the question's 哪个/什么 words, each cut before the verb that follows it, then
     a noun described before it is named ('借哪条银行券商扎堆的大街来做…' -> '大街'; not after 哪个:
     '哪个城市群发展中的影响力' asks for the 城市群)."""
-    found = [re.split(r"[的来在是要了和与把将去用呢吗]", m.group(1))[0] for m in _HEAD.finditer(question)]
+    found = [noun_at_start(m.group(1)) for m in _HEAD.finditer(question)]
     described = _MODIFIED_HEAD.search(question)
     if described:
-        found.append(re.split(r"[的来在是要了和与把将去用呢吗]", described.group(2))[0])
+        found.append(noun_at_start(described.group(2)))
     named_before = _NAMED_BEFORE.search(question)  # '…的那个模式，叫什么？'
     if named_before:
         found.append(named_before.group(1))
@@ -1287,7 +1301,7 @@ def _aspects(question: str, sentence: str, kinds: tuple[str, ...]) -> Span | Non
     if re.match(rf"[”’]?等?(?:[{_NUMERAL}]+个)?方面", after) or _verb_introduces(question, sentence, listed):
         return Span(listed.text, listed.start, "list", 1.0)
     aspect_of = re.search(r"哪(?:些|几个?)方面的([\u4e00-\u9fff]{2,6})", question)
-    noun = re.split(r"[的来在是要了和与把将去用呢吗]", aspect_of.group(1))[0] if aspect_of else ""
+    noun = noun_at_start(aspect_of.group(1)) if aspect_of else ""
     if len(noun) >= 2 and re.match(rf"[”’]?等?{re.escape(noun[:2])}", after):
         return Span(listed.text, listed.start, "list", 1.0)
     return None
