@@ -663,10 +663,14 @@ def _page_word(ask: _Ask) -> str | None:
     paragraphs print in one to three interviews (a picture caption is the paper's words, not theirs)."""
     words = sorted((w for w in ask.result.question.content if len(w) >= 4), key=len, reverse=True)
     for word in words:
-        holders = {p.interview_id for p in ask.index.passages if p.kind == "paragraph" and word in p.text}
-        if 1 <= len(holders) <= _MAX_PHRASE_INTERVIEWS:
+        if 1 <= len(_printed_by(ask.index.passages, word)) <= _MAX_PHRASE_INTERVIEWS:
             return word
     return None
+
+
+def _printed_by(passages: list[Passage], words: str) -> set[str]:
+    """The interviews whose paragraphs print ``words`` (a caption is the paper's words, not theirs)."""
+    return {p.interview_id for p in passages if p.kind == "paragraph" and words in p.text}
 
 
 _MIN_PHRASE = 6
@@ -680,7 +684,7 @@ def _verbatim_phrase(question: str, passages: list[Passage]) -> str | None:
         for run in runs:
             for i in range(len(run) - n + 1):
                 piece = run[i : i + n]
-                holders = {p.interview_id for p in passages if p.kind == "paragraph" and piece in p.text}
+                holders = _printed_by(passages, piece)
                 if holders:
                     return piece if len(holders) <= _MAX_PHRASE_INTERVIEWS else None
     return None

@@ -158,6 +158,7 @@ class QueryParser:
         share = cjk_ratio(search)
         english = share < 0.5
         names = self.lexicon.pinyin_names(search)  # the page's names spelled in pinyin, read once
+        page_words = self.lexicon.english_words(search) if english else ()  # english.yaml, read once
         content = tuple(self.dialogue.content_words(text, entities))
         return Question(
             original=raw if isinstance(raw, str) else text,
@@ -175,23 +176,16 @@ class QueryParser:
             why=reading.why,
             points_to=(
                 # text is search when not continued; an English question's page words count as typed
-                self.dialogue.who_about(text, names + (self.lexicon.english_words(text) if english else ()))
-                if not (continued or entities)
-                else frozenset()
+                self.dialogue.who_about(text, names + page_words) if not (continued or entities) else frozenset()
             ),
             place_kind=self.dialogue.of_place_kind(text) if not (continued or entities) else frozenset(),
-            singled_out=(
-                self.dialogue.named_owners(content + (self.lexicon.english_words(text) if english else ()))
-                if not continued
-                else frozenset()
-            ),
-            bridge=self._bridge(search, names) if english else (),
+            singled_out=(self.dialogue.named_owners(content + page_words) if not continued else frozenset()),
+            bridge=self._bridge(page_words + names) if english else (),
             leads=self.lexicon.english_leads(search) if english else (),
             kinds=self.lexicon.english_kinds(search) if english else (),
         )
 
-    def _bridge(self, text: str, names: tuple[str, ...]) -> tuple[str, ...]:
-        """For an English question, the keyword tokens of the Chinese words it stands for, its pinyin
-        ``names`` of the page's names among them."""
-        words = self.lexicon.english_words(text) + names
+    def _bridge(self, words: tuple[str, ...]) -> tuple[str, ...]:
+        """For an English question, the keyword tokens of the Chinese ``words`` it stands for: its
+        english.yaml words and its pinyin names of the page's names."""
         return tuple(t for w in words for t in self.tokenizer.cut_for_search(w)) if words else ()
