@@ -408,6 +408,16 @@ def test_question_type_from_its_cue_words(question, qtype):
         ),
         ("古交在修复生态时打算顺带搞些什么项目？", "在生态修复过程中植入文旅、康养等项目。", "文旅、康养"),
         (
+            "阳曲推进的营商环境改革包括哪几项制度？",
+            "优化营商环境，推进“承诺制+标准地+代办制”改革，提升涉企服务质量效率。",
+            "承诺制+标准地+代办制",
+        ),  # the quoted list is the 改革 the question names before its wh-word
+        (
+            "Jiancaoping hosts three military enterprises — which ones?",
+            "辖区有太钢、二电厂以及江阳、兴安、新华三大军企，工业基础雄厚。",
+            "江阳、兴安、新华",
+        ),  # "ones" stands for the noun named before it; 三大军企 counts the last three
+        (
             "迎泽打算跟忻州那边哪几个有名的景点搞联动？",
             "推进项目，与五台山、忻州古城、雁门关等景区景点联动，延展形成文旅休闲目的地。",
             "五台山、忻州古城、雁门关",
@@ -544,6 +554,12 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ("万柏林区有哪个商圈？", "万柏林区将提升长风商务区商圈地位，构建漪汾商圈新业态。"),  # two, nothing tells which
         ("杏花岭区开了哪两个会？", "召开动员大会、推进会议和座谈会。"),  # not each a 会
         (
+            "阳曲打响的是什么品牌里包括哪几项制度？",
+            "推进“承诺制+标准地+代办制”改革，打响营商环境的“太忻”品牌。",
+        ),  # 改革 is not what the question names
+        # two named, three asked
+        ("万柏林区的三大商圈是哪三个？", "万柏林区将提升长风商务区商圈地位，构建漪汾商圈新业态。"),
+        (
             "杏花岭区是太忻经济区建设的什么？",
             "是太忻经济区建设的重要力量和主要承载地之一。",
         ),  # too long for a name
@@ -629,6 +645,9 @@ def test_things_of_the_asked_kind_named_one_by_one_are_listed_in_the_page_words(
     )
     english = find_span("Which three business districts is Wanbolin planning to develop?", districts)
     assert english is not None and english.text == "长风商务区商圈、漪汾商圈、高铁交通枢纽商务区商圈"
+    # the counted noun before the wh-word ("三大商圈分别是哪三个？") names each item
+    counted = find_span("万柏林区要提升发展的三大商圈分别是哪三个？", districts)
+    assert counted is not None and counted.text == english.text and counted.fit >= 0.85
     # "三大" counts them and is no item; four asked, three named: not certain
     four = find_span("Which four business districts is Wanbolin planning to develop?", districts)
     assert four is None or four.fit < 0.85

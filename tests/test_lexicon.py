@@ -44,6 +44,7 @@ def test_places_and_people_resolve_in_chinese_pinyin_and_english(lexicon):
     assert lexicon.find_entities("阳曲县的发展目标是什么？") == {"阳曲县": {"pei-yaojun"}}
     for text, interview in [
         ("What does Wanbolin plan?", "yang-junmin"),
+        ("When was Wanbailin's secretary interviewed?", "yang-junmin"),  # 柏 read bai, as often spelled
         ("Gujiao new energy", "li-weiping"),
         ("Yingze District", "li-hui"),
         ("Xinghualing", "li-wenquan"),
@@ -73,6 +74,11 @@ def test_english_words_are_read_as_the_page_chinese_words(lexicon):
     assert lexicon.english_words("Which universities are in Jiancaoping?") == ("高校", "大学")  # y -> ies
     assert lexicon.english_words("What renewable energy projects?")[0] == "新能源"  # the phrase before its words
     assert lexicon.english_words("How is the weather?") == ()  # no page word
+
+
+def test_which_ones_asks_for_the_noun_named_before_it(lexicon):
+    assert lexicon.english_kinds("Jiancaoping hosts three military enterprises — which ones?") == ("军企", "军工企业")
+    assert lexicon.english_kinds("Which ones are new?") == ()  # no noun before it
 
 
 def test_an_institution_named_after_a_place_does_not_name_its_interview(lexicon):

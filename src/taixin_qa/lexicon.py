@@ -23,6 +23,9 @@ _ENGLISH_ASKED = re.compile(
     r"(?=(?:are|is|does|do|did|will|would|has|have|was|were|can|should|to|in|of|for|from|that)\b|[?？]|$)",
     re.I,
 )
+# "Jiancaoping hosts three military enterprises — which ones?": the noun "ones" stands for is the
+# one the question named before it
+_ENGLISH_ONES = re.compile(r"^(.*?)\bwhich (?:ones|of them)\b", re.I)
 # Suffixes that let "阳曲县" also be found as "阳曲", "古交市" as "古交".
 _PLACE_SUFFIXES = ("高新区", "区", "县", "市")
 _POST_SUFFIX = re.compile(r"(党委书记|区委书记|县委书记|市委书记|书记|副市长|市长)$")
@@ -163,11 +166,13 @@ class Lexicon:
         found: list[str] = []
         plain = re.sub(r"\b(?:kinds?|sorts?|types?) of\s+", "", text, flags=re.I)  # what kind of team -> what team
         plain = re.sub(r"[\"“”‘’]|(?<!\w)'|'(?!\w)", "", plain)  # which two 'orientations' -> which two orientations
-        for m in _ENGLISH_ASKED.finditer(plain):
+        ones = _ENGLISH_ONES.match(plain)
+        asked = [ones.group(1)] if ones else [m.group(1) for m in _ENGLISH_ASKED.finditer(plain)]
+        for words_asked in asked:
             hits = [
                 (hit.end(), hit.end() - hit.start(), words)
                 for pattern, words in self._kind_patterns
-                for hit in pattern.finditer(m.group(1))
+                for hit in pattern.finditer(words_asked)
             ]
             if hits:  # the last category noun is the head ("renewable energy projects" -> projects), the longest
                 found += [w for w in max(hits, key=lambda t: t[:2])[2] if w not in found]

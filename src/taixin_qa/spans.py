@@ -534,14 +534,14 @@ def _by_head(heads: tuple[str, ...], after: str, span: Span, wide: str = "") -> 
     if not heads:
         return None
     names = {h[-2:] for h in heads} | {k for h in heads for k in _KINDS.get(h, ())}
+    said = _CATEGORY.match(after)
+    if said and said.group(1) and _count_value(said.group(1)) != _item_count(span.text):
+        return False  # "太钢、二电厂以及江阳、兴安、新华三大军企": the three counted are the last three
     if any(n in wide for n in names) or _of_kind(span.text, heads):
         return True
-    said = _CATEGORY.match(after)
     if said:
         # "三大军企" for "军工企业" (two characters shared); "哪些重大项目" is not answered by
         # "…等生产性服务业", nor "companies" by "5支队伍".
-        if said.group(1) and _count_value(said.group(1)) != _item_count(span.text):
-            return False  # "太钢、二电厂以及江阳、兴安、新华三大军企": the three counted are the last three
         cat = said.group(2)
         # an abbreviation of the asked noun: "军企" for "军工企业" (same first character, its last one in it)
         short = any(len(h) > 2 and cat[0] == h[0] and cat[1] in h[1:] and not h.startswith(cat) for h in heads)
@@ -573,7 +573,7 @@ def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = 
     named = _by_head(asked_heads(question, kinds), after, span, wide)
     if named is not None:
         return named
-    if len(_bigrams(question) & _bigrams(after)) >= 2:
+    if len(_bigrams(question) & _bigrams(after)) >= 2 or _named_list_asked(question, sentence, span):
         return True
     if re.search(r"和|与|及", phrase) and len((set(phrase) - _COMMON_CHARS) & set(span.text)) >= 2:
         return True  # "高校和科研院所" listed as "中北大学、太原工业学院…" (two kinds asked at once)
@@ -610,6 +610,20 @@ def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = 
         return by_count  # "What four things did he urge…" over four items
     said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
     return said is not None and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
+
+
+def _named_list_asked(question: str, sentence: str, span: Span) -> bool:
+    """A quoted list is the content of the thing named right after it, and the question asks what
+    that thing is made of: '推进“承诺制+标准地+代办制”改革' for '改革包括哪几项制度？' or '那项改革，是把哪几种
+    做法捆在一起的？' (the name stands before the wh-word)."""
+    end = span.start + len(span.text)
+    if not span.start or sentence[span.start - 1] not in "“‘" or sentence[end : end + 1] not in ("”", "’"):
+        return False
+    name = re.match(r"[\u4e00-\u9fff]{2}", sentence[end + 1 : end + 3])
+    wh = re.search(r"哪|什么|啥", question)
+    if name is None or wh is None or name.group(0) in _GENERIC_HEADS or name.group(0) in _VAGUE_HEADS:
+        return False
+    return name.group(0) in question[: wh.start()]
 
 
 _COUNTED_CATEGORY = re.compile(rf"(?<![{_CN_NUMERAL}])([{_CN_NUMERAL}]+)(?:大|个|项|条)([\u4e00-\u9fff]{{2,6}})")
@@ -674,6 +688,9 @@ def _suffixed(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span
     quoted = _QUOTED_KIND.search(question)
     count = asked_count(question)
     heads = (quoted.group(1),) if quoted else (asked_heads(question, kinds) if count else ())
+    category = _counted_category(question)
+    if not heads and count and category and _count_value(category[0]) == count:
+        heads = (category[1],)  # "三大商圈分别是哪三个？": the counted noun before the wh-word
     # "哪两种服务业协同发展" -> 服务业协同发展, 服务业协同发, …, 服务业: the noun may run into the verb
     tried = [h[:n] for h in heads for n in range(len(h), 1, -1) if n == len(h) or n >= 3]
     for head in dict.fromkeys(tried):
