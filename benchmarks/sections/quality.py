@@ -35,6 +35,7 @@ PARTS = {
         ("blind batch 6 (h181-h220)", 181, 220),
         ("blind batch 7 (h221-h260)", 221, 260),
         ("blind batch 11 (h261-h300)", 261, 300),
+        ("blind batch 15 (h301-h340)", 301, 340),
     ),
 }
 
