@@ -459,19 +459,34 @@ def _after_subject(text: str, start: int) -> tuple[str, int]:
 
 
 _ONE_CHAR_KIND = re.compile(r"哪(?:个|一个|种)([\u4e00-\u9fff])(?:[？?。，,！!]|$)")
+# "哪条街的改造？": a street, road or hill is named in the text without quotes ("实施钟楼街片区二期")
+_ONE_CHAR_PLACE = re.compile(r"哪(?:一)?[条座个]([街路桥河湖山])(?:的|[？?。，,！!]|$)")
 
 
 def _quoted_of_kind(question: str, sentence: str) -> Span | None:
     """'升级的是哪个游？' over '实施“府城游”升级版': a kind of one character, named by the one quoted
-    name of the sentence that ends in it."""
+    name of the sentence that ends in it. '哪条街的改造？' over '实施钟楼街片区二期…建成示范步行街': the one
+    street named there (two to four characters after the verb before it) that the question does not
+    name itself."""
     m = _ONE_CHAR_KIND.search(question)
-    if not m:
+    if m:
+        names = {q for q in _QUOTED.findall(sentence) if q.endswith(m.group(1)) and len(q) > 1}
+        if len(names) == 1:
+            name = names.pop()
+            return Span(name, sentence.find(name), "what", 1.0)
+    place = _ONE_CHAR_PLACE.search(question)
+    if place is None:
         return None
-    names = {q for q in _QUOTED.findall(sentence) if q.endswith(m.group(1)) and len(q) > 1}
-    if len(names) != 1:
+    found: dict[str, int] = {}
+    for hit in re.finditer(rf"[\u4e00-\u9fff]{{2,6}}{place.group(1)}", sentence):
+        words = hit.group(0)
+        name = words[_lead_end(words) :][-4:]
+        if name[:-1] and name not in question and not re.search(r"[的和与及是在将]", name):
+            found.setdefault(name, hit.end() - len(name))
+    if len(found) != 1:
         return None
-    name = names.pop()
-    return Span(name, sentence.find(name), "what", 1.0)
+    [(name, start)] = found.items()
+    return Span(name, start, "place", 1.0)
 
 
 _ASKS_FULL_NAME = re.compile(r"全称|全名|完整的?(?:叫法|名称|名字|说法)|具体叫什么|具体名称")
@@ -573,7 +588,7 @@ def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = 
     named = _by_head(asked_heads(question, kinds), after, span, wide)
     if named is not None:
         return named
-    if len(_bigrams(question) & _bigrams(after)) >= 2 or _named_list_asked(question, sentence, span):
+    if len(_bigrams(question) & _bigrams(after)) >= 2:
         return True
     if re.search(r"和|与|及", phrase) and len((set(phrase) - _COMMON_CHARS) & set(span.text)) >= 2:
         return True  # "高校和科研院所" listed as "中北大学、太原工业学院…" (two kinds asked at once)
@@ -610,20 +625,6 @@ def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = 
         return by_count  # "What four things did he urge…" over four items
     said = re.match(rf"[”’]?([{_CN_NUMERAL}0-9]+)(?:大|个|项|条|支)", after)  # "…新华三大军企"
     return said is not None and _count_value(said.group(1)) == items and len(set(after) & set(question)) >= 2
-
-
-def _named_list_asked(question: str, sentence: str, span: Span) -> bool:
-    """A quoted list is the content of the thing named right after it, and the question asks what
-    that thing is made of: '推进“承诺制+标准地+代办制”改革' for '改革包括哪几项制度？' or '那项改革，是把哪几种
-    做法捆在一起的？' (the name stands before the wh-word)."""
-    end = span.start + len(span.text)
-    if not span.start or sentence[span.start - 1] not in "“‘" or sentence[end : end + 1] not in ("”", "’"):
-        return False
-    name = re.match(r"[\u4e00-\u9fff]{2}", sentence[end + 1 : end + 3])
-    wh = re.search(r"哪|什么|啥", question)
-    if name is None or wh is None or name.group(0) in _GENERIC_HEADS or name.group(0) in _VAGUE_HEADS:
-        return False
-    return name.group(0) in question[: wh.start()]
 
 
 _COUNTED_CATEGORY = re.compile(rf"(?<![{_CN_NUMERAL}])([{_CN_NUMERAL}]+)(?:大|个|项|条)([\u4e00-\u9fff]{{2,6}})")
@@ -820,7 +821,9 @@ def _list(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | N
         fit = 0.8 if quoted and overlap(best) >= 2 else 0.5
     rivals = [c for c in ranked[1:] if c.text not in best.text and best.text not in c.text]
     if fit >= _BY_COUNT and _counted_alike(question, sentence, best, candidates, kinds):
-        fit = 0.7  # "改变哪三方面？" over three quoted lists of three: the count does not tell which
+        # "改变哪三方面？" over three quoted lists of three: the count does not tell which, unless the
+        # question names a word of one of them ("改变观念和作风" -> “转思想、转作风、转产业”)
+        best, fit = _one_named_by_question(question, best, candidates) or (best, 0.7)
     if (
         fit >= 1.0
         and rivals
@@ -845,6 +848,21 @@ def _counted_alike(question: str, sentence: str, best: Span, candidates: list[Sp
         return False
     others = {c.text for c in candidates if c.text not in best.text and best.text not in c.text}
     return any(_item_count(text) == n for text in others)
+
+
+def _one_named_by_question(question: str, best: Span, candidates: list[Span]) -> tuple[Span, float] | None:
+    """Of the lists with as many items as the question counts, the one (and only one) with an item
+    whose two characters the question prints; None when none or several do, or when its first item is
+    much shorter than the others (cut inside by the verb before it)."""
+    n = asked_count(question)
+    asked = _bigrams(question)
+    alike = {c.text: c for c in [best, *candidates] if _item_count(c.text) == n}
+    named = [c for c in alike.values() if any(_bigrams(item) & asked for item in re.split("、|和", c.text))]
+    if len(named) != 1:
+        return None
+    first, *rest = re.split("、|和", named[0].text)
+    # items said alike are about as long: a first item much shorter was cut inside ('思路、理清工作脉络')
+    return (named[0], _BY_COUNT) if len(first) >= min(len(r) for r in rest) - 2 else None
 
 
 def _verb_leads_elsewhere(question: str, sentence: str, best: Span, rivals: list[Span]) -> bool:
@@ -1274,21 +1292,35 @@ def _nth(question: str, sentence: str) -> Span | None:
     return Span(hit.group(1), hit.start(1), "what", 1.0) if hit else None
 
 
-_ASKS_ROLE = re.compile(r"由谁|谁(?:来)?(?:挂帅|牵头|担任|出任|当|任)")
+_ASKS_ROLE = re.compile(
+    r"由谁|谁(?:来)?(?:挂帅|牵头|担任|出任|当|任)|哪[两二三几]?位[\u4e00-\u9fff]{0,6}?(?:挂帅|牵头|担任|出任|任)|"
+    r"\bwhich (?:two |three )?(?:officials?|posts?|leaders?)\b.*\b(?:head|lead|co-lead)",
+    re.I,
+)
 _ROLES = ("双组长", "组长", "副组长", "总指挥", "指挥长", "主任", "负责人", "召集人")
+# roles a question asks by a verb or in English: 挂帅 (to take command) is to lead the group
+_ROLE_WORDS = (
+    ("挂帅", ("双组长", "组长")),
+    ("co-lead", ("双组长",)),
+    ("head", ("双组长", "组长")),
+    ("lead", ("组长",)),
+)
 
 
 def _role_holder(question: str, sentence: str) -> Span | None:
     """'由谁挂帅当组长？' over '阳曲县委书记和县长任双组长' -> '阳曲县委书记和县长': who holds the role the
-    question names, printed at the start of the clause that gives it (任/担任/出任/当 + the role)."""
+    question names, printed at the start of the clause that gives it (任/担任/出任/当 + the role).
+    '哪两位一把手一起挂帅？' and 'which two officials head … as co-leaders?' name it by a verb."""
     if not _ASKS_ROLE.search(question):
         return None
+    said = {r for word, roles in _ROLE_WORDS if re.search(word, question, re.I) for r in roles}
     for role in _ROLES:
-        if role[-2:] not in question:
+        if role[-2:] not in question and role not in said:
             continue
         m = re.search(rf"(?:^|[，。；：])([\u4e00-\u9fff、]{{2,14}}?)(?:任|担任|出任|当|挂帅)(?:双)?{role}", sentence)
         if m:
-            return Span(m.group(1), m.start(1), "name", 1.0)
+            several = re.search(r"和|、|与", m.group(1))
+            return Span(m.group(1), m.start(1), "list" if several else "name", 1.0)
     return None
 
 
@@ -1341,6 +1373,9 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
         return _english_named(sentence, kinds)
     if _ASKS_NTH.search(question):
         return _nth(question, sentence)
+    holder = _role_holder(question, sentence) if qtype in ("name", "list", "post") else None
+    if holder is not None:
+        return holder
     if qtype == "number":
         return _number(question, sentence, kinds) or _counts(question, sentence) or _english_count(sentence, kinds)
     if qtype == "count":
@@ -1359,10 +1394,6 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
         if event and (len(_bigrams(question) & _bigrams(before)) >= 1 or english_where):
             where = event.group("where")
             return Span(where, event.start("where"), "place", 0.9)
-    if qtype == "name":
-        holder = _role_holder(question, sentence)
-        if holder is not None:
-            return holder
     if qtype == "how" and _Q_ASPECTS.search(question):
         return _aspects(question, sentence, kinds)
     if qtype in ("what", "list", "name"):
