@@ -349,6 +349,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "阳曲县委书记和县长",
         ),  # co-leaders: 双组长
         (
+            "李卫平说要把省委、太原市委的战略部署体现在哪两个地方？",
+            "切实把省委、太原市委战略部署体现到实际行动上、工作实效上，在全省全市发展大局中展现古交担当。",
+            "实际行动上、工作实效上",
+        ),  # the whole object of the question's verb (体现在 printed 体现到), as many as counted
+        (
             "迎泽区力争建成国家级示范步行街，指的是哪条街的改造？",
             "继续高标准实施钟楼街片区二期修缮保护、三期地铁TOD项目，力争建成国家级示范步行街。",
             "钟楼街",
@@ -570,6 +575,10 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ("杏花岭区开了哪两个会？", "召开动员大会、推进会议和座谈会。"),  # not each a 会
         # two named, three asked
         ("万柏林区的三大商圈是哪三个？", "万柏林区将提升长风商务区商圈地位，构建漪汾商圈新业态。"),
+        (
+            "古交要展现哪两样？",
+            "切实把战略部署体现到实际行动上、工作实效上，在全省全市发展大局中展现古交担当、作出古交贡献。",
+        ),  # two things after 展现, but not said alike: an object, then another verb phrase
         ("迎泽区要修缮哪条街？", "继续实施钟楼街片区二期修缮保护，力争建成国家级示范步行街。"),  # two streets
         ("阳曲县的领导小组由谁挂帅？", "成立专项工作组，积极向上沟通对接、争取支持。"),  # no one is given the role
         (

@@ -79,6 +79,8 @@ def test_english_words_are_read_as_the_page_chinese_words(lexicon):
 def test_which_ones_asks_for_the_noun_named_before_it(lexicon):
     assert lexicon.english_kinds("Jiancaoping hosts three military enterprises — which ones?") == ("军企", "军工企业")
     assert lexicon.english_kinds("Which ones are new?") == ()  # no noun before it
+    # the asked noun may end the question after an adverb
+    assert lexicon.english_kinds("It links up with which scenic spots elsewhere?") == ("景区", "景点")
 
 
 def test_an_institution_named_after_a_place_does_not_name_its_interview(lexicon):

@@ -19,7 +19,7 @@ from taixin_qa.text import normalize
 
 # The words an English question's category noun stands in: after which/what/how many, up to its verb.
 _ENGLISH_ASKED = re.compile(
-    r"\b(?:which|what|whose|how many)\s+((?:[a-z-]+\s+){0,4}?)"
+    r"\b(?:which|what|whose|how many)\s+((?:[a-z-]+(?:\s+|(?=[?？]))){0,4}?)"
     r"(?=(?:are|is|does|do|did|will|would|has|have|was|were|can|should|to|in|of|for|from|that)\b|[?？]|$)",
     re.I,
 )

@@ -761,11 +761,15 @@ def led_items(sentence: str, leads: tuple[str, ...], count: int = 0) -> Span | N
 
 def _asked_verb(question: str) -> str:
     """The question's two Chinese characters right before its wh-word ('要制定哪三样' -> '制定'), or '';
-    a one-character verb with its aspect mark ('开了哪两个会', '开过') is that character."""
+    a one-character verb with its aspect mark ('开了哪两个会', '开过') is that character; a verb with
+    the preposition of its goal ('体现在哪两个地方') is the verb ('体现', printed '体现到…')."""
     wh = re.search(r"哪|什么|啥", question)
     verb = question[max(0, wh.start() - 2) : wh.start()] if wh else ""
     if not (len(verb) == 2 and re.fullmatch(r"[\u4e00-\u9fff]+", verb)):
         return ""
+    goal = question[max(0, wh.start() - 3) : wh.start() - 1]
+    if verb[1] in "在到" and len(goal) == 2 and re.fullmatch(r"[\u4e00-\u9fff]+", goal) and goal[1] not in "要想":
+        return goal
     return verb[0] if verb[1] in "了过" else verb
 
 
@@ -774,7 +778,7 @@ def _verb_introduces(question: str, sentence: str, span: Span) -> bool:
     list is their whole object, to the end of the clause: '要立足哪几方面的条件' over
     '将立足资源禀赋、区位优势、产业基础，努力…'."""
     verb = _asked_verb(question)
-    if not verb or not sentence[: span.start].endswith(verb):
+    if not verb or not re.search(rf"{re.escape(verb)}[在到于]?$", sentence[: span.start]):
         return False
     end = span.start + len(span.text)
     if "的" in span.text.rsplit("、", 1)[-1]:
@@ -1337,7 +1341,26 @@ def _list_answer(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> S
     aligned = _aligned(question, sentence)
     if aligned is not None and aligned.fit >= 1.0 and _as_many(question, aligned.text):
         return replace(aligned, kind="list")
-    return _suffixed(question, sentence, kinds) or listed
+    return _suffixed(question, sentence, kinds) or _verb_object(question, sentence) or listed
+
+
+def _verb_object(question: str, sentence: str) -> Span | None:
+    """'体现在哪两个地方？' over '…部署体现到实际行动上、工作实效上，…': the whole object of the question's
+    verb, to the end of its clause, when it names exactly as many things as the question counts (two
+    or more, each short, said alike). Certain only by that count, and only where the verb is printed
+    once."""
+    verb, count = _asked_verb(question), asked_count(question)
+    if not verb or count < 2 or sentence.count(verb) != 1 or asked_heads(question):
+        return None  # a kind asked by name ('哪两个会议') is not read off the verb alone
+    m = re.search(rf"{re.escape(verb)}[在到于]?([^，。；：！？“”‘’]{{2,40}})(?=[，。；：！？]|$)", sentence)
+    items = re.split(r"、|和|与|及", m.group(1)) if m else []
+    if m is None or len(items) != count or not all(2 <= len(item) <= 12 for item in items):
+        return None
+    # said alike: the same last character or the same length ('实际行动上、工作实效上'), not a verb's
+    # object and then another verb phrase ('展现古交担当、作出古交贡献')
+    if len({item[-1] for item in items}) > 1 and len({len(item) for item in items}) > 1:
+        return None
+    return Span(m.group(1), m.start(1), "list", 1.0)
 
 
 def _aspects(question: str, sentence: str, kinds: tuple[str, ...]) -> Span | None:
