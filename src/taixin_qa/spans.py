@@ -764,7 +764,9 @@ def _asked_verb(question: str) -> str:
     a one-character verb with its aspect mark ('开了哪两个会', '开过') is that character; a verb with
     the preposition of its goal ('体现在哪两个地方') is the verb ('体现', printed '体现到…')."""
     wh = re.search(r"哪|什么|啥", question)
-    verb = question[max(0, wh.start() - 2) : wh.start()] if wh else ""
+    if wh is None:
+        return ""
+    verb = question[max(0, wh.start() - 2) : wh.start()]
     if not (len(verb) == 2 and re.fullmatch(r"[\u4e00-\u9fff]+", verb)):
         return ""
     goal = question[max(0, wh.start() - 3) : wh.start() - 1]
