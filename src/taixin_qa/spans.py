@@ -309,10 +309,16 @@ _ASKS_CONGRESS = re.compile(r"(?<![省市区县])第几(?:次|届)(?:党的)?(?:
 _CONGRESS = re.compile(rf"(?<=党的)[{_CN_NUMERAL}]+大")
 
 
+# How people count teams in speech, and how the page prints them
+_COUNTED_ALIKE = (("几路人马", "几支队伍"), ("几个班子", "几支队伍"), ("几个团队", "几支队伍"), ("几拨人", "几支队伍"))
+
+
 def _counts(question: str, sentence: str) -> Span | None:
     """'几大商圈' in the question -> '五大商圈' in the sentence; several 几 -> several spans;
     '第几期' -> '二期' (an ordinal is often printed without 第); '党的第几次代表大会' -> '二十大'."""
     found: list[tuple[int, int, float]] = []
+    for said, printed in _COUNTED_ALIKE:  # "几路人马" for "几支队伍"
+        question = question.replace(said, printed)
     for m in re.finditer(r"(第)?几([\u4e00-\u9fff]{1,4})(?:[“‘]([^“”‘’]{1,12})[”’])?", question):
         ordinal, tail = m.group(1) or "", m.group(2)
         if m.group(3):  # 几个“走在前列” over ‘四个走在前列’: the quoted words come along
@@ -320,8 +326,8 @@ def _counts(question: str, sentence: str) -> Span | None:
             if hit:
                 found.append((hit.start(), hit.end(), 1.0))
             continue
-        if tail[0] in _MEASURE and len(tail) > 2:  # "几个商圈" may be printed "五大商圈"
-            hit = re.search(rf"[{_NUMERAL}]+[大个项]“?{re.escape(tail[1:3])}", sentence)
+        if tail[0] in _MEASURE and len(tail) > 2:  # "几个商圈" may be printed "五大商圈", "几个组长" "双组长"
+            hit = re.search(rf"(?:[{_NUMERAL}]+[大个项]|双)“?{re.escape(tail[1:3])}", sentence)
             if hit:
                 found.append((hit.start(), _extend_noun(sentence, hit.end()), 0.9))
                 continue
