@@ -189,3 +189,12 @@ def test_a_question_about_the_pictures_turns_the_caption_prior_round():
         assert all(np.sign(prior[i]) == sign for i in captions)
     ans = engine.answer("According to the photo caption, where has the outlet mall (奥特莱斯) been set up?")
     assert ans.short == "三给片区" and ans.sentences[0].passage.kind == "caption"
+
+
+def test_an_english_question_naming_a_thing_of_one_or_two_interviews_is_on_the_page():
+    engine = taixin_qa.default_engine()
+    # "the outlet mall" is the page's 奥特莱斯 (english.yaml), printed in two interviews only
+    ans = engine.answer("Where, according to the photo caption, has the outlet mall project landed?")
+    assert ans.short == "三给片区" and "奥特莱斯" in ans.reason
+    # a name most interviews print (太原片区) does not put a question on the page
+    assert not engine.search("What is the GDP of the Taiyuan section?").answerable

@@ -489,6 +489,18 @@ class Dialogue:
         """The curated words that name a place, an organisation or a project (words.txt tags ns/nt/nz)."""
         return frozenset(normalize(w.text) for w in self.lexicon.dictionary if w.tag in ("ns", "nt", "nz", "nr"))
 
+    def specific_names(self, words: Iterable[str]) -> tuple[str, ...]:
+        """The proper names among ``words`` (three characters or more) that at most two interviews print:
+        an English question that names one ("the outlet mall" -> 奥特莱斯) asks about something of the
+        page, whatever its other words match. A name most interviews print (太原片区) tells nothing."""
+        out = []
+        for w in words:
+            if len(w) >= 3 and w in self._proper_names:
+                printers = {iv.id for iv in self.lexicon.corpus.interviews if any(w in p.text for p in iv.paragraphs)}
+                if 1 <= len(printers) <= 2:
+                    out.append(w)
+        return tuple(out)
+
     def named_owners(self, words: Iterable[str]) -> frozenset[str]:
         """Interviews singled out by a proper name only one interview prints (大盂, 漪汾商圈, 五大融合载体),
         read in the text of its paragraphs (奥特莱斯 stands inside 东辰时代奥特莱斯 too); a common word one

@@ -55,6 +55,9 @@ class Question:
     # "大盂那个启动区…总投资是多少？": the interviews the question's proper names single out (大盂 is
     # printed in one interview only); a direct answer read from another interview is not certain.
     singled_out: frozenset[str] = frozenset()
+    # an English question's page words that name one or two interviews' things (the outlet mall ->
+    # 奥特莱斯): it asks about the page (scope.ScopeJudge)
+    page_names: tuple[str, ...] = ()
     # An English question's words as the page prints them (lexicon english.yaml), cut as the
     # keyword index cuts the page: what the keyword channel reads for it.
     bridge: tuple[str, ...] = ()
@@ -180,6 +183,7 @@ class QueryParser:
             ),
             place_kind=self.dialogue.of_place_kind(text) if not (continued or entities) else frozenset(),
             singled_out=(self.dialogue.named_owners(content + page_words) if not continued else frozenset()),
+            page_names=self.dialogue.specific_names(page_words) if not continued else (),
             bridge=self._bridge(page_words + names) if english else (),
             leads=self.lexicon.english_leads(search) if english else (),
             kinds=self.lexicon.english_kinds(search) if english else (),

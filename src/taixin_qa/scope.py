@@ -224,7 +224,7 @@ class ScopeJudge:
         quoted = next((m for m in _QUOTED.findall(text) if len(m) >= 3 and m in self._page_text), None)
         if quoted:
             return ScopeDecision(True, f"quotes the page: “{quoted}”")
-        cited = self._page_words_in_english(text)
+        cited = self._page_words_in_english(text) or next(iter(question.page_names), None)
         if cited:
             return ScopeDecision(True, f"an English question naming the page's word {cited}")
         if question.points_to and not question.continued:
