@@ -313,6 +313,20 @@ _CONGRESS = re.compile(rf"(?<=党的)[{_CN_NUMERAL}]+大")
 _COUNTED_ALIKE = (("几路人马", "几支队伍"), ("几个班子", "几支队伍"), ("几个团队", "几支队伍"), ("几拨人", "几支队伍"))
 
 
+def _counted_short(asked: str, sentence: str) -> re.Match[str] | None:
+    """'几家大的军工企业' over '江阳、兴安、新华三大军企': a count of the asked noun's short form (its first
+    character, then one of its others: 军企 for 军工企业). ``asked``: the question after 几 and the measure."""
+    noun = re.match(r"(?:大的|大|的)?([\u4e00-\u9fff]{3,6})", asked)
+    if noun is None:
+        return None
+    word = noun_at_start(noun.group(1), "？?")
+    for hit in re.finditer(rf"[{_NUMERAL}]+[大个项家]([\u4e00-\u9fff]{{2}})", sentence):
+        short = hit.group(1)
+        if len(word) >= 3 and short[0] == word[0] and short[1] in word[1:] and not word.startswith(short):
+            return hit
+    return None
+
+
 def _counts(question: str, sentence: str) -> Span | None:
     """'几大商圈' in the question -> '五大商圈' in the sentence; several 几 -> several spans;
     '第几期' -> '二期' (an ordinal is often printed without 第); '党的第几次代表大会' -> '二十大'."""
@@ -322,12 +336,14 @@ def _counts(question: str, sentence: str) -> Span | None:
     for m in re.finditer(r"(第)?几([\u4e00-\u9fff]{1,4})(?:[“‘]([^“”‘’]{1,12})[”’])?", question):
         ordinal, tail = m.group(1) or "", m.group(2)
         if m.group(3):  # 几个“走在前列” over ‘四个走在前列’: the quoted words come along
+            tail = re.sub(r"(?<=.)(?:要|会|将|能|就|才)$", "", tail)  # "几年要“成形”" over "三年成形"
             hit = re.search(rf"{ordinal}[{_NUMERAL}]+{re.escape(tail)}[“‘]?{re.escape(m.group(3))}", sentence)
             if hit:
                 found.append((hit.start(), hit.end(), 1.0))
             continue
         if tail[0] in _MEASURE and len(tail) > 2:  # "几个商圈" may be printed "五大商圈", "几个组长" "双组长"
             hit = re.search(rf"(?:[{_NUMERAL}]+[大个项]|双)“?{re.escape(tail[1:3])}", sentence)
+            hit = hit or _counted_short(question[m.start(2) + 1 :], sentence)
             if hit:
                 found.append((hit.start(), _extend_noun(sentence, hit.end()), 0.9))
                 continue
@@ -675,7 +691,7 @@ def _as_many(question: str, listed: str) -> bool:
 
 _ENGLISH_COUNTS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 _QUOTED_KIND = re.compile(rf"哪(?:几|些|[{_CN_NUMERAL}])[个大项种类]?[“‘]([\u4e00-\u9fff]{{1,6}})[”’]")
-_ITEM_BOUNDARY = "的，、。；：“”‘’是和与及"
+_ITEM_BOUNDARY = "的，、。；：“”‘’是和与及等"
 
 
 def asked_count(question: str) -> int:
@@ -699,9 +715,13 @@ def _suffixed(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span
     if not heads and count and category and _count_value(category[0]) == count:
         heads = (category[1],)  # "三大商圈分别是哪三个？": the counted noun before the wh-word
     # "哪两种服务业协同发展" -> 服务业协同发展, 服务业协同发, …, 服务业: the noun may run into the verb
-    tried = [h[:n] for h in heads for n in range(len(h), 1, -1) if n == len(h) or n >= 3]
+    tried = [h[:n] for h in heads for n in range(len(h), 0, -1) if n == len(h) or n >= 3]  # “型”: one
     for head in dict.fromkeys(tried):
         items = _named_kind(sentence, head)
+        if len(head) == 1 and not all(
+            sentence[at + len(text) : at + len(text) + 1] in "、和与及" for at, text in items[:-1]
+        ):
+            continue  # one character ends a word only in a list: '引导型、催化型企业', not '格局之要，太忻之关'
         names = list(dict.fromkeys(text for _, text in items))
         if len(names) >= 2 and (len(names) == count if count else quoted is not None):
             return _joined(sentence, items)
@@ -772,6 +792,10 @@ def _asked_verb(question: str) -> str:
     wh = re.search(r"哪|什么|啥", question)
     if wh is None:
         return ""
+    if question[: wh.start()].endswith("的是"):  # "推行的是哪两项制度" asks what is 推行
+        question = question[: wh.start() - 2] + question[wh.start() :]
+        wh = re.search(r"哪|什么|啥", question)
+        assert wh is not None
     verb = question[max(0, wh.start() - 2) : wh.start()]
     if not (len(verb) == 2 and re.fullmatch(r"[\u4e00-\u9fff]+", verb)):
         return ""
@@ -1358,15 +1382,20 @@ def _verb_object(question: str, sentence: str) -> Span | None:
     or more, each short, said alike). Certain only by that count, and only where the verb is printed
     once."""
     verb, count = _asked_verb(question), asked_count(question)
-    if not verb or count < 2 or sentence.count(verb) != 1 or asked_heads(question):
-        return None  # a kind asked by name ('哪两个会议') is not read off the verb alone
+    if not verb or count < 2 or sentence.count(verb) != 1:
+        return None
     m = re.search(rf"{re.escape(verb)}[在到于]?([^，。；：！？“”‘’]{{2,40}})(?=[，。；：！？]|$)", sentence)
     items = re.split(r"、|和|与|及", m.group(1)) if m else []
     if m is None or len(items) != count or not all(2 <= len(item) <= 12 for item in items):
         return None
-    # said alike: the same last character or the same length ('实际行动上、工作实效上'), not a verb's
-    # object and then another verb phrase ('展现古交担当、作出古交贡献')
-    if len({item[-1] for item in items}) > 1 and len({len(item) for item in items}) > 1:
+    heads = asked_heads(question)
+    if heads and not all(item.endswith((heads[0][0], heads[0][-1])) for item in items):
+        return None  # a kind asked by name ('哪两个会议', '哪两项制度') is what each item is ('…坐班制')
+    # said alike: the same last character or length ('实际行动上、工作实效上'), or each a thing of
+    # something ('城市的宜居度和人民群众的幸福感'); not a verb's object and then another verb phrase
+    # ('展现古交担当、作出古交贡献')
+    alike = len({item[-1] for item in items}) == 1 or len({len(item) for item in items}) == 1
+    if not alike and not all("的" in item[1:-1] for item in items):
         return None
     return Span(m.group(1), m.start(1), "list", 1.0)
 
@@ -1440,10 +1469,33 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
     return None
 
 
+_ASKS_TITLE = re.compile(r"叫什么|叫啥|名称|名字|主题|题目|口号")
+
+
+def _quoted_title(question: str, sentence: str) -> Span | None:
+    """'那场大讨论，主题叫什么？' over '继续深化“建设太忻经济区，阳曲争当排头兵”大讨论': the one quote of the
+    sentence printed right before a word the question names (大讨论), when the question asks what it is
+    called; the answer is the quote with that word, as printed."""
+    if not _ASKS_TITLE.search(question):
+        return None
+    found = [
+        m
+        for m in re.finditer(r"[“‘]([^“”‘’]{2,30})[”’]([\u4e00-\u9fff]{2})", sentence)
+        if m.group(2) in question and m.group(2) not in _GENERIC_HEADS and m.group(1) not in question
+    ]
+    if len(found) != 1:
+        return None
+    m = found[0]
+    after = re.match(r"[\u4e00-\u9fff]{2,6}", sentence[m.end(1) + 1 :])
+    word = after.group(0) if after else m.group(2)
+    named = next(word[:n] for n in range(len(word), 1, -1) if word[:n] in question)  # 大讨论, not 大讨
+    return Span(sentence[m.start() : m.end(1) + 1 + len(named)], m.start(), "what", 1.0)
+
+
 def _thing(question: str, sentence: str, qtype: str, kinds: tuple[str, ...]) -> Span | None:
     """A 哪个X/什么X question: a quoted name of a one-character kind, the words where the wh-word
     stands, the named thing of the asked kind, or (什么？ with nothing else) a quoted list."""
-    one_char = _quoted_of_kind(question, sentence)
+    one_char = _quoted_of_kind(question, sentence) or _quoted_title(question, sentence)
     if one_char is not None:
         return one_char
     aligned = _aligned(question, sentence)
