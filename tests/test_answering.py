@@ -163,6 +163,17 @@ def test_who_printed_a_page_word_is_read_from_the_speakers_paragraphs_not_a_capt
     assert ans.short == "李慧" and ans.sentences[0].passage.interview_id == "li-hui"
 
 
+def test_two_words_side_by_side_in_the_question_are_read_as_one_page_word():
+    # 中心城区 (cut 中心 城区) is printed in 李文权's interview only; the lead alone would not say who
+    top = [passage("li-wenquan-p02", 1.95), passage("li-hui-p01", 1.94)]
+    page = [passage(pid, 0.0) for pid in PARAGRAPHS]
+    content = ("强调", "自己", "区", "太原", "中心", "城区")
+    ans = ask("哪位书记强调自己的区是太原的中心城区？", top, page=page, content=content)
+    assert ans.short == "李文权"
+    apart = ask("哪位书记说中心在城区？", top, page=page, content=("中心", "城区"))  # not side by side
+    assert apart.short != "李文权" or apart.short is None
+
+
 def test_a_short_question_none_of_whose_words_the_leading_passage_prints_gets_no_speaker():
     # "光伏" is printed nowhere in the leading passage: its lead is the model's guess
     tokens = ("哪个", "区县", "要", "搞", "光伏")  # as jieba cuts it
@@ -328,6 +339,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "万柏林区将充分利用太重集团、中车、晋西集团、汾西重工等高端装备制造传统优势产业。",
             "太重集团、中车、晋西集团、汾西重工",
         ),  # half the items are named as companies (集团)
+        (
+            "How many existing office towers is Yingze pulling together to house corporate headquarters?",
+            "实施“企业总部”倍增计划，整合中泰大厦、景峰国际等10座存量楼宇。",
+            "10座存量楼宇",
+        ),  # office towers: 楼宇 (english.yaml kinds)
         (
             "How many working teams has Jiancaoping set up?",
             "组建“征地拆迁、招商引资、要素保障、营商环境、服务企业”5支队伍。",
@@ -965,6 +981,19 @@ def test_an_english_question_about_a_kind_of_thing_reads_the_one_quoted_name_of_
     assert found is not None and found.text == "建设‘太忻经济区’的战略意图"
     # unquoted, the English words cannot tell which words are the name
     assert find_span_with("Which city is it near?", "尖草坪区是我市距离忻州市最近的城区之一。", None, ("市",)) is None
+    # unquoted, one item of a list named as a thing of the kind (its word after a name of its own)
+    projects = "重点实施“府城游”升级版、董家庄森林谷、观家峪桃花源特色小镇、张家口森林公园等项目。"
+    park = find_span("Apart from the forest valley, which forest park does Li Hui list?", projects)
+    assert park is not None and park.text == "张家口森林公园" and park.fit >= 0.85
+    # a count names none, and the kind's word printed inside other words tells of others
+    districts = "聚焦“三大商圈”提升发展，万柏林区将提升长风商务区商圈地位，构建漪汾商圈新业态。"
+    assert find_span_with("Which new business district will it build?", districts, None, ("商圈",)) is None
+
+
+def test_what_kind_of_thing_is_read_from_the_verb_that_introduces_its_description():
+    sentence = "切实将思想统一到奋斗目标上来，形成大快上、争先争上、改革创新、奋发有为的干事创业氛围。"
+    found = find_span("古交最后想营造出怎样的干事创业氛围？", sentence)
+    assert found is not None and found.text == "大快上、争先争上、改革创新、奋发有为的干事创业氛围"
 
 
 def ask_english(text: str, pid: str) -> object:

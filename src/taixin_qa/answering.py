@@ -660,8 +660,12 @@ def _mentioners(ask: _Ask) -> list[_Candidate] | None:
 
 def _page_word(ask: _Ask) -> str | None:
     """'谁提到了奥特莱斯？': the question's longest word of four characters or more that the speakers'
-    paragraphs print in one to three interviews (a picture caption is the paper's words, not theirs)."""
-    words = sorted((w for w in ask.result.question.content if len(w) >= 4), key=len, reverse=True)
+    paragraphs print in one to three interviews (a picture caption is the paper's words, not theirs);
+    two words side by side in the question count as one ('中心城区', cut 中心 城区)."""
+    content = ask.result.question.content
+    # two words the tokenizer split that stand together in the question ('中心' '城区' -> 中心城区)
+    joined = [a + b for a, b in zip(content, content[1:]) if a + b in ask.question]
+    words = sorted((w for w in (*content, *joined) if len(w) >= 4), key=len, reverse=True)
     for word in words:
         if 1 <= len(_printed_by(ask.index.passages, word)) <= _MAX_PHRASE_INTERVIEWS:
             return word

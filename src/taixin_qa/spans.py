@@ -1208,7 +1208,12 @@ def _aligned(question: str, sentence: str) -> Span | None:
     return None
 
 
-_ASKS_DESCRIBED = re.compile(r"什么样的([\u4e00-\u9fff]{2,6}?)(?:和([\u4e00-\u9fff]{2,4}?))?(?=[，,。？?！!]|$|，)")
+_ASKS_DESCRIBED = re.compile(
+    r"(?:什么样|怎么样|怎样|哪种|哪样)的([\u4e00-\u9fff]{2,6}?)(?:和([\u4e00-\u9fff]{2,4}?))?(?=[，,。？?！!]|$|，)"
+)
+
+
+_DESCRIBING_VERB = re.compile(rf"形成|营造|{_LEAD_VERB.pattern}")
 
 
 def _described(question: str, sentence: str) -> Span | None:
@@ -1226,7 +1231,9 @@ def _described(question: str, sentence: str) -> Span | None:
                 phrase = clause[: h.end()]
                 if "的" not in phrase or h.end() < len(clause.rstrip("”’")):
                     continue  # the noun must close its clause: '阳曲的格局之要' is no 格局
-                verb = _LEAD_VERB.search(phrase)
+                # the verb that introduces it: one of two characters first ('有' inside '奋发有为' is none)
+                verbs = list(_DESCRIBING_VERB.finditer(phrase))
+                verb = next((v for v in verbs if len(v.group(0)) >= 2), verbs[0] if verbs else None)
                 start = verb.end() if verb and verb.end() < phrase.rfind("的") else 0
                 described = phrase[start : phrase.rfind("的")]
                 if _bigrams(described) <= _bigrams(question):
@@ -1313,6 +1320,25 @@ def _english_named(sentence: str, kinds: tuple[str, ...]) -> Span | None:
         return None
     [(start, text)] = found.items()
     return Span(text, start, "english", 0.9)
+
+
+def _english_one_of_kind(sentence: str, kinds: tuple[str, ...]) -> Span | None:
+    """'Which forest park does Li Hui list?' over '…董家庄森林谷、观家峪桃花源特色小镇、张家口森林公园等项目':
+    the one item of the sentence (between 、 ， and the like) that is named as a thing of the asked kind,
+    ending in its word after a name of its own; None when none or several are, or when the sentence
+    prints the kind's word elsewhere too."""
+    found: dict[str, tuple[int, str]] = {}
+    for piece in re.finditer(r"[^、，。；：“”‘’（）()等和与及]+", sentence):
+        text = piece.group(0)
+        kind = next((k for k in kinds if text.endswith(k) and len(text) >= len(k) + 2), None)
+        if kind is not None and not re.match(rf"[{_NUMERAL}]+[大个项]", text):  # 三大商圈 counts, names none
+            cut = _lead_end(text)
+            found.setdefault(text[cut:], (piece.start() + cut, kind))
+    if len(found) != 1:
+        return None
+    [(text, (start, kind))] = found.items()
+    # the kind's word printed elsewhere too ('提升长风商务区商圈地位'): other things of the kind are named
+    return Span(text, start, "english", 0.9) if sentence.count(kind) == 1 else None
 
 
 _ASKS_NTH = re.compile(rf"(?:[里中]|当中)(?:排)?第([{_CN_NUMERAL}])(?:个|项|位|条)|(?:[里中]|当中)(?:的)?首个")
@@ -1430,7 +1456,7 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
     if kinds and _WHOSE.search(question):
         return _owner(sentence, kinds)
     if kinds and qtype in ("what", "name", "place") and not re.search(r"[\u4e00-\u9fff]{4}", question):
-        return _english_named(sentence, kinds)
+        return _english_named(sentence, kinds) or _english_one_of_kind(sentence, kinds)
     if _ASKS_NTH.search(question):
         return _nth(question, sentence)
     holder = _role_holder(question, sentence) if qtype in ("name", "list", "post") else None
