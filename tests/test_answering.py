@@ -628,6 +628,10 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         # two named, three asked
         ("万柏林区的三大商圈是哪三个？", "万柏林区将提升长风商务区商圈地位，构建漪汾商圈新业态。"),
         (
+            "杏花岭区说要「紧盯」的是哪三样？",
+            "杏花岭区将紧盯现代服务业产业集群发展这个“主攻方向”，紧盯人才“第一资源”，优化空间布局。",
+        ),  # two clauses open with it, three asked
+        (
             "裴耀军用哪几个“之”来概括阳曲？",
             "盆地高山、黄金维度，是阳曲的格局之要，太忻之关、南北通衢是阳曲的区位之雄，城乡精致是阳曲的宜居之境。",
         ),  # 之 stands inside the words (格局之要), it ends none of them
@@ -988,6 +992,13 @@ def test_an_english_question_about_a_kind_of_thing_reads_the_one_quoted_name_of_
     # a count names none, and the kind's word printed inside other words tells of others
     districts = "聚焦“三大商圈”提升发展，万柏林区将提升长风商务区商圈地位，构建漪汾商圈新业态。"
     assert find_span_with("Which new business district will it build?", districts, None, ("商圈",)) is None
+
+
+def test_a_quoted_word_opening_as_many_clauses_as_counted_gives_the_names_they_end_with():
+    sentence = "杏花岭区将紧盯现代服务业产业集群发展这个“主攻方向”，紧盯产业、城市、要素“三大支撑”，优化空间布局。"
+    found = find_span("杏花岭区说要「紧盯」的是哪两样？", sentence)
+    assert found is not None and found.text == "主攻方向、三大支撑" and found.fit >= 0.85
+    assert all(name in sentence for name in found.text.split("、"))
 
 
 def test_what_kind_of_thing_is_read_from_the_verb_that_introduces_its_description():

@@ -1399,7 +1399,29 @@ def _list_answer(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> S
     aligned = _aligned(question, sentence)
     if aligned is not None and aligned.fit >= 1.0 and _as_many(question, aligned.text):
         return replace(aligned, kind="list")
-    return _suffixed(question, sentence, kinds) or _verb_object(question, sentence) or listed
+    return (
+        _suffixed(question, sentence, kinds)
+        or _verb_object(question, sentence)
+        or _each_quoted_verb(question, sentence)
+        or listed
+    )
+
+
+def _each_quoted_verb(question: str, sentence: str) -> Span | None:
+    """'要「紧盯」的是哪两样？' over '紧盯…这个“主攻方向”，紧盯产业、城市、要素“三大支撑”': the question quotes a
+    word the sentence opens as many clauses with as it counts; each clause names its thing last, in
+    quotes. The answer is those names, joined by 、."""
+    quoted = re.search(r"[“‘「]([\u4e00-\u9fff]{2,4})[”’」]", question)
+    count = asked_count(question)
+    if quoted is None or count < 2:
+        return None
+    word = quoted.group(1)
+    objects = re.findall(rf"{re.escape(word)}([^，。；：！？]*?)(?=[，。；：！？]|$)", sentence)
+    found = [re.search(r"[“‘]([^“”‘’]{2,12})[”’]$", o) for o in objects]
+    names = [m.group(1) for m in found if m is not None]
+    if len(objects) != count or len(names) != count:
+        return None
+    return Span("、".join(names), sentence.find(names[0]), "list", 1.0)
 
 
 def _verb_object(question: str, sentence: str) -> Span | None:
