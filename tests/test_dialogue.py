@@ -485,6 +485,8 @@ def test_focus_on_a_follow_up_against_the_filter_follows_the_question(parser):
         ("谁说要当排头兵？", {"pei-yaojun"}),
         ("太钢的股价是多少？", set()),
         ("谁发明了风电？", set()),
+        ("哪里搞风电？", {"li-weiping"}),  # where, as 哪个区 asks it
+        ("风电在哪里用得多？", set()),  # 哪里 not opening the question asks no who/which
         ("阳曲县委书记是谁？", set()),
         ("Which party secretary brought up the Shengke Financial Center project?", {"li-hui"}),  # 盛科, in pinyin
         ("Who is the richest man in Shengke?", set()),  # asks who, but of nothing said on the page

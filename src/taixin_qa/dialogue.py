@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 _ATTRIBUTION = re.compile(r"[（(]([^，,（）()\s]{2,12})[，,][^（）()]{1,60}[）)]")
 _TAG = re.compile(r"<[^>]+>")
 _SAYS = re.compile(
-    r"提|谈|说|讲|表示|要|有|计划|打算|建|在|管|负责|"
+    r"提|谈|说|讲|表示|要|有|计划|打算|建|在|管|负责|搞|"
     r"\b(?:mention\w*|sa(?:y|id|ys)|talk\w*|plan\w*|ha(?:s|ve)|br(?:ing|ought|ings) up|rais\w*|"
     r"describ\w*|call\w*|want\w*)\b",
     re.IGNORECASE,
@@ -437,7 +437,10 @@ class Dialogue:
         """For "谁提到了太钢？" / "哪个区有二电厂？" (who/which, a verb of saying or having, a term only one
         interview uses): that interview. Empty for anything else ("太钢的股价是多少？", "谁发明了风电？").
         ``names``: the page's names an English question spells in pinyin (Lexicon.pinyin_names)."""
-        if not (self._asks_who(text) and _SAYS.search(text)):
+        # "哪里搞风电？" asks where as "哪个区…" does (not a who-word of the conversation: "启动区在哪里？"
+        # after a question about 阳曲 stays about 阳曲)
+        where = re.match(r"(?:太原)?(?:哪里|哪儿|什么地方|哪个地方)", text)
+        if not ((self._asks_who(text) or where) and _SAYS.search(text)):
             return frozenset()
         found: set[str] = set()
         rest = " ".join((text, *names))
