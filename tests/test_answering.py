@@ -1001,6 +1001,15 @@ def test_a_quoted_word_opening_as_many_clauses_as_counted_gives_the_names_they_e
     assert all(name in sentence for name in found.text.split("、"))
 
 
+def test_how_they_feel_is_read_from_the_clause_whose_subject_the_question_names():
+    sentence = "启动大会在阳曲召开，阳曲人民深受鼓舞、倍感振奋，阳曲干部深感使命光荣、责任重大。"
+    cadres = find_span("裴耀军说阳曲的干部们对这件事有什么样的感受？", sentence)
+    assert cadres is not None and cadres.text == "深感使命光荣、责任重大"
+    people = find_span("阳曲人民心情怎么样？", sentence)
+    assert people is not None and people.text == "深受鼓舞、倍感振奋"
+    assert find_span("阳曲的企业家有什么感受？", sentence) is None  # neither subject is named
+
+
 def test_what_kind_of_thing_is_read_from_the_verb_that_introduces_its_description():
     sentence = "切实将思想统一到奋斗目标上来，形成大快上、争先争上、改革创新、奋发有为的干事创业氛围。"
     found = find_span("古交最后想营造出怎样的干事创业氛围？", sentence)

@@ -1354,6 +1354,25 @@ def _nth(question: str, sentence: str) -> Span | None:
     return Span(hit.group(1), hit.start(1), "what", 1.0) if hit else None
 
 
+_ASKS_FEELING = re.compile(r"感受|感觉|心情|感想")
+_FELT = re.compile(r"^(?P<who>[\u4e00-\u9fff]{2,8}?)(?:深感|倍感|深受|感到)(?P<what>.{2,20})$")
+
+
+def _felt(question: str, sentence: str) -> Span | None:
+    """'阳曲的干部们对这件事有什么样的感受？' over '阳曲人民深受鼓舞、倍感振奋，阳曲干部深感使命光荣、责任重大':
+    what the one clause whose subject (its last two characters: 干部, not 人民) the question names
+    says they feel, from its verb ('深感使命光荣、责任重大')."""
+    if not _ASKS_FEELING.search(question):
+        return None
+    felt = [(at, m) for at, clause in clauses(sentence) if (m := _FELT.match(clause.rstrip("”’")))]
+    named = [(at, m) for at, m in felt if m.group("who")[-2:] in question]
+    if len(named) != 1:
+        return None
+    at, m = named[0]
+    felt = m.group(0)[len(m.group("who")) :]  # with its verb: '深受鼓舞、倍感振奋'
+    return Span(felt, at + m.end("who"), "what", 1.0)
+
+
 _ASKS_ROLE = re.compile(
     r"由谁|谁(?:来)?(?:挂帅|牵头|担任|出任|当|任)|哪[两二三几]?位[\u4e00-\u9fff]{0,6}?(?:挂帅|牵头|担任|出任|任)|"
     r"\bwhich (?:two |three )?(?:officials?|posts?|leaders?)\b.*\b(?:head|lead|co-lead)",
@@ -1481,7 +1500,9 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
         return _english_named(sentence, kinds) or _english_one_of_kind(sentence, kinds)
     if _ASKS_NTH.search(question):
         return _nth(question, sentence)
-    holder = _role_holder(question, sentence) if qtype in ("name", "list", "post") else None
+    holder = _felt(question, sentence) or (
+        _role_holder(question, sentence) if qtype in ("name", "list", "post") else None
+    )
     if holder is not None:
         return holder
     if qtype == "number":
