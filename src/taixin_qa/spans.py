@@ -1369,8 +1369,8 @@ def _felt(question: str, sentence: str) -> Span | None:
     if len(named) != 1:
         return None
     at, m = named[0]
-    felt = m.group(0)[len(m.group("who")) :]  # with its verb: '深受鼓舞、倍感振奋'
-    return Span(felt, at + m.end("who"), "what", 1.0)
+    said = m.group(0)[len(m.group("who")) :]  # with its verb: '深受鼓舞、倍感振奋'
+    return Span(said, at + m.end("who"), "what", 1.0)
 
 
 _ASKS_ROLE = re.compile(
