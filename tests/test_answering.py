@@ -15,7 +15,7 @@ from taixin_qa.corpus import load_corpus
 from taixin_qa.lexicon import Lexicon
 from taixin_qa.query import Question
 from taixin_qa.results import SearchResult
-from taixin_qa.spans import asked_heads, led_items, question_type
+from taixin_qa.spans import asked_count, asked_heads, led_items, question_leads, question_type
 from taixin_qa.spans import find_span as find_span_with
 from taixin_qa.structure import PageStructure
 
@@ -1009,6 +1009,15 @@ def test_how_they_feel_is_read_from_the_clause_whose_subject_the_question_names(
     assert people is not None and people.text == "深受鼓舞、倍感振奋"
     unnamed = find_span("阳曲的企业家有什么感受？", sentence)  # neither subject is named
     assert unnamed is None or unnamed.fit < 0.85
+
+
+def test_a_chinese_question_that_counts_what_its_verb_opens_reads_the_items_it_opens():
+    assert question_leads("阳曲说要优化的是哪三样？") == ("优化",)
+    assert question_leads("阳曲要优化什么？") == ()  # nothing counted
+    paragraph = "阳曲县将继续优化工作机制，树牢闭环意识。优化营商环境，提升服务质量。优化督察机制，发挥指挥棒作用。"
+    items = led_items(paragraph, question_leads("阳曲说要优化的是哪三样？"), 3)
+    assert items is not None and items.text == "优化工作机制、优化营商环境、优化督察机制"
+    assert asked_count("What are the five work teams Jiancaoping has put together?") == 5
 
 
 def test_what_kind_of_thing_is_read_from_the_verb_that_introduces_its_description():

@@ -37,6 +37,13 @@ def test_post_questions_in_everyday_wording(page):
     assert date is not None and date.kind == "date"
 
 
+def test_an_english_post_question_asks_which_district_a_secretary_heads(page):
+    assert page.answer("Which district does Yang Junmin head?").short == "万柏林区委书记"
+    assert page.answer("Which county is Pei Yaojun the party secretary of?").short == "阳曲县委书记"
+    assert page.answer("What is Li Hui's job?").short == "迎泽区委书记"
+    assert page.answer("Which district does Yang Junmin want to build into a hub?") is None  # a content question
+
+
 def test_an_english_date_question_in_everyday_wording(page):
     ans = page.answer("On what date did Wanbolin's party secretary sit down with the paper for this interview?")
     assert ans is not None and ans.short == "12月13日"

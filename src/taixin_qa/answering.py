@@ -41,6 +41,7 @@ from taixin_qa.spans import (
     led_items,
     list_head,
     noun_at_start,
+    question_leads,
     question_type,
 )
 
@@ -196,8 +197,9 @@ class _Ask:
         else:
             sims = [0.0] * len(texts)
         scores, spans = [], []
-        # items opening with the English question's verb may stand in several sentences of the paragraph
-        leads = self.result.question.leads
+        # items opening with the question's verb (an English one as the page prints it) may stand in
+        # several sentences of the paragraph
+        leads = self.result.question.leads or question_leads(self.question)
         led = led_items(p.text, leads, asked_count(self.question)) if leads else None
         for text, sim in zip(texts, sims):
             words = set(self.tokenizer.cut_for_search(text))

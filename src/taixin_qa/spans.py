@@ -36,6 +36,7 @@ __all__ = [
     "led_items",
     "list_head",
     "noun_at_start",
+    "question_leads",
     "question_type",
 ]
 
@@ -699,7 +700,9 @@ def asked_count(question: str) -> int:
     m = re.search(rf"哪([{_CN_NUMERAL}])", question)
     if m:
         return _count_value(m.group(1))
-    english = re.search(r"\b(?:which|what)\s+(two|three|four|five|six)\b", question, re.I)
+    english = re.search(
+        r"\b(?:which|what)\s+(?:(?:are|were)\s+)?(?:the\s+)?(two|three|four|five|six)\b", question, re.I
+    )
     return _ENGLISH_COUNTS[english.group(1).lower()] if english else 0
 
 
@@ -803,6 +806,13 @@ def _asked_verb(question: str) -> str:
     if verb[1] in "在到" and len(goal) == 2 and re.fullmatch(r"[\u4e00-\u9fff]+", goal) and goal[1] not in "要想":
         return goal
     return verb[0] if verb[1] in "了过" else verb
+
+
+def question_leads(question: str) -> tuple[str, ...]:
+    """What the items of a plan may open with, for a Chinese question that counts them: its verb of
+    two characters ('阳曲说要优化的是哪三样？' -> ('优化',)); () otherwise."""
+    verb = _asked_verb(question)
+    return (verb,) if len(verb) == 2 and asked_count(question) >= 2 else ()
 
 
 def _verb_introduces(question: str, sentence: str, span: Span) -> bool:
@@ -1209,7 +1219,7 @@ def _aligned(question: str, sentence: str) -> Span | None:
 
 
 _ASKS_DESCRIBED = re.compile(
-    r"(?:什么样|怎么样|怎样|哪种|哪样)的([\u4e00-\u9fff]{2,6}?)(?:和([\u4e00-\u9fff]{2,4}?))?(?=[，,。？?！!]|$|，)"
+    r"(?:什么样的|怎么样的|怎样的|哪种|哪样的|啥样的?)([\u4e00-\u9fff]{2,6}?)(?:和([\u4e00-\u9fff]{2,4}?))?(?=[，,。？?！!]|$|，)"
 )
 
 

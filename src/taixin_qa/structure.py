@@ -220,7 +220,7 @@ _UNDATED = re.compile(r"近日|日前|前不久")
 _PUBLISH = re.compile(r"出版|报纸|发表|刊登|刊发|刊载|见报|登在|登报")
 _POST_ASK = re.compile(
     r"职务|职位|担任|身份|什么职|哪里的|哪个区的|哪个县的|哪个市的|哪个地方的|负责哪|"
-    r"what posts?|which posts?|position",
+    r"what posts?|which posts?|position|\bwhich (?:district|county|city)\b|\bjob\b|\bpost\b",
     re.I,
 )
 _COUNT = re.compile(r"几|多少|how many", re.I)
@@ -244,7 +244,7 @@ _ENGLISH_FRAME = re.compile(
     r"\b(who|is|are|the|a|of|party|secretary|secretaries|what|which|posts?|does|do|hold|holds|position|"
     r"district|districts|county|counties|city|places|zone|high-tech|hi-tech|in|for|page|interviewed|interview|"
     r"how|many|on|this|were|was|been|have|has|date|day|when|did|sit|sat|down|with|paper|newspaper|his|her|its|"
-    r"speak|spoke|talk|talked|to|s)\b",
+    r"speak|spoke|talk|talked|to|s|head|heads|lead|leads|run|runs|charge|job)\b",
     re.I,
 )
 
