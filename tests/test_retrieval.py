@@ -198,3 +198,23 @@ def test_an_english_question_naming_a_thing_of_one_or_two_interviews_is_on_the_p
     assert ans.short == "三给片区" and "奥特莱斯" in ans.reason
     # a name most interviews print (太原片区) does not put a question on the page
     assert not engine.search("What is the GDP of the Taiyuan section?").answerable
+
+
+@pytest.mark.parametrize(
+    "question, short",
+    [
+        ("启动大会在哪里召开？", "阳曲"),  # 启动 大会 side by side: 启动大会, printed in two interviews
+        ("煤层气是哪儿要搞？", "古交市"),  # a word of one interview; 是哪儿 asks the place
+    ],
+)
+def test_a_short_question_naming_a_thing_of_one_or_two_interviews_is_on_the_page(question, short):
+    engine = taixin_qa.default_engine()
+    ans = engine.answer(question)
+    assert ans.found and ans.short == short
+
+
+def test_a_question_whose_words_most_interviews_print_still_needs_the_match():
+    engine = taixin_qa.default_engine()
+    q = engine.parser.parse("太忻经济区的GDP是多少？")
+    assert q.page_names == ()  # 太忻经济区: every interview prints it
+    assert engine.parser.parse("观家峪要建个啥？").page_names == ("观家峪",)  # 观家峪要, as jieba cuts it

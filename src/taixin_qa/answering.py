@@ -61,6 +61,7 @@ EMPTY_QUESTION = "请输入一个问题，例如：阳曲县的发展目标是�
 # 哪个区/哪个县/哪里的…: the answer is the speaker's own district, as printed in the header.
 _ASKS_PLACE_OF_SPEAKER = re.compile(
     r"哪个(?:区|县|城区|市|地方)|哪些(?:区县|地方|区|县)|哪[几两二三四五六]个(?:区县|区|县|地方)|^哪里|哪里的|"
+    r"^哪儿|是哪(?:里|儿)要|"
     r"是哪个区|which (?:district|county|city|place)",
     re.I,
 )

@@ -492,13 +492,14 @@ class Dialogue:
         """The curated words that name a place, an organisation or a project (words.txt tags ns/nt/nz)."""
         return frozenset(normalize(w.text) for w in self.lexicon.dictionary if w.tag in ("ns", "nt", "nz", "nr"))
 
-    def specific_names(self, words: Iterable[str]) -> tuple[str, ...]:
+    def specific_names(self, words: Iterable[str], proper: bool = True) -> tuple[str, ...]:
         """The proper names among ``words`` (three characters or more) that at most two interviews print:
         an English question that names one ("the outlet mall" -> 奥特莱斯) asks about something of the
-        page, whatever its other words match. A name most interviews print (太原片区) tells nothing."""
+        page, whatever its other words match. A name most interviews print (太原片区) tells nothing.
+        ``proper=False``: any such word of the page (煤层气, 习近平, 观家峪)."""
         out = []
         for w in words:
-            if len(w) >= 3 and w in self._proper_names:
+            if len(w) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", w) and (w in self._proper_names or not proper):
                 printers = {iv.id for iv in self.lexicon.corpus.interviews if any(w in p.text for p in iv.paragraphs)}
                 if 1 <= len(printers) <= 2:
                     out.append(w)

@@ -55,8 +55,8 @@ class Question:
     # "大盂那个启动区…总投资是多少？": the interviews the question's proper names single out (大盂 is
     # printed in one interview only); a direct answer read from another interview is not certain.
     singled_out: frozenset[str] = frozenset()
-    # an English question's page words that name one or two interviews' things (the outlet mall ->
-    # 奥特莱斯): it asks about the page (scope.ScopeJudge)
+    # the question's words that name a thing one or two interviews print (观家峪, 启动大会; an English
+    # question's through the glossary: the outlet mall -> 奥特莱斯): it asks about the page (scope)
     page_names: tuple[str, ...] = ()
     # An English question's words as the page prints them (lexicon english.yaml), cut as the
     # keyword index cuts the page: what the keyword channel reads for it.
@@ -183,7 +183,13 @@ class QueryParser:
             ),
             place_kind=self.dialogue.of_place_kind(text) if not (continued or entities) else frozenset(),
             singled_out=(self.dialogue.named_owners(content + page_words) if not continued else frozenset()),
-            page_names=self.dialogue.specific_names(page_words) if not continued else (),
+            page_names=(
+                ()
+                if continued or entities
+                else self.dialogue.specific_names(page_words)
+                if english
+                else self.dialogue.specific_names(_word_runs(content, text), proper=False)
+            ),
             bridge=self._bridge(page_words + names) if english else (),
             leads=self.lexicon.english_leads(search) if english else (),
             kinds=self.lexicon.english_kinds(search) if english else (),
@@ -193,3 +199,12 @@ class QueryParser:
         """For an English question, the keyword tokens of the Chinese ``words`` it stands for: its
         english.yaml words and its pinyin names of the page's names."""
         return tuple(t for w in words for t in self.tokenizer.cut_for_search(w)) if words else ()
+
+
+def _word_runs(words: tuple[str, ...], text: str) -> tuple[str, ...]:
+    """The question's content words, two of them side by side in the question as one ('启动' '大会' ->
+    启动大会), and each word's leading part of three characters or more (jieba glues a particle on:
+    '观家峪要' -> 观家峪), longest first."""
+    runs = {*words, *(a + b for a, b in zip(words, words[1:]) if a + b in text)}
+    runs |= {w[:n] for w in words for n in range(3, len(w))}
+    return tuple(sorted(runs, key=len, reverse=True))

@@ -224,9 +224,11 @@ class ScopeJudge:
         quoted = next((m for m in _QUOTED.findall(text) if len(m) >= 3 and m in self._page_text), None)
         if quoted:
             return ScopeDecision(True, f"quotes the page: “{quoted}”")
-        cited = self._page_words_in_english(text) or next(iter(question.page_names), None)
+        cited = self._page_words_in_english(text)
         if cited:
             return ScopeDecision(True, f"an English question naming the page's word {cited}")
+        if question.page_names:  # 观家峪, 启动大会; the outlet mall -> 奥特莱斯
+            return ScopeDecision(True, f"names {question.page_names[0]}, a thing one or two interviews speak of")
         if question.points_to and not question.continued:
             # "谁提到了太钢？": who/which said or has a thing only one interview speaks of; the answer
             # is that interview's speaker. ("太钢的股价是多少？", "谁发明了风电？" ask something else.)
