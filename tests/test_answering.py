@@ -395,6 +395,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "“建设太忻经济区，阳曲争当排头兵”大讨论",
         ),  # the quote printed right before the word the question names
         (
+            "阳曲为了向上争取支持，专门成立了个什么组？",
+            "协同上加强，成立专项工作组，积极向上沟通对接、争取支持。",
+            "专项工作组",
+        ),  # the one group named after the verb the question repeats
+        (
             "尖草坪为了让企业顺利落户，专门拉了几路人马？",
             "组建“征地拆迁、招商引资、要素保障、营商环境、服务企业”5支队伍。",
             "5支队伍",

@@ -483,7 +483,9 @@ def _after_subject(text: str, start: int) -> tuple[str, int]:
 
 _ONE_CHAR_KIND = re.compile(r"哪(?:个|一个|种)([\u4e00-\u9fff])(?:[？?。，,！!]|$)")
 # "哪条街的改造？": a street, road or hill is named in the text without quotes ("实施钟楼街片区二期")
-_ONE_CHAR_PLACE = re.compile(r"哪(?:一)?[条座个]([街路桥河湖山])(?:的|[？?。，,！!]|$)")
+_ONE_CHAR_PLACE = re.compile(
+    r"哪(?:一)?[条座个]([街路桥河湖山])(?:的|[？?。，,！!]|$)|(?:成立|组建|设立)了?个?(?:什么|啥)([组队班])(?:[？?。，,！!]|$)"
+)
 
 
 def _quoted_of_kind(question: str, sentence: str) -> Span | None:
@@ -500,16 +502,18 @@ def _quoted_of_kind(question: str, sentence: str) -> Span | None:
     place = _ONE_CHAR_PLACE.search(question)
     if place is None:
         return None
+    kind = place.group(1) or place.group(2)  # "成立了个什么组？": a group named after the verb, unquoted
     found: dict[str, int] = {}
-    for hit in re.finditer(rf"[\u4e00-\u9fff]{{2,6}}{place.group(1)}", sentence):
+    for hit in re.finditer(rf"[\u4e00-\u9fff]{{2,6}}{kind}", sentence):
         words = hit.group(0)
-        name = words[_lead_end(words) :][-4:]
+        words = re.split(r"成立|组建|设立", words)[-1] if place.group(2) else words
+        name = words[_lead_end(words) :][-5:]
         if name[:-1] and name not in question and not re.search(r"[的和与及是在将]", name):
             found.setdefault(name, hit.end() - len(name))
     if len(found) != 1:
         return None
     [(name, start)] = found.items()
-    return Span(name, start, "place", 1.0)
+    return Span(name, start, "place" if place.group(1) else "what", 1.0)
 
 
 _ASKS_FULL_NAME = re.compile(r"全称|全名|完整的?(?:叫法|名称|名字|说法)|具体叫什么|具体名称")
