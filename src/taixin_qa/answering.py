@@ -617,7 +617,7 @@ def _holders(ask: _Ask, plural: bool) -> list[_Candidate] | None:
 # Words that frame a 哪些区县/哪些书记 question rather than name its topic.
 _FRAME_WORDS = frozenset(
     {"区县", "县区", "地方", "城区", "书记", "领导", "谈到", "提到", "说到", "讲到", "谈及", "提及", "打算", "计划"}
-    | {"准备", "提出", "表示", "强调", "想要", "都有", "一起"}
+    | {"准备", "提出", "表示", "强调", "想要", "都有", "一起", "讲话", "谈话", "访谈", "专访", "采访"}
 )
 
 
@@ -643,7 +643,7 @@ def _topic_parts(ask: _Ask) -> list[list[str]] | None:
 
 def _mentioners(ask: _Ask) -> list[_Candidate] | None:
     """哪些区县谈到了商圈建设？: the interviews that print the question's topic words in one paragraph,
-    when there are two or more and each has such a paragraph among the retrieved ones."""
+    when there are two or more (read in every paragraph, the retrieved ones first)."""
     parts = _topic_parts(ask)
     if parts is None:
         return None
@@ -652,12 +652,15 @@ def _mentioners(ask: _Ask) -> list[_Candidate] | None:
         return p.kind == "paragraph" and all(all(x in p.text for x in need) for need in parts)
 
     mentioning = {p.interview_id for p in ask.index.passages if prints(p)}
+    if len(mentioning) < 2:
+        return None
+    # the words are printed or not: every paragraph is read, the retrieved ones first
+    retrieved = {p.id for p in ask.result.passages}
+    ranked = list(ask.result.passages) + [p for p in ask.index.passages if p.id not in retrieved]
     group: list[_Candidate] = []
-    for p in ask.result.passages:
+    for p in ranked:
         if prints(p) and p.interview_id not in {c.passage.interview_id for c in group}:
             group.append(ask.candidate(p))
-    if len(mentioning) < 2 or {c.passage.interview_id for c in group} != mentioning:
-        return None
     return group
 
 
