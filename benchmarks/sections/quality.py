@@ -37,6 +37,7 @@ PARTS = {
         ("blind batch 7 (h221-h260)", 221, 260),
         ("blind batch 11 (h261-h300)", 261, 300),
         ("blind batch 15 (h301-h340)", 301, 340),
+        ("blind batch 17 (h341-h380)", 341, 380),
     ),
 }
 
