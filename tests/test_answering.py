@@ -1032,6 +1032,13 @@ def test_a_chinese_question_that_counts_what_its_verb_opens_reads_the_items_it_o
     assert asked_count("What are the five work teams Jiancaoping has put together?") == 5
 
 
+def test_a_bare_count_counts_the_thing_the_question_names():
+    # a bare 几个 counts the thing the question names before it, not any "N个…" of the sentence
+    sentence = "杏花岭区在太原市“一个核心、一体两翼、多方协同”的总体布局中具有重要的战略位置。"
+    count = find_span("杏花岭和万柏林都在做商圈，两边各要搞几个？", sentence)
+    assert count is None or count.fit < 0.85
+
+
 def test_what_kind_of_thing_is_read_from_the_verb_that_introduces_its_description():
     sentence = "切实将思想统一到奋斗目标上来，形成大快上、争先争上、改革创新、奋发有为的干事创业氛围。"
     found = find_span("古交最后想营造出怎样的干事创业氛围？", sentence)

@@ -218,3 +218,12 @@ def test_a_question_whose_words_most_interviews_print_still_needs_the_match():
     q = engine.parser.parse("太忻经济区的GDP是多少？")
     assert q.page_names == ()  # 太忻经济区: every interview prints it
     assert engine.parser.parse("观家峪要建个啥？").page_names == ("观家峪",)  # 观家峪要, as jieba cuts it
+
+
+def test_a_question_asking_two_kinds_of_thing_gets_no_bold_answer_of_one_kind():
+    engine = taixin_qa.default_engine()
+    # a list and amounts: the page names the kind of projects, never what each gets
+    two = engine.answer("万柏林那300亿元投资，具体都投到哪些项目、各投多少？")
+    assert two.short is None
+    one = engine.answer("万柏林区第一年计划完成多少投资？")  # one ask, one answer
+    assert one.short == "300亿元"

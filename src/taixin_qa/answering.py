@@ -736,6 +736,8 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
     span = best.spans[best.best]
     if span is None or len(span.text) > rules.max_short_chars or span.fit < rules.bold_fit:
         return None, chosen
+    if _asks_two_kinds(question) and span.kind != "count":
+        return None, chosen  # '具体都投到哪些项目、各投多少？': one span answers one of the two
     if q.singled_out and best.passage.interview_id not in q.singled_out:
         return None, chosen  # the question's words belong to another interview than the answer's
     if q.chinese_share < 0.5 and span.kind not in ("number", "list", "owner", "english", "place"):
@@ -744,6 +746,24 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
         # to be achieved (努力实现…); a place only as where something is held or settled (落户…).
         return None, chosen
     return span.text, chosen
+
+
+# What a question asks, by kind: a thing or things, an amount, a time.
+_ASK_KINDS = (
+    re.compile(r"哪些|哪几|什么|啥"),
+    re.compile(r"多少|多大|多远|多长|多久|几"),
+    re.compile(r"什么时候|哪年|何时|哪天"),
+)
+
+
+def _asks_two_kinds(question: str) -> bool:
+    """'具体都投到哪些项目、各投多少？', '规划了多大面积，预计哪年建成？': two asks of different kinds in two
+    clauses of one question; a single span can answer only one of them."""
+    parts = [p for p in re.split(r"[，,、；;]", question) if p.strip("？?。 ")]
+    kinds = {
+        i for p in parts for i, k in enumerate(_ASK_KINDS) if k.search(p) and not (i == 0 and _ASK_KINDS[2].search(p))
+    }
+    return len(parts) >= 2 and len(kinds) >= 2 and sum(any(k.search(p) for k in _ASK_KINDS) for p in parts) >= 2
 
 
 def compose_structure_answer(

@@ -361,7 +361,10 @@ def _counts(question: str, sentence: str) -> Span | None:
                     noun = sentence[hit.end() : end]
                     if len(tail) > 1 and not set(noun) & set(tail[1:]):
                         continue  # "几个商圈" is not answered by "一个核心"
-                    fit = 1.0 if len(tail) == 1 else (0.9 if set(noun) & set(tail[1:]) else 0.8)
+                    if len(tail) == 1:  # "…商圈，各要搞几个？": the thing counted is named before 几个
+                        fit = 1.0 if not noun or noun[:2] in question else 0.8
+                    else:
+                        fit = 0.9 if set(noun) & set(tail[1:]) else 0.8
                 else:
                     fit = 1.0 if k >= 2 or k == len(tail) else 0.8
                 found.append((hit.start(), end, fit))
