@@ -44,6 +44,7 @@ from taixin_qa.spans import (
     question_leads,
     question_type,
 )
+from taixin_qa.text import side_by_side
 
 if TYPE_CHECKING:
     from taixin_qa.index import Index
@@ -669,8 +670,7 @@ def _page_word(ask: _Ask) -> str | None:
     paragraphs print in one to three interviews (a picture caption is the paper's words, not theirs);
     two words side by side in the question count as one ('中心城区', cut 中心 城区)."""
     content = ask.result.question.content
-    # two words the tokenizer split that stand together in the question ('中心' '城区' -> 中心城区)
-    joined = [a + b for a, b in zip(content, content[1:]) if a + b in ask.question]
+    joined = side_by_side(content, ask.question)
     words = sorted((w for w in (*content, *joined) if len(w) >= 4), key=len, reverse=True)
     for word in words:
         if 1 <= len(_printed_by(ask.index.passages, word)) <= _MAX_PHRASE_INTERVIEWS:

@@ -428,10 +428,14 @@ class Dialogue:
             w = normalize(word.text)
             if len(w) < 2:
                 continue
-            users = {iv.id for iv in self.lexicon.corpus.interviews if any(w in p.text for p in iv.paragraphs)}
+            users = self._printers(w)
             if len(users) == 1:
                 out[w] = users.pop()
         return dict(sorted(out.items(), key=lambda kv: -len(kv[0])))
+
+    def _printers(self, word: str) -> set[str]:
+        """The interviews whose paragraphs print ``word`` (inside longer words too)."""
+        return {iv.id for iv in self.lexicon.corpus.interviews if any(word in p.text for p in iv.paragraphs)}
 
     def who_about(self, text: str, names: tuple[str, ...] = ()) -> frozenset[str]:
         """For "谁提到了太钢？" / "哪个区有二电厂？" (who/which, a verb of saying or having, a term only one
@@ -497,13 +501,14 @@ class Dialogue:
         an English question that names one ("the outlet mall" -> 奥特莱斯) asks about something of the
         page, whatever its other words match. A name most interviews print (太原片区) tells nothing.
         ``proper=False``: any such word of the page (煤层气, 习近平, 观家峪)."""
-        out = []
-        for w in words:
-            if len(w) >= 3 and re.fullmatch(r"[\u4e00-\u9fff]+", w) and (w in self._proper_names or not proper):
-                printers = {iv.id for iv in self.lexicon.corpus.interviews if any(w in p.text for p in iv.paragraphs)}
-                if 1 <= len(printers) <= 2:
-                    out.append(w)
-        return tuple(out)
+        return tuple(
+            w
+            for w in words
+            if len(w) >= 3
+            and re.fullmatch(r"[\u4e00-\u9fff]+", w)
+            and (w in self._proper_names or not proper)
+            and 1 <= len(self._printers(w)) <= 2
+        )
 
     def named_owners(self, words: Iterable[str]) -> frozenset[str]:
         """Interviews singled out by a proper name only one interview prints (大盂, 漪汾商圈, 五大融合载体),

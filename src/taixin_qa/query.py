@@ -18,6 +18,7 @@ from taixin_qa.dialogue import Dialogue, Reading, parse_history
 from taixin_qa.lexicon import Lexicon
 from taixin_qa.scope import ScopeJudge
 from taixin_qa.settings import SETTINGS, Settings
+from taixin_qa.text import side_by_side
 from taixin_qa.tokenization import Tokenizer, cjk_ratio, normalize
 
 
@@ -205,6 +206,6 @@ def _word_runs(words: tuple[str, ...], text: str) -> tuple[str, ...]:
     """The question's content words, two of them side by side in the question as one ('启动' '大会' ->
     启动大会), and each word's leading part of three characters or more (jieba glues a particle on:
     '观家峪要' -> 观家峪), longest first."""
-    runs = {*words, *(a + b for a, b in zip(words, words[1:]) if a + b in text)}
+    runs = {*words, *side_by_side(words, text)}
     runs |= {w[:n] for w in words for n in range(3, len(w))}
     return tuple(sorted(runs, key=len, reverse=True))

@@ -486,8 +486,9 @@ def _after_subject(text: str, start: int) -> tuple[str, int]:
 
 _ONE_CHAR_KIND = re.compile(r"哪(?:个|一个|种)([\u4e00-\u9fff])(?:[？?。，,！!]|$)")
 # "哪条街的改造？": a street, road or hill is named in the text without quotes ("实施钟楼街片区二期")
+_FOUNDED = "成立|组建|设立"  # "成立了个什么组？": what is set up is named after the verb
 _ONE_CHAR_PLACE = re.compile(
-    r"哪(?:一)?[条座个]([街路桥河湖山])(?:的|[？?。，,！!]|$)|(?:成立|组建|设立)了?个?(?:什么|啥)([组队班])(?:[？?。，,！!]|$)"
+    rf"哪(?:一)?[条座个]([街路桥河湖山])(?:的|[？?。，,！!]|$)|(?:{_FOUNDED})了?个?(?:什么|啥)([组队班])(?:[？?。，,！!]|$)"
 )
 
 
@@ -509,7 +510,7 @@ def _quoted_of_kind(question: str, sentence: str) -> Span | None:
     found: dict[str, int] = {}
     for hit in re.finditer(rf"[\u4e00-\u9fff]{{2,6}}{kind}", sentence):
         words = hit.group(0)
-        words = re.split(r"成立|组建|设立", words)[-1] if place.group(2) else words
+        words = re.split(_FOUNDED, words)[-1] if place.group(2) else words
         name = words[_lead_end(words) :][-5:]
         if name[:-1] and name not in question and not re.search(r"[的和与及是在将]", name):
             found.setdefault(name, hit.end() - len(name))
@@ -800,16 +801,12 @@ def _asked_verb(question: str) -> str:
     a one-character verb with its aspect mark ('开了哪两个会', '开过') is that character; a verb with
     the preposition of its goal ('体现在哪两个地方') is the verb ('体现', printed '体现到…')."""
     wh = re.search(r"哪|什么|啥", question)
-    if wh is None:
-        return ""
-    if question[: wh.start()].endswith("的是"):  # "推行的是哪两项制度" asks what is 推行
-        question = question[: wh.start() - 2] + question[wh.start() :]
-        wh = re.search(r"哪|什么|啥", question)
-        assert wh is not None
-    verb = question[max(0, wh.start() - 2) : wh.start()]
+    before = question[: wh.start()] if wh else ""
+    before = before.removesuffix("的是")  # "推行的是哪两项制度" asks what is 推行
+    verb = before[-2:]
     if not (len(verb) == 2 and re.fullmatch(r"[\u4e00-\u9fff]+", verb)):
         return ""
-    goal = question[max(0, wh.start() - 3) : wh.start() - 1]
+    goal = before[-3:-1]
     if verb[1] in "在到" and len(goal) == 2 and re.fullmatch(r"[\u4e00-\u9fff]+", goal) and goal[1] not in "要想":
         return goal
     return verb[0] if verb[1] in "了过" else verb

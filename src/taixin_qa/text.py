@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -42,3 +43,13 @@ def cjk_ratio(text: str) -> float:
     latin = sum(len(w) for w in _LATIN_WORD.findall(text)) / 3  # about three letters weigh one character
     total = cjk + latin
     return cjk / total if total else 0.0
+
+
+def side_by_side(words: Sequence[str], text: str) -> list[str]:
+    """Two consecutive ``words`` joined where they stand together in ``text``: a word the segmenter
+    split ('中心', '城区' in '太原的中心城区' -> '中心城区').
+
+    >>> side_by_side(("太原", "中心", "城区"), "太原的中心城区")
+    ['中心城区']
+    """
+    return [a + b for a, b in zip(words, words[1:]) if a + b in text]
