@@ -30,11 +30,20 @@ def to_simplified(text: str) -> str:
     return _t2s().convert(text)
 
 
+# Corner brackets, the quotation marks of traditional-script writing, as the page's curly quotes.
+_CORNER_QUOTES = str.maketrans("「」『』", "“”‘’")
+
+
 def normalize(text: str) -> str:
-    """NFKC (full-width letters and digits to ASCII), simplified Chinese, no control characters."""
+    """NFKC (full-width letters and digits to ASCII), simplified Chinese with the page's quotation
+    marks, no control characters.
+
+    >>> normalize("講的是哪兩個「一體」？")
+    '讲的是哪两个“一体”?'
+    """
     text = unicodedata.normalize("NFKC", text)
     text = "".join(ch for ch in text if ch.isprintable() or ch in "\n\t")
-    return to_simplified(text)
+    return to_simplified(text).translate(_CORNER_QUOTES)
 
 
 def cjk_ratio(text: str) -> float:
