@@ -1216,7 +1216,9 @@ def _aligned(question: str, sentence: str) -> Span | None:
                     # wh-word (its first word) belongs to the answer
                     kind = _kind_word(right)
                     text = gap + kind if len(kind) >= 2 and sentence.startswith(kind, stop) else gap
-                return Span(text, end, "what", 1.0 if k >= 3 else 0.6)
+                # "提升哪个商圈" over "提升朝阳商圈": two words before, but the asked kind closes the name
+                named = whole and wh.group(0) in _KIND_WH and len(anchor) >= 2 and len(gap) <= 4
+                return Span(text, end, "what", 1.0 if k >= 3 or named else 0.6)
             if stop >= 0:
                 break
     return None
