@@ -586,6 +586,21 @@ def test_question_type_from_its_cue_words(question, qtype):
             "杏花岭区将牢牢把握市委打造现代服务产业集群定位，紧盯主攻方向。",
             "现代服务产业集群定位",
         ),  # a longer name, introduced by its verb
+        (
+            "古交要健全的闭环推进工作机制，讲的是哪两个“一体”？",
+            "全力以赴做好基础设施建设、要素保障、项目落地等工作，进一步健全完善党政一体、考核督查一体的闭环推进工作机制。",
+            "党政一体、考核督查一体",
+        ),  # the quoted kind ends each item; 健全完善 introduces the first
+        (
+            "双塔汇这个项目是为了提升哪个商圈？",
+            "以产业链集聚提升朝阳商圈，推进双塔汇、东辰时代奥特莱斯等项目。",
+            "朝阳商圈",
+        ),  # between the question's verb and the asked kind
+        (
+            "三转三定定的是啥？",
+            "以“大学习、大走访、大讨论”为载体，以“定目标和标准体系、定任务和举措体系、定政策和制度体系”为成果体现。",
+            "定目标和标准体系、定任务和举措体系、定政策和制度体系",
+        ),  # the one list whose items all open with the character asked about
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
@@ -698,6 +713,10 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ("杏花岭区要打造哪几个产业集群？", "紧盯产业、城市、要素“三大支撑”，优化服务业发展空间布局。"),
         ("古交市要成立哪些工作组？", "全力以赴做好基础设施建设、要素保障、项目落地等工作。"),  # 等工作: no 工作组
         ("尖草坪区要发展哪些商圈？", "进一步明确发展思路、理清工作脉络、抓住工作重点，形成工作流程。"),  # 发展思路
+        (
+            "三转三定，定的是啥？",
+            "以“定目标、定任务”为抓手，以“定政策、定制度”为保障。",
+        ),  # two lists open with 定: not certain which
         ("古交市要完善哪些机制？", "健全完善党政一体、考核督查一体的闭环推进工作机制。"),  # one 机制, described
         ("迎泽区的面积有多大？", "加快构建占地约3平方公里的金融核心集聚区。"),  # the 集聚区's area, not the district's
         # found in a blind batch (batch 10): the question's own amount, one count for two, the wrong verb's list

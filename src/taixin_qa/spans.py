@@ -1421,6 +1421,25 @@ def _role_holder(question: str, sentence: str) -> Span | None:
     return None
 
 
+_ASKED_OPENING = re.compile(r"([\u4e00-\u9fff])(?:的是|的|了|是)(?:什么|啥|哪些|哪几)")
+
+
+def _opened_alike(question: str, sentence: str) -> Span | None:
+    """'三转三定，定的是啥？' over '以“定目标和标准体系、定任务和举措体系、定政策和制度体系”为成果体现': the one
+    list of the sentence whose items all open with the character the question asks about (定的是/转了)."""
+    m = _ASKED_OPENING.search(question)
+    if not m or m.group(1) in "的是了都也还就":
+        return None
+    fitting = [
+        c
+        for c in _list_candidates(sentence)
+        if c.text.count("、") >= 1 and all(item.startswith(m.group(1)) for item in c.text.split("、"))
+    ]
+    if len({c.text for c in fitting}) != 1:
+        return None
+    return Span(fitting[0].text, fitting[0].start, "list", 1.0)
+
+
 def _list_answer(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | None:
     """A 哪些/哪几 question: a count (几大商圈), a printed list, the words where the wh-word stands, or
     things of the asked kind named one by one."""
@@ -1429,6 +1448,9 @@ def _list_answer(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> S
     listed = _list(question, sentence, kinds)
     if listed is not None and listed.fit >= 1.0:
         return listed
+    opened = _opened_alike(question, sentence)
+    if opened is not None:
+        return opened
     # "持续加大哪两方面的力度" over "持续加大项目谋划储备和招商引资力度": the words that stand where the
     # wh-word stands, as many things as the question counts
     aligned = _aligned(question, sentence)
@@ -1580,7 +1602,7 @@ def _quoted_title(question: str, sentence: str) -> Span | None:
 def _thing(question: str, sentence: str, qtype: str, kinds: tuple[str, ...]) -> Span | None:
     """A 哪个X/什么X question: a quoted name of a one-character kind, the words where the wh-word
     stands, the named thing of the asked kind, or (什么？ with nothing else) a quoted list."""
-    one_char = _quoted_of_kind(question, sentence) or _quoted_title(question, sentence)
+    one_char = _quoted_of_kind(question, sentence) or _quoted_title(question, sentence) or _opened_alike(question, sentence)
     if one_char is not None:
         return one_char
     aligned = _aligned(question, sentence)
