@@ -601,6 +601,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "以“大学习、大走访、大讨论”为载体，以“定目标和标准体系、定任务和举措体系、定政策和制度体系”为成果体现。",
             "定目标和标准体系、定任务和举措体系、定政策和制度体系",
         ),  # the one list whose items all open with the character asked about
+        (
+            "观家峪要建个啥？",
+            "重点实施“府城游”升级版、董家庄森林谷、观家峪桃花源特色小镇、张家口森林公园等项目。",
+            "观家峪桃花源特色小镇",
+        ),  # the one item named after the place the question names
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
@@ -717,6 +722,10 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
             "三转三定，定的是啥？",
             "以“定目标、定任务”为抓手，以“定政策、定制度”为保障。",
         ),  # two lists open with 定: not certain which
+        (
+            "钟楼街片区改造最后想建成什么？",
+            "推动传统商圈改造，继续实施钟楼街片区二期修缮保护、三期地铁TOD项目，力争建成国家级示范步行街。",
+        ),  # the item the question starts from is not what it asks (its other words stand around it)
         ("古交市要完善哪些机制？", "健全完善党政一体、考核督查一体的闭环推进工作机制。"),  # one 机制, described
         ("迎泽区的面积有多大？", "加快构建占地约3平方公里的金融核心集聚区。"),  # the 集聚区's area, not the district's
         # found in a blind batch (batch 10): the question's own amount, one count for two, the wrong verb's list

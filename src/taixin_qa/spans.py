@@ -1599,10 +1599,43 @@ def _quoted_title(question: str, sentence: str) -> Span | None:
     return Span(sentence[m.start() : m.end(1) + 1 + len(named)], m.start(), "what", 1.0)
 
 
+_ASKS_ONE_THING = re.compile(r"(?:个|些)?(?:什么|啥)[？?]?$")
+
+
+def _item_the_question_opens(question: str, sentence: str) -> Span | None:
+    """'观家峪要建个啥？' over '重点实施…董家庄森林谷、观家峪桃花源特色小镇、张家口森林公园等项目': the one
+    listed item that opens with three or more of the question's characters (a place the item is
+    named after), printed nowhere else in the sentence; the item is the answer, whole. Not when the
+    question's other words are printed around it ('钟楼街片区改造最后想建成什么？' over '…钟楼街片区二期
+    修缮保护，力争建成国家级示范步行街': the item is what the question starts from)."""
+    if not _ASKS_ONE_THING.search(question):
+        return None
+    found: dict[str, int] = {}
+    for listed in _list_candidates(sentence):
+        at = listed.start
+        for item in listed.text.split("、"):
+            opening = next((item[:n] for n in range(min(5, len(item) - 2), 2, -1) if item[:n] in question), "")
+            if opening and sentence.count(opening) == 1 and re.fullmatch(r"[\u4e00-\u9fff]+", item):
+                found[item] = at
+            at += len(item) + 1
+    if len(found) != 1:
+        return None
+    item, at = next(iter(found.items()))
+    opening = next(item[:n] for n in range(min(5, len(item) - 2), 2, -1) if item[:n] in question)
+    if _bigrams(question.replace(opening, "，")) & _bigrams(sentence[:at] + "，" + sentence[at + len(item) :]):
+        return None
+    return Span(item, at, "what", 1.0)
+
+
 def _thing(question: str, sentence: str, qtype: str, kinds: tuple[str, ...]) -> Span | None:
     """A 哪个X/什么X question: a quoted name of a one-character kind, the words where the wh-word
     stands, the named thing of the asked kind, or (什么？ with nothing else) a quoted list."""
-    one_char = _quoted_of_kind(question, sentence) or _quoted_title(question, sentence) or _opened_alike(question, sentence)
+    one_char = (
+        _quoted_of_kind(question, sentence)
+        or _quoted_title(question, sentence)
+        or _opened_alike(question, sentence)
+        or _item_the_question_opens(question, sentence)
+    )
     if one_char is not None:
         return one_char
     aligned = _aligned(question, sentence)
