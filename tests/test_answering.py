@@ -606,6 +606,7 @@ def test_question_type_from_its_cue_words(question, qtype):
             "重点实施“府城游”升级版、董家庄森林谷、观家峪桃花源特色小镇、张家口森林公园等项目。",
             "观家峪桃花源特色小镇",
         ),  # the one item named after the place the question names
+        ("尖草坪的奥莱落在哪？", "奥特莱斯落户三给片区。", "三给片区"),  # 奥莱: 奥特莱斯 cut short
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):

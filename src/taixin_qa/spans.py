@@ -1521,6 +1521,19 @@ def _aspects(question: str, sentence: str, kinds: tuple[str, ...]) -> Span | Non
     return None
 
 
+def _shortened(question: str, text: str) -> bool:
+    """The question names a thing of ``text`` by a short form of two of its characters: 奥莱 for
+    奥特莱斯 (one or two characters left out between them)."""
+    return any(
+        re.search(rf"{re.escape(a)}[\u4e00-\u9fff]{{1,2}}{re.escape(b)}", text)
+        for a, b in zip(question, question[1:])
+        if re.fullmatch(r"[\u4e00-\u9fff]{2}", a + b) and not _WH_CHARS.search(a + b)
+    )
+
+
+_WH_CHARS = re.compile(r"[哪什么谁啥几多]")
+
+
 def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tuple[str, ...] = ()) -> Span | None:
     """The words of ``sentence`` that directly answer ``question``, or None when none are certain.
 
@@ -1558,7 +1571,7 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
         before = sentence[max(0, event.start() - 12) : event.start()] if event else ""
         # what is held or settled there shares a word with the question (an English one: its own
         # Chinese words, or none to check)
-        if event and (len(_bigrams(question) & _bigrams(before)) >= 1 or english_where):
+        if event and (len(_bigrams(question) & _bigrams(before)) >= 1 or _shortened(question, before) or english_where):
             where = event.group("where")
             return Span(where, event.start("where"), "place", 0.9)
     if qtype == "how" and _Q_ASPECTS.search(question):
