@@ -607,6 +607,12 @@ def test_question_type_from_its_cue_words(question, qtype):
             "观家峪桃花源特色小镇",
         ),  # the one item named after the place the question names
         ("尖草坪的奥莱落在哪？", "奥特莱斯落户三给片区。", "三给片区"),  # 奥莱: 奥特莱斯 cut short
+        ("古交对煤电热材这些老产业要搞几“化”提升？", "一是加快煤电热材等传统优势产业的“三化”提升改造。", "三化"),
+        (
+            "万柏林说几年就要见效？",
+            "按照‘一年见效、三年成形、五年成势、十年成城’的发展目标，持续加大项目谋划储备力度。",
+            "一年见效",
+        ),  # 就要 between the count and the words it counts
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
@@ -951,6 +957,9 @@ def test_a_count_asked_on_its_own_is_called_missing_only_when_the_thing_counted_
     assert ans.missing is None  # 双组长 counts them in a way no 几 reads
     ans = ask("李卫平讲古交的产业和项目打算，一共列了几条？", [passage("li-weiping-p02", 2.0)], entities=gujiao)
     assert ans.missing is None  # 一是…四是
+    wanbailin = {"万柏林": frozenset({"yang-junmin"})}
+    ans = ask("万柏林说几年就要见效？", [passage("yang-junmin-p08", 2.0)], entities=wanbailin)
+    assert ans.missing is None  # a count of years asks how soon: 一年见效
 
 
 def test_a_caption_is_quoted_when_it_ranks_first_and_holds_the_answer():

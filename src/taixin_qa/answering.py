@@ -331,7 +331,10 @@ def _missing(ask: _Ask) -> str | None:
 
 def _counted_thing_absent(question: str, passages: list[Passage]) -> bool:
     """The thing a 几-question counts (古交有几个商圈？ -> 商圈) is printed nowhere in the passages; False
-    when the question names no such thing of two characters or more (几条, 几项)."""
+    when the question names no such thing of two characters or more (几条, 几项), or counts time
+    (几年就要见效？ asks how soon, which '一年见效' answers)."""
+    if re.search(r"几个?(?:年|月|天|周|次|倍|小时)", question):
+        return False
     m = re.search(r"几(?:[个大项条支座家所位名种类批路])?([\u4e00-\u9fff]{2,4})", question)
     thing = noun_at_start(m.group(1), "？?") if m else ""
     return len(thing) >= 2 and not any(thing in p.text for p in passages)

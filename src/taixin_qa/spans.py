@@ -334,8 +334,16 @@ def _counts(question: str, sentence: str) -> Span | None:
     found: list[tuple[int, int, float]] = []
     for said, printed in _COUNTED_ALIKE:  # "几路人马" for "几支队伍"
         question = question.replace(said, printed)
-    for m in re.finditer(r"(第)?几([\u4e00-\u9fff]{1,4})(?:[“‘]([^“”‘’]{1,12})[”’])?", question):
+    question = re.sub(r"(几[年月天周])(?:就要|就能|才能|就|要|才|能)", r"\1", question)  # 几年就要见效: 一年见效
+    for m in re.finditer(r"(第)?几([\u4e00-\u9fff]{0,4})(?:[“‘]([^“”‘’]{1,12})[”’])?", question):
         ordinal, tail = m.group(1) or "", m.group(2)
+        if not tail and not m.group(3):
+            continue
+        if not tail:  # 搞几“化”提升 over “三化”提升: the count is the quoted word
+            hit = re.search(rf"{ordinal}[{_NUMERAL}]+{re.escape(m.group(3))}", sentence)
+            if hit:
+                found.append((hit.start(), hit.end(), 1.0))
+            continue
         if m.group(3):  # 几个“走在前列” over ‘四个走在前列’: the quoted words come along
             tail = re.sub(r"(?<=.)(?:要|会|将|能|就|才)$", "", tail)  # "几年要“成形”" over "三年成形"
             hit = re.search(rf"{ordinal}[{_NUMERAL}]+{re.escape(tail)}[“‘]?{re.escape(m.group(3))}", sentence)
