@@ -222,6 +222,7 @@ def _signals(n: int = 41, sparse: float = 0.0, cosine: float = 0.7) -> Signals:
         ("阳曲县委书记是谁？", None),
         ("这版采访了几位书记？", None),
         ("卢俊峰是副市长吗？", None),
+        ("受访的书记里，谁强调了“精准”？", None),  # the secretaries interviewed here
         ("Who is the party secretary of Wanbolin District?", None),
     ],
 )

@@ -200,6 +200,14 @@ def test_an_english_question_naming_a_thing_of_one_or_two_interviews_is_on_the_p
     assert not engine.search("What is the GDP of the Taiyuan section?").answerable
 
 
+def test_a_question_quoting_two_characters_of_the_page_is_on_it_when_it_asks_who_said_them():
+    engine = taixin_qa.default_engine()
+    ans = engine.answer("受访的书记里，讲话中都强调了“精准”的是哪几位？")
+    assert ans.found and "精准" in ans.reason
+    assert set(ans.short.split("、")) == {"卢俊峰", "李慧"}
+    assert not engine.search("“精准”的英文怎么说？").answerable  # quotes it, but asks nothing of the page
+
+
 @pytest.mark.parametrize(
     "question, short",
     [

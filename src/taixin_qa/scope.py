@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from taixin_qa.fusion import Signals
     from taixin_qa.query import Question
 
+_ASKS_WHO = re.compile(r"谁|哪位|哪几位|哪[两二三四五六]位|哪些书记|哪个区|哪些区|哪几个区")
 _QUOTED = re.compile(r"[“\"「]([^”\"」]{2,12})[”\"」]")
 _GENERIC_EN = {
     "county",
@@ -147,8 +148,8 @@ class ScopeJudge:
                     continue
                 place = re.sub(r"的$", "", before.group(1))
                 place = _LEAD.sub("", place)
-                if len(place) < 2 or re.search(r"[哪几各谁些这那该每副]", place):
-                    continue  # "哪位书记", "几位书记", "这位书记", "副市长": asks about ours
+                if len(place) < 2 or re.search(r"[哪几各谁些这那该每副]|受访|采访|专访|访谈|版面|本版", place):
+                    continue  # "哪位书记", "几位书记", "这位书记", "副市长", "受访的书记": asks about ours
                 if not any(p in place for p in self._our_names):
                     return place
         for pattern in self.office_patterns_en:
@@ -221,7 +222,10 @@ class ScopeJudge:
             return refusal
         if question.interview_ids:
             return ScopeDecision(True, "names a speaker or district")
-        quoted = next((m for m in _QUOTED.findall(text) if len(m) >= 3 and m in self._page_text), None)
+        # a quoted word of the page: three characters or more, or two when the question asks who said it
+        # ('哪几位书记强调了“精准”？')
+        shortest = 2 if _ASKS_WHO.search(text) else 3
+        quoted = next((m for m in _QUOTED.findall(text) if len(m) >= shortest and m in self._page_text), None)
         if quoted:
             return ScopeDecision(True, f"quotes the page: “{quoted}”")
         cited = self._page_words_in_english(text)
