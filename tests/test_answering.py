@@ -1042,6 +1042,10 @@ def test_an_english_question_about_a_kind_of_thing_reads_the_one_quoted_name_of_
     # a count names none, and the kind's word printed inside other words tells of others
     districts = "聚焦“三大商圈”提升发展，万柏林区将提升长风商务区商圈地位，构建漪汾商圈新业态。"
     assert find_span_with("Which new business district will it build?", districts, None, ("商圈",)) is None
+    # the name may run on into what is done in it (城市群发展中的影响力)
+    cluster = "努力提升在太原乃至山西中部城市群发展中的影响力，实现古交全方位高质量发展。"
+    found = find_span_with("In which city cluster does it want to raise its influence?", cluster, None, ("城市群",))
+    assert found is not None and found.text == "太原乃至山西中部城市群"
 
 
 def test_a_quoted_word_opening_as_many_clauses_as_counted_gives_the_names_they_end_with():

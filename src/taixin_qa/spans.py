@@ -1355,6 +1355,10 @@ def _english_one_of_kind(sentence: str, kinds: tuple[str, ...]) -> Span | None:
     for piece in re.finditer(r"[^、，。；：“”‘’（）()等和与及]+", sentence):
         text = piece.group(0)
         kind = next((k for k in kinds if text.endswith(k) and len(text) >= len(k) + 2), None)
+        if kind is None:
+            # the name may run on into what is done in it: '提升在太原乃至山西中部城市群发展中的影响力'
+            kind = next((k for k in kinds if len(k) >= 3 and text.find(k) >= 2), None)
+            text = text[: text.find(kind) + len(kind)] if kind else text
         if kind is not None and not re.match(rf"[{_NUMERAL}]+[大个项]", text):  # 三大商圈 counts, names none
             cut = _lead_end(text)
             found.setdefault(text[cut:], (piece.start() + cut, kind))
