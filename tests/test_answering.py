@@ -613,6 +613,16 @@ def test_question_type_from_its_cue_words(question, qtype):
             "按照‘一年见效、三年成形、五年成势、十年成城’的发展目标，持续加大项目谋划储备力度。",
             "一年见效",
         ),  # 就要 between the count and the words it counts
+        (
+            "杏花岭区跟建设动员大会一起开的，还有一个什么会？",
+            "日前，杏花岭区召开太忻经济区(太原片区)杏花岭区建设动员大会、首批重点项目推进会，迅速落实。",
+            "首批重点项目推进会",
+        ),  # the other item of the list, the one the question names left out
+        (
+            "古交除了风电，还要搞哪些新能源项目？",
+            "二是加快布局新能源新材料项目，重点谋划实施风电、农光互补、储能、煤层气开发利用项目，培植绿色低碳综合能源服务商。",
+            "农光互补、储能、煤层气开发利用项目",
+        ),
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
@@ -733,6 +743,10 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
             "钟楼街片区改造最后想建成什么？",
             "推动传统商圈改造，继续实施钟楼街片区二期修缮保护、三期地铁TOD项目，力争建成国家级示范步行街。",
         ),  # the item the question starts from is not what it asks (its other words stand around it)
+        (
+            "迎泽区除了董家庄森林谷，还要建什么？",
+            "重点实施“府城游”升级版、董家庄森林谷、观家峪桃花源特色小镇、张家口森林公园等项目。",
+        ),  # the list's first item is cut at its quote: the others are not all there
         ("古交市要完善哪些机制？", "健全完善党政一体、考核督查一体的闭环推进工作机制。"),  # one 机制, described
         ("迎泽区的面积有多大？", "加快构建占地约3平方公里的金融核心集聚区。"),  # the 集聚区's area, not the district's
         # found in a blind batch (batch 10): the question's own amount, one count for two, the wrong verb's list

@@ -1457,6 +1457,9 @@ def _list_answer(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> S
     things of the asked kind named one by one."""
     if _Q_COUNT.search(question) and not re.search(r"哪[一二三四五六七八九十两]|哪几", question):
         return _counts(question, sentence)
+    other = _the_other_item(question, sentence)  # 除了风电，还有哪些: not the one named
+    if other is not None:
+        return other
     listed = _list(question, sentence, kinds)
     if listed is not None and listed.fit >= 1.0:
         return listed
@@ -1633,8 +1636,8 @@ def _item_the_question_opens(question: str, sentence: str) -> Span | None:
     named after), printed nowhere else in the sentence; the item is the answer, whole. Not when the
     question's other words are printed around it ('钟楼街片区改造最后想建成什么？' over '…钟楼街片区二期
     修缮保护，力争建成国家级示范步行街': the item is what the question starts from)."""
-    if not _ASKS_ONE_THING.search(question):
-        return None
+    if not _ASKS_ONE_THING.search(question) or _ASKS_OTHER.search(question):
+        return None  # '除了董家庄森林谷，还要建什么？' asks for the others
     found: dict[str, int] = {}
     for listed in _list_candidates(sentence):
         at = listed.start
@@ -1652,6 +1655,38 @@ def _item_the_question_opens(question: str, sentence: str) -> Span | None:
     return Span(item, at, "what", 1.0)
 
 
+_ASKS_OTHER = re.compile(
+    r"(?:除了.*?|还[\u4e00-\u9fff]{0,3}?|另外[\u4e00-\u9fff]{0,3}?|另一[个位项]?)"
+    r"(?:什么|啥|哪个|哪一个|哪些|哪几个)([\u4e00-\u9fff]{0,6})"
+)
+
+
+def _the_other_item(question: str, sentence: str) -> Span | None:
+    """'跟建设动员大会一起开的，还有一个什么会？' over '召开…建设动员大会、首批重点项目推进会': in the one list of the
+    sentence with exactly one item the question names (whole, or four characters of it), the other items, each
+    ending as a one- or two-character asked kind does (会)."""
+    m = _ASKS_OTHER.search(question)
+    if not m:
+        return None
+    kind = re.sub(r"[呢吗啊呀]$", "", m.group(1))
+    found: dict[str, int] = {}
+    for listed in _list_candidates(sentence):
+        if listed.start and sentence[listed.start - 1] in "”’":
+            continue  # the first item is cut at a quote ('“府城游”升级版'): the list is not whole
+        items = listed.text.split("、")
+        named = [i for i in items if (len(i) >= 2 and i in question) or any(i[k : k + 4] in question for k in range(len(i) - 3))]
+        others = [i for i in items if i not in named]
+        # a one- or two-character kind (什么会) ends each item; a longer noun (新能源项目) names the list
+        if len(named) != 1 or not others or (0 < len(kind) <= 2 and not all(i.endswith(kind[-1]) for i in others)):
+            continue
+        at = listed.start + listed.text.find(others[0])
+        found["、".join(others)] = at
+    if len(found) != 1:
+        return None
+    [(text, at)] = found.items()
+    return Span(text, at, "list" if "、" in text else "what", 1.0)
+
+
 def _thing(question: str, sentence: str, qtype: str, kinds: tuple[str, ...]) -> Span | None:
     """A 哪个X/什么X question: a quoted name of a one-character kind, the words where the wh-word
     stands, the named thing of the asked kind, or (什么？ with nothing else) a quoted list."""
@@ -1659,6 +1694,7 @@ def _thing(question: str, sentence: str, qtype: str, kinds: tuple[str, ...]) -> 
         _quoted_of_kind(question, sentence)
         or _quoted_title(question, sentence)
         or _opened_alike(question, sentence)
+        or _the_other_item(question, sentence)
         or _item_the_question_opens(question, sentence)
     )
     if one_char is not None:
