@@ -717,7 +717,8 @@ def _short(ask: _Ask, best: _Candidate, chosen: list[_Candidate]) -> tuple[str |
         if group is not None and not plural and q.place_kind:
             # 哪个县提出要打响“太忻”品牌？: every interview quotes 太忻; one is a 县
             group = [c for c in group if c.passage.interview_id in q.place_kind] or None
-        if group is not None and not plural and q.singled_out and not q.singled_out & {c.passage.interview_id for c in group}:
+        holders = {c.passage.interview_id for c in group} if group is not None else set()
+        if group is not None and not plural and q.singled_out and not q.singled_out & holders:
             # 三给片区那个奥特莱斯，落在哪位书记的辖区里？: 奥特莱斯 is printed in another interview's words,
             # but 三给片区 (a caption of this one) singles out where it stands
             group = None

@@ -1674,7 +1674,9 @@ def _the_other_item(question: str, sentence: str) -> Span | None:
         if listed.start and sentence[listed.start - 1] in "”’":
             continue  # the first item is cut at a quote ('“府城游”升级版'): the list is not whole
         items = listed.text.split("、")
-        named = [i for i in items if (len(i) >= 2 and i in question) or any(i[k : k + 4] in question for k in range(len(i) - 3))]
+        named = [
+            i for i in items if (len(i) >= 2 and i in question) or any(i[k : k + 4] in question for k in range(len(i) - 3))
+        ]
         others = [i for i in items if i not in named]
         # a one- or two-character kind (什么会) ends each item; a longer noun (新能源项目) names the list
         if len(named) != 1 or not others or (0 < len(kind) <= 2 and not all(i.endswith(kind[-1]) for i in others)):
