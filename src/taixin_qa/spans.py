@@ -1661,6 +1661,11 @@ _ASKS_OTHER = re.compile(
 )
 
 
+def _names_item(question: str, item: str) -> bool:
+    """The question prints the item whole, or four characters of it."""
+    return (len(item) >= 2 and item in question) or any(item[k : k + 4] in question for k in range(len(item) - 3))
+
+
 def _the_other_item(question: str, sentence: str) -> Span | None:
     """'跟建设动员大会一起开的，还有一个什么会？' over '召开…建设动员大会、首批重点项目推进会': in the one list of the
     sentence with exactly one item the question names (whole, or four characters of it), the other items, each
@@ -1674,9 +1679,7 @@ def _the_other_item(question: str, sentence: str) -> Span | None:
         if listed.start and sentence[listed.start - 1] in "”’":
             continue  # the first item is cut at a quote ('“府城游”升级版'): the list is not whole
         items = listed.text.split("、")
-        named = [
-            i for i in items if (len(i) >= 2 and i in question) or any(i[k : k + 4] in question for k in range(len(i) - 3))
-        ]
+        named = [i for i in items if _names_item(question, i)]
         others = [i for i in items if i not in named]
         # a one- or two-character kind (什么会) ends each item; a longer noun (新能源项目) names the list
         if len(named) != 1 or not others or (0 < len(kind) <= 2 and not all(i.endswith(kind[-1]) for i in others)):
