@@ -70,7 +70,11 @@ def test_headlines_dates_and_posts_as_printed(page):
     assert page.answer("阳曲县那篇专访的标题是什么？").short == "当好太忻经济区建设排头兵"
     assert page.answer("李慧专访的标题是什么？").missing
     assert page.answer("杨俊民是哪天接受本报记者专访的？").short == "12月13日"
-    assert page.answer("裴耀军是哪天接受采访的？").missing == "版面没有印出裴耀军接受专访的日期"
+    undated = page.answer("裴耀军是哪天接受采访的？")
+    assert undated.short is None and undated.missing == "版面没有印出裴耀军接受专访的具体日期"  # no day printed
+    assert page.answer("裴耀军什么时候接受的采访？").short == "近日"  # when: the page's own word
+    after = page.answer("李文权什么时候接受的采访？")  # '日前，…召开…大会…。会后，…接受了本报记者专访'
+    assert after.short == "会后" and "只写“会后”" in after.lines[0][0]
     assert page.answer("卢俊峰有哪些职务？").short == "副市长、尖草坪区委书记、中北高新区党委书记"
     assert page.answer("陽曲縣的書記叫什麼？").short == "裴耀军"
     assert page.answer("Who is the party secretary of Gujiao?").short == "李卫平"
@@ -81,7 +85,8 @@ def test_several_named_secretaries_get_each_their_own_date_or_holder(page):
     both = page.answer("杨俊民和李卫平是哪天接受专访的？")
     assert both.short == "杨俊民：12月13日；李卫平：12月13日" and len(both.lines) == 2
     undated = page.answer("卢俊峰和裴耀军分别是什么时候接受本报专访的？")
-    assert undated.short is None and undated.missing == "版面没有印出卢俊峰、裴耀军接受专访的日期"
+    assert undated.short == "卢俊峰：近日；裴耀军：近日"
+    assert undated.missing == "版面没有印出卢俊峰、裴耀军接受专访的具体日期"
     assert all("只写“近日”" in text for text, _ in undated.lines)  # what the page does say, cited
     assert page.answer("阳曲和古交的书记是谁？").short == "裴耀军、李卫平"
     assert page.answer("阳曲和古交的发展目标是什么？") is None  # a content question

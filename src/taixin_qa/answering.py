@@ -783,10 +783,10 @@ def compose_structure_answer(
         AnswerSentence(text, p, source=1 + passages.index(p), start=p.text.find(text)) for text, p in found.lines
     ]
     lines = [notice] if notice else []
-    if found.missing:
-        lines.append(f"{found.missing}。")
-    elif found.short:
+    if found.short:
         lines.append(f"**{found.short}**")
+    if found.missing:  # with a short answer too: '**近日**', and that no date is printed
+        lines.append(f"{found.missing}。")
     lines += [f"{s.text}[{s.source}]" for s in sentences]
     return Answer(
         "\n".join(lines),

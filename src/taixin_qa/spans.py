@@ -328,6 +328,13 @@ def _counted_short(asked: str, sentence: str) -> re.Match[str] | None:
     return None
 
 
+def _quoted_count(ordinal: str, tail: str, quoted: str, sentence: str) -> re.Match[str] | None:
+    """A count whose words the question quotes: 几个“走在前列” over ‘四个走在前列’ (the quoted words come
+    along), 几年要“成形” over 三年成形, 搞几“化”提升 over “三化”提升 (the count is the quoted word)."""
+    tail = re.sub(r"(?<=.)(?:要|会|将|能|就|才)$", "", tail)
+    return re.search(rf"{ordinal}[{_NUMERAL}]+{re.escape(tail)}[“‘]?{re.escape(quoted)}", sentence)
+
+
 def _counts(question: str, sentence: str) -> Span | None:
     """'几大商圈' in the question -> '五大商圈' in the sentence; several 几 -> several spans;
     '第几期' -> '二期' (an ordinal is often printed without 第); '党的第几次代表大会' -> '二十大'."""
@@ -337,18 +344,12 @@ def _counts(question: str, sentence: str) -> Span | None:
     question = re.sub(r"(几[年月天周])(?:就要|就能|才能|就|要|才|能)", r"\1", question)  # 几年就要见效: 一年见效
     for m in re.finditer(r"(第)?几([\u4e00-\u9fff]{0,4})(?:[“‘]([^“”‘’]{1,12})[”’])?", question):
         ordinal, tail = m.group(1) or "", m.group(2)
-        if not tail and not m.group(3):
-            continue
-        if not tail:  # 搞几“化”提升 over “三化”提升: the count is the quoted word
-            hit = re.search(rf"{ordinal}[{_NUMERAL}]+{re.escape(m.group(3))}", sentence)
+        if m.group(3):
+            hit = _quoted_count(ordinal, tail, m.group(3), sentence)
             if hit:
                 found.append((hit.start(), hit.end(), 1.0))
             continue
-        if m.group(3):  # 几个“走在前列” over ‘四个走在前列’: the quoted words come along
-            tail = re.sub(r"(?<=.)(?:要|会|将|能|就|才)$", "", tail)  # "几年要“成形”" over "三年成形"
-            hit = re.search(rf"{ordinal}[{_NUMERAL}]+{re.escape(tail)}[“‘]?{re.escape(m.group(3))}", sentence)
-            if hit:
-                found.append((hit.start(), hit.end(), 1.0))
+        if not tail:
             continue
         if tail[0] in _MEASURE and len(tail) > 2:  # "几个商圈" may be printed "五大商圈", "几个组长" "双组长"
             hit = re.search(rf"(?:[{_NUMERAL}]+[大个项]|双)“?{re.escape(tail[1:3])}", sentence)

@@ -216,7 +216,8 @@ _INTERVIEW = re.compile(r"专访|采访|受访|interview", re.I)
 _REPORTER = re.compile(r"记者|署名|作者|采写|撰写|写的|谁采访")
 _TITLE = re.compile(r"标题|题目|副题|headline", re.I)
 _DATE_ASK = re.compile(r"哪天|哪一天|什么时候|何时|日期|几号|几月几日|\bwhen\b|\b(?:what|which) (?:date|day)\b", re.I)
-_UNDATED = re.compile(r"近日|日前|前不久")
+_DAY_ASK = re.compile(r"哪天|哪一天|日期|几号|几月几日|\b(?:what|which) (?:date|day)\b", re.I)
+_UNDATED = re.compile(r"近日|日前|前不久|会后|会前")
 _PUBLISH = re.compile(r"出版|报纸|发表|刊登|刊发|刊载|见报|登在|登报")
 _POST_ASK = re.compile(
     r"职务|职位|担任|身份|什么职|哪里的|哪个区的|哪个县的|哪个市的|哪个地方的|负责哪|"
@@ -407,7 +408,8 @@ class PageStructure:
         if _TITLE.search(t):
             return self._headline(one[0]) if len(one) == 1 else (None if one else self._title("副" in t))
         if _DATE_ASK.search(t) and one:
-            return self._date(one[0]) if len(one) == 1 else self._dates(one)
+            day = bool(_DAY_ASK.search(t))  # 哪天 asks for a day: '近日' is no answer to it
+            return self._date(one[0], day) if len(one) == 1 else self._dates(one, day)
         if q["reporters"] and (_ASK_WHO.search(t) or _LIST.search(t) or _INTERVIEW.search(t)):
             return self._interviewed_by(q["reporters"])
         if _REPORTER.search(t):
@@ -539,29 +541,36 @@ class PageStructure:
         label = "副题" if subtitle else "总标题"
         return _answer("title", source.text, ((f"版面的{label}是“{source.text}”", source),))
 
-    def _date(self, iv: Interview) -> StructureAnswer:
+    def _date(self, iv: Interview, day: bool = False) -> StructureAnswer:
+        """When ``iv`` was interviewed: its printed date; undated, the page's own word for when
+        ('近日'), bold when the question asks when rather than which ``day``, and that no date is printed."""
         if not iv.date:
-            return _answer("date", None, (self._undated_line(iv),), f"版面没有印出{iv.speaker}接受专访的日期")
+            line, when = self._undated_line(iv)
+            return _answer("date", None if day else when, (line,), f"版面没有印出{iv.speaker}接受专访的具体日期")
         source = _paragraph_passage(iv, iv.date) or header_passage(iv, "byline")
         note = next((n for n in iv.notes if iv.date in n), "")
         return _answer("date", iv.date, ((f"{iv.speaker}于{iv.date}接受专访。{note}".strip(), source),))
 
-    def _undated_line(self, iv: Interview) -> tuple[str, Passage | None]:
-        """What an interview without a printed date says of when: its '近日/日前…专访' paragraph, or
-        its subtitle."""
+    def _undated_line(self, iv: Interview) -> tuple[tuple[str, Passage | None], str | None]:
+        """What an interview without a printed date says of when: the word opening the sentence that
+        tells of the interview ('近日，…接受本报记者专访'; '会后，…接受了本报记者专访' after a meeting held
+        '日前'), cited to its paragraph, and that word; or its subtitle and None."""
         for p in iv.paragraphs:
-            when = _UNDATED.search(p.text)
-            if when and _INTERVIEW.search(p.text):
-                line = f"{iv.speaker}专访只写“{when.group(0)}”，没有印出具体日期"
-                return line, Passage.in_interview(iv, p.id, p.text, p.kind)
-        return self._subtitle_line(iv, f"{iv.speaker}专访没有印出采访日期")
+            for sentence in re.split(r"(?<=[。！？])", p.text):
+                when = _UNDATED.match(sentence.lstrip("“”"))
+                if when and _INTERVIEW.search(sentence):
+                    line = f"{iv.speaker}专访只写“{when.group(0)}”，没有印出具体日期"
+                    return (line, Passage.in_interview(iv, p.id, p.text, p.kind)), when.group(0)
+        return self._subtitle_line(iv, f"{iv.speaker}专访没有印出采访日期"), None
 
-    def _dates(self, ivs: list[Interview]) -> StructureAnswer:
+    def _dates(self, ivs: list[Interview], day: bool = False) -> StructureAnswer:
         """When each of several named secretaries was interviewed, as printed."""
-        lines = [line for iv in ivs for line in self._date(iv).lines[:1]]
+        each = [self._date(iv, day) for iv in ivs]
+        lines = [line for one in each for line in one.lines[:1]]
         undated = [iv.speaker for iv in ivs if not iv.date]
-        short = "；".join(f"{iv.speaker}：{iv.date}" for iv in ivs) if not undated else None
-        missing = f"版面没有印出{'、'.join(undated)}接受专访的日期" if undated else None
+        said = [one.short for one in each]
+        short = "；".join(f"{iv.speaker}：{when}" for iv, when in zip(ivs, said)) if all(said) else None
+        missing = f"版面没有印出{'、'.join(undated)}接受专访的具体日期" if undated else None
         return _answer("date", short, lines, missing)
 
     def _on_date(self, date: str) -> StructureAnswer:
