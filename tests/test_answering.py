@@ -1000,6 +1000,14 @@ def test_which_places_all_mention_a_topic_are_the_interviews_printing_it_in_a_pa
     # a word that frames the question (讲话) names no topic: 习近平 alone is printed by two interviews
     talk = ask("哪几位书记讲话里提到了习近平？", top[:1], tokens=("书记", "讲话", "习近平"), page=page)
     assert set(talk.short.split("、")) == {"杨俊民", "李卫平"}
+    # what the page prints counts a caption as its interview's: 奥特莱斯 is in 李慧's words and in a
+    # picture caption of 卢俊峰's interview
+    mall = ("版面", "奥特莱斯", "两篇", "分别", "两个", "区")
+    outlets = [passage("lu-junfeng-p01", 2.0), passage("li-hui-p05", 1.9)]
+    both = ask("版面上提到奥特莱斯的有两篇，分别是哪两个区的？", outlets, tokens=mall, page=page)
+    assert set(both.short.split("、")) >= {"尖草坪区", "迎泽区"}
+    said = ask("哪几位书记提到了奥特莱斯？", outlets, tokens=("书记", "奥特莱斯"), page=page)
+    assert said.short is None  # the speakers' own words: only 李慧 says it
 
 
 def test_english_list_question_gets_no_direct_answer_from_a_list_it_cannot_read():

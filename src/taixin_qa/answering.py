@@ -261,11 +261,12 @@ def _quote(
 
 
 def _listed(passages: list[Passage], field: str) -> str:
-    """The distinct ``speaker`` or ``district`` values of the paragraphs, in order, joined by 、."""
+    """The distinct ``speaker`` or ``district`` values of the paragraphs (and captions: the interview
+    they are printed with), in order, joined by 、."""
     seen: list[str] = []
     for p in passages:
         value = getattr(p, field)
-        if p.kind == "paragraph" and value not in seen:
+        if p.kind in ("paragraph", "caption") and value not in seen:
             seen.append(value)
     return "、".join(seen)
 
@@ -590,6 +591,15 @@ def _printed_in(ask: _Ask, passage: Passage) -> bool:
     return not words or len(words) > _FEW_WORDS or any(t in passage.text for t in words)
 
 
+_ASKS_PAGE = re.compile(r"版面|哪[两二三几]?篇|图片")
+
+
+def _read_kinds(ask: _Ask) -> tuple[str, ...]:
+    """The passages whose words say who: the speakers' paragraphs, and the captions printed with their
+    interviews when the question asks what the page prints ('版面上提到奥特莱斯的有两篇')."""
+    return ("paragraph", "caption") if _ASKS_PAGE.search(ask.question) else ("paragraph",)
+
+
 def _holders(ask: _Ask, plural: bool) -> list[_Candidate] | None:
     """Who printed the question's own words: the retrieved paragraphs holding its quoted terms
     (哪些书记提到了“六个一”？) or, failing those, its longest run of at least six characters found
@@ -604,13 +614,15 @@ def _holders(ask: _Ask, plural: bool) -> list[_Candidate] | None:
         if phrase is None:
             return None
         terms = [phrase]
-    # the words are printed or not: every paragraph of the page is read, the retrieved ones first
+    # the words are printed or not: every paragraph of the page is read, the retrieved ones first;
+    # a caption too when the question asks what the page prints ('版面上提到奥特莱斯的有两篇')
+    kinds = _read_kinds(ask)
     retrieved = {p.id for p in result.passages}
     ranked = list(result.passages) + [p for p in ask.index.passages if p.id not in retrieved]
     group: list[_Candidate] = []
     for p in ranked:
         if (
-            p.kind == "paragraph"
+            p.kind in kinds
             and all(t in p.text for t in terms)
             and p.interview_id not in {c.passage.interview_id for c in group}
         ):
@@ -621,7 +633,7 @@ def _holders(ask: _Ask, plural: bool) -> list[_Candidate] | None:
 # Words that frame a 哪些区县/哪些书记 question rather than name its topic.
 _FRAME_WORDS = frozenset(
     {"区县", "县区", "地方", "城区", "书记", "领导", "谈到", "提到", "说到", "讲到", "谈及", "提及", "打算", "计划"}
-    | {"准备", "提出", "表示", "强调", "想要", "都有", "一起", "讲话", "谈话", "访谈", "专访", "采访"}
+    | {"准备", "提出", "表示", "强调", "想要", "都有", "一起", "讲话", "谈话", "访谈", "专访", "采访", "版面", "分别"}
 )
 
 
@@ -630,10 +642,16 @@ def _topic_parts(ask: _Ask) -> list[list[str]] | None:
     '生态文旅' (printed whole in two interviews, as 生态…文旅 in a third) -> ['生态', '文旅'].
     Words printed in every interview say nothing about who; None when a topic word is not on the
     page even in parts (the question paraphrases) or no topic is left."""
-    paragraphs = [p for p in ask.index.passages if p.kind == "paragraph"]
+    paragraphs = [p for p in ask.index.passages if p.kind in _read_kinds(ask)]
     everywhere = len({p.interview_id for p in paragraphs})
     words = [t for t in ask.result.question.tokens if len(t) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", t)]
-    words = [t for t in words if t not in _FRAME_WORDS and not any(t != u and t in u for u in words)]
+    words = [
+        t
+        for t in words
+        if t not in _FRAME_WORDS
+        and not re.fullmatch(r"[两二三四五六几]+[个篇位家]", t)  # 两篇, 两个: the count asked, no topic
+        and not any(t != u and t in u for u in words)
+    ]
     parts = []
     for word in words:
         need = [word[: len(word) // 2], word[len(word) // 2 :]] if len(word) >= 4 else [word]
@@ -652,8 +670,10 @@ def _mentioners(ask: _Ask) -> list[_Candidate] | None:
     if parts is None:
         return None
 
+    kinds = _read_kinds(ask)
+
     def prints(p: Passage) -> bool:
-        return p.kind == "paragraph" and all(all(x in p.text for x in need) for need in parts)
+        return p.kind in kinds and all(all(x in p.text for x in need) for need in parts)
 
     mentioning = {p.interview_id for p in ask.index.passages if prints(p)}
     if len(mentioning) < 2:
