@@ -607,6 +607,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "观家峪桃花源特色小镇",
         ),  # the one item named after the place the question names
         ("尖草坪的奥莱落在哪？", "奥特莱斯落户三给片区。", "三给片区"),  # 奥莱: 奥特莱斯 cut short
+        (
+            "迎泽那五大载体里的“集聚区”，全名叫啥？",
+            "持续放大迎泽大街金融机构集聚优势，加快构建占地约3平方公里的金融核心集聚区。",
+            "金融核心集聚区",
+        ),  # a name question asking the full name
         ("古交对煤电热材这些老产业要搞几“化”提升？", "一是加快煤电热材等传统优势产业的“三化”提升改造。", "三化"),
         (
             "万柏林说几年就要见效？",
@@ -747,6 +752,10 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
             "迎泽区除了董家庄森林谷，还要建什么？",
             "重点实施“府城游”升级版、董家庄森林谷、观家峪桃花源特色小镇、张家口森林公园等项目。",
         ),  # the list's first item is cut at its quote: the others are not all there
+        (
+            "迎泽那五大载体里的“集聚区”，全名叫啥？",
+            "做强“核心区、承载区、集聚区、引领区、休闲区”五大融合载体，突出特色、精准对接。",
+        ),  # the quote holds the asked name short, and 五大 counts: no title, no full name here
         ("古交市要完善哪些机制？", "健全完善党政一体、考核督查一体的闭环推进工作机制。"),  # one 机制, described
         ("迎泽区的面积有多大？", "加快构建占地约3平方公里的金融核心集聚区。"),  # the 集聚区's area, not the district's
         # found in a blind batch (batch 10): the question's own amount, one count for two, the wrong verb's list
@@ -1236,3 +1245,15 @@ def test_which_district_without_a_certain_answer_quotes_the_two_likeliest_and_sa
     assert ans.short is None
     assert ans.text.splitlines()[0] == "不能确定是哪个区县，以下是最相关的原文："
     assert {s.passage.interview_id for s in ans.sentences} == {"li-hui", "lu-junfeng"}
+
+
+def test_a_full_name_asked_of_a_quoted_short_one_is_read_further_down_the_same_interview():
+    # the paragraph listing the five carriers short ranks first; the one naming 引领区 in full is 4th
+    ranked = [
+        passage(pid, 2.0 - n / 10) for n, pid in enumerate(("li-hui-p01", "li-hui-p02", "li-hui-p03", "li-hui-p05"))
+    ]
+    ans = ask("迎泽区五大载体里的那个“引领区”，完整的叫法是什么？", ranked)
+    assert ans.short == "全省消费升级引领区" and ans.sentences[0].passage.id == "li-hui-p05"
+    # another interview's paragraph further down is not read for it
+    other = [passage("li-hui-p01", 2.0), passage("li-weiping-p02", 1.5)]
+    assert ask("迎泽区五大载体里的那个“引领区”，完整的叫法是什么？", other).short is None

@@ -36,6 +36,7 @@ from taixin_qa.spans import (
     Span,
     asked_count,
     asked_heads,
+    asks_full_name,
     enumerates,
     find_span,
     led_items,
@@ -234,6 +235,12 @@ class _Ask:
                 break
             if only is None or p.interview_id in only:
                 out.append(self.candidate(p))
+        if asks_full_name(self.question) and not any(s and s.fit >= 1.0 for c in out for s in c.spans):
+            # '那个“引领区”，完整的叫法是什么？': the list that names it short ranks first; the paragraph
+            # that names it in full may stand further down, in the same interview
+            more = [p for p in self.result.passages if p.interview_id == top.interview_id]
+            named = [c for c in map(self.candidate, more) if any(s and s.fit >= 1.0 for s in c.spans)]
+            out += [c for c in named if c.passage.id not in {o.passage.id for o in out}][:1]
         return out or [self.candidate(top)]
 
 

@@ -532,6 +532,11 @@ def _quoted_of_kind(question: str, sentence: str) -> Span | None:
 _ASKS_FULL_NAME = re.compile(r"全称|全名|完整的?(?:叫法|名称|名字|说法)|具体叫什么|具体名称")
 
 
+def asks_full_name(question: str) -> bool:
+    """'那个“引领区”，完整的叫法是什么？': the question quotes a short name and asks for the whole one."""
+    return bool(_ASKS_FULL_NAME.search(question) and _QUOTED.search(question))
+
+
 def _full_name(question: str, sentence: str) -> Span | None:
     """'那个“引领区”，完整的叫法是什么？' over '打造全省消费升级引领区': the one longer name the sentence
     gives the quoted term."""
@@ -1596,6 +1601,8 @@ def find_span(question: str, sentence: str, qtype: str | None = None, kinds: tup
         inverted = _inverted(question, sentence)
         if inverted is not None:
             return replace(inverted, kind="list") if "、" in inverted.text else inverted
+    if qtype == "name" and _ASKS_FULL_NAME.search(question):
+        return _full_name(question, sentence)  # '“集聚区”，全名叫啥？': the longer name, or nothing
     if qtype in ("what", "how"):
         item = _full_name(question, sentence) or _item_of(question, sentence) or _described(question, sentence)
         if item is not None or _ASKS_FULL_NAME.search(question):
@@ -1614,10 +1621,15 @@ def _quoted_title(question: str, sentence: str) -> Span | None:
     called; the answer is the quote with that word, as printed."""
     if not _ASKS_TITLE.search(question):
         return None
+    asked = _QUOTED.findall(question)
     found = [
         m
         for m in re.finditer(r"[“‘]([^“”‘’]{2,30})[”’]([\u4e00-\u9fff]{2})", sentence)
-        if m.group(2) in question and m.group(2) not in _GENERIC_HEADS and m.group(1) not in question
+        if m.group(2) in question
+        and m.group(2) not in _GENERIC_HEADS
+        and m.group(1) not in question
+        and not re.fullmatch(rf"[{_CN_NUMERAL}]大", m.group(2))  # “…”五大: a count, not a name
+        and not any(term in m.group(1) for term in asked)  # the question asks about one item of it
     ]
     if len(found) != 1:
         return None
