@@ -1252,8 +1252,12 @@ def test_a_full_name_asked_of_a_quoted_short_one_is_read_further_down_the_same_i
     ranked = [
         passage(pid, 2.0 - n / 10) for n, pid in enumerate(("li-hui-p01", "li-hui-p02", "li-hui-p03", "li-hui-p05"))
     ]
-    ans = ask("迎泽区五大载体里的那个“引领区”，完整的叫法是什么？", ranked)
+    ans = ask("迎泽区五大载体里的那个“引领区”，完整的叫法是什么？", ranked, close={"消费升级引领区": 0.9})
     assert ans.short == "全省消费升级引领区" and ans.sentences[0].passage.id == "li-hui-p05"
-    # another interview's paragraph further down is not read for it
-    other = [passage("li-hui-p01", 2.0), passage("li-weiping-p02", 1.5)]
-    assert ask("迎泽区五大载体里的那个“引领区”，完整的叫法是什么？", other).short is None
+    # not retrieved, not read; retrieved below another interview's paragraph, read all the same
+    other = [passage("li-hui-p01", 2.0), passage("li-weiping-p02", 1.5), passage("li-hui-p05", 1.4)]
+    assert (
+        ask("迎泽区五大载体里的那个“引领区”，完整的叫法是什么？", ranked[:3], close={"消费升级引领区": 0.9}).short
+        is None
+    )
+    assert ask("迎泽区五大载体里的那个“引领区”，完整的叫法是什么？", other, close={"消费升级引领区": 0.9}).short
