@@ -358,7 +358,9 @@ def _counts(question: str, sentence: str) -> Span | None:
                 found.append((hit.start(), _extend_noun(sentence, hit.end()), 0.9))
                 continue
         for k in range(len(tail), 0, -1):
-            pattern = re.compile(rf"(?:{ordinal})?[{_NUMERAL}]+{re.escape(tail[:k])}")
+            # 第几批 over 首批: 首 is the first
+            first = "|首" if ordinal and k == 1 and tail[0] in _MEASURE else ""
+            pattern = re.compile(rf"(?:(?:{ordinal})?[{_NUMERAL}]+{first}){re.escape(tail[:k])}")
             taken = {start for start, _, _ in found}  # "第几期了，…是第几期？" -> 二期, 三期
             hit = next((h for h in pattern.finditer(sentence) if h.start() not in taken), None)
             if hit:
