@@ -1377,7 +1377,9 @@ def _english_one_of_kind(sentence: str, kinds: tuple[str, ...]) -> Span | None:
     return Span(text, start, "english", 0.9) if sentence.count(kind) == 1 else None
 
 
-_ASKS_NTH = re.compile(rf"(?:[里中]|当中)(?:排)?第([{_CN_NUMERAL}])(?:个|项|位|条)|(?:[里中]|当中)(?:的)?首个")
+_ASKS_NTH = re.compile(
+    rf"(?:[里中]|当中)(?:排)?第([{_CN_NUMERAL}])(?:个|项|位|条)|(?:[里中]|当中)(?:的)?(?:首个|排头一个|头一个|打头的)"
+)
 
 
 def _nth(question: str, sentence: str) -> Span | None:
@@ -1387,7 +1389,34 @@ def _nth(question: str, sentence: str) -> Span | None:
     n = _count_value(m.group(1)) if m and m.group(1) else 1
     ordinal = "(?:首个|第一个)" if n == 1 else f"第{'一二三四五六七八九十'[n - 1]}个"
     hit = re.search(rf"{ordinal}[\u4e00-\u9fff]{{0,4}}?(?:便是|就是|是|为)([^，。；：！？“”]{{2,20}})", sentence)
-    return Span(hit.group(1), hit.start(1), "what", 1.0) if hit else None
+    if hit:
+        return Span(hit.group(1), hit.start(1), "what", 1.0)
+    return _nth_named(question, sentence, n)
+
+
+def _nth_named(question: str, sentence: str, n: int) -> Span | None:
+    """The n-th item of the quoted list the sentence names by words of the question: '“六个一”里排头
+    一个' over '以“一个总体规划”“一个启动区建设”…的“六个一”'; '五大融合载体里第二个' over
+    '做强“核心区、承载区、…”五大融合载体'."""
+    runs = r"(?P<run>(?:[“‘][^“”‘’、]{1,20}[”’]){2,}|[“‘][^“”‘’]{1,60}?[”’])的?[“‘]?(?P<name>[\u4e00-\u9fff]{2,8})"
+    for m in re.finditer(runs, sentence):
+        name = m.group("name")
+        if not any(name[:k] in question for k in range(len(name), 2, -1)):
+            continue
+        run, at = m.group("run"), m.start("run")
+        if run.count("“") + run.count("‘") >= 2:
+            items = [(x.start(1), x.group(1)) for x in re.finditer(r"[“‘]([^“”‘’]{1,20})[”’]", run)]
+        else:
+            inner, pos, items = run[1:-1], 1, []
+            for item in inner.split("、"):
+                items.append((pos, item))
+                pos += len(item) + 1
+        if len(items) >= 2 and n <= len(items):
+            offset, text = items[n - 1]
+            # known by its place in the list only: the speaker may name it in full elsewhere ('首个载体
+            # 便是生产性服务业核心区'), and that sentence, when found, leads
+            return Span(text, at + offset, "what", 0.9)
+    return None
 
 
 _ASKS_FEELING = re.compile(r"感受|感觉|心情|感想")
