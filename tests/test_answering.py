@@ -617,6 +617,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "日前，杏花岭区召开建设动员大会、首批重点项目推进会，迅速落实。",
             "首批",
         ),  # 首 is the first
+        (
+            "古交列的那几条产业打算里，讲风电、储能的是第几条？",
+            "二是加快布局新能源新材料项目，重点谋划实施风电、农光互补、储能、煤层气开发利用项目。",
+            "二是",
+        ),  # the numbered point that says it; 那几条 is no second count asked
         ("古交对煤电热材这些老产业要搞几“化”提升？", "一是加快煤电热材等传统优势产业的“三化”提升改造。", "三化"),
         (
             "万柏林说几年就要见效？",

@@ -422,7 +422,7 @@ def _cite(ask: _Ask, chosen: list[_Candidate], short: str | None) -> tuple[list[
 
 _ORDINAL = re.compile(r"^(?:[一二三四五六七八九十])是")
 _ASKS_ASPECTS = re.compile(
-    r"哪几方面|哪些方面|哪几个方面|几个方面|哪几点|哪些点|几条|几点|分别从|哪[两三四五六七八九]个?方面"
+    r"哪几方面|哪些方面|哪几个方面|几个方面|哪几点|哪些点|(?<![那这第])几[条点]|分别从|哪[两三四五六七八九]个?方面"
 )
 
 

@@ -342,8 +342,13 @@ def _counts(question: str, sentence: str) -> Span | None:
     for said, printed in _COUNTED_ALIKE:  # "几路人马" for "几支队伍"
         question = question.replace(said, printed)
     question = re.sub(r"(几[年月天周])(?:就要|就能|才能|就|要|才|能)", r"\1", question)  # 几年就要见效: 一年见效
+    question = re.sub(r"(?<=[那这])几", "些", question)  # '列的那几条…是第几条？': those few, not asked
     for m in re.finditer(r"(第)?几([\u4e00-\u9fff]{0,4})(?:[“‘]([^“”‘’]{1,12})[”’])?", question):
         ordinal, tail = m.group(1) or "", m.group(2)
+        point = re.match(rf"[“]?([{_CN_NUMERAL}]是)", sentence)
+        if ordinal and tail[:1] in ("条", "点", "项") and point and _bigrams(question) & _bigrams(sentence[2:]):
+            found.append((point.start(1), point.end(1), 1.0))  # 讲风电的是第几条？ over '二是…风电…'
+            continue
         if m.group(3):
             hit = _quoted_count(ordinal, tail, m.group(3), sentence)
             if hit:
