@@ -1705,7 +1705,7 @@ def _item_the_question_opens(question: str, sentence: str) -> Span | None:
 
 
 _ASKS_OTHER = re.compile(
-    r"(?:除了.*?|还[\u4e00-\u9fff]{0,3}?|另外[\u4e00-\u9fff]{0,3}?|另一[个位项]?)"
+    r"(?:除了.*?|还[^，,？?。]{0,8}?|另外[\u4e00-\u9fff]{0,3}?|另一[个位项]?)"
     r"(?:什么|啥|哪个|哪一个|哪些|哪几个)([\u4e00-\u9fff]{0,6})"
 )
 
@@ -1717,7 +1717,7 @@ def _names_item(question: str, item: str) -> bool:
 
 def _the_other_item(question: str, sentence: str) -> Span | None:
     """'跟建设动员大会一起开的，还有一个什么会？' over '召开…建设动员大会、首批重点项目推进会': in the one list of the
-    sentence with exactly one item the question names (whole, or four characters of it), the other items, each
+    sentence with items the question names (whole, or four characters of each), the other items, each
     ending as a one- or two-character asked kind does (会)."""
     m = _ASKS_OTHER.search(question)
     if not m:
@@ -1727,11 +1727,11 @@ def _the_other_item(question: str, sentence: str) -> Span | None:
     for listed in _list_candidates(sentence):
         if listed.start and sentence[listed.start - 1] in "”’":
             continue  # the first item is cut at a quote ('“府城游”升级版'): the list is not whole
-        items = listed.text.split("、")
+        items = re.split(r"[、+]", listed.text)  # “承诺制+标准地+代办制”
         named = [i for i in items if _names_item(question, i)]
         others = [i for i in items if i not in named]
         # a one- or two-character kind (什么会) ends each item; a longer noun (新能源项目) names the list
-        if len(named) != 1 or not others or (0 < len(kind) <= 2 and not all(i.endswith(kind[-1]) for i in others)):
+        if not named or not others or (0 < len(kind) <= 2 and not all(i.endswith(kind[-1]) for i in others)):
             continue
         at = listed.start + listed.text.find(others[0])
         found["、".join(others)] = at
