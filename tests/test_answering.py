@@ -644,6 +644,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "高水平",
         ),
         ("阳曲除了承诺制和标准地，还推什么制？", "推进“承诺制+标准地+代办制”改革，提升涉企服务质量效率。", "代办制"),
+        (
+            "古交那个大行动的名称里，一共要“转”几项、“定”几项？",
+            "这是一项全局性工作，要开展“三转三定”大行动。",
+            "三转三定",
+        ),  # each count printed before its quoted word; 一项 counts neither
     ],
 )
 def test_direct_answer_is_the_page_own_words(question, sentence, expected):
@@ -774,7 +779,8 @@ def test_direct_answer_is_the_page_own_words(question, sentence, expected):
         ("万柏林说力争在多长时间内完成那300亿元投资？", "力争起步第一年完成300亿元投资。"),  # 第一年 is an ordinal
         ("万柏林区要用多长时间完成片区建设？", "力争起步第一步一年完成300亿元投资。"),  # 完成 alone: not what is done
         ("万柏林区那300亿元投资要多少钱？", "力争一年完成300亿元投资。"),  # the amount the question names
-        ("古交那个大行动的名称里，一共要“转”几项、“定”几项？", "这是一项全局性工作，要开展“三转三定”大行动。"),
+        # one count printed for two asked; 一项 counts neither
+        ("古交那个大行动的名称里，一共要“转”几项、“定”几项？", "这是一项全局性工作，要开展“三定”大行动。"),
         ("阳曲有什么？", "裴耀军说，盆地高山、黄金维度，是阳曲的格局之要。"),  # no subject of 是 is asked
         (
             "杏花岭区开动员会，是为了尽快落实哪两个会议的精神？",

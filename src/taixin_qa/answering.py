@@ -239,8 +239,8 @@ class _Ask:
             # '那个“引领区”，完整的叫法是什么？': the list that names it short ranks first; the paragraph
             # that names it in full may stand further down, in the same interview
             more = [p for p in self.result.passages if p.interview_id == top.interview_id]
-            named = [c for c in map(self.candidate, more) if any(s and s.fit >= 1.0 for s in c.spans)]
-            out += [c for c in named if c.passage.id not in {o.passage.id for o in out}][:1]
+            full = [c for c in map(self.candidate, more) if any(s and s.fit >= 1.0 for s in c.spans)]
+            out += [c for c in full if c.passage.id not in {o.passage.id for o in out}][:1]
         return out or [self.candidate(top)]
 
 

@@ -332,27 +332,52 @@ def _quoted_count(ordinal: str, tail: str, quoted: str, sentence: str) -> re.Mat
     """A count whose words the question quotes: 几个“走在前列” over ‘四个走在前列’ (the quoted words come
     along), 几年要“成形” over 三年成形, 搞几“化”提升 over “三化”提升 (the count is the quoted word)."""
     tail = re.sub(r"(?<=.)(?:要|会|将|能|就|才)$", "", tail)
-    return re.search(rf"{ordinal}[{_NUMERAL}]+{re.escape(tail)}[“‘]?{re.escape(quoted)}", sentence)
+    return re.search(rf"({ordinal}[{_NUMERAL}]+{re.escape(tail)}[“‘]?{re.escape(quoted)})", sentence)
+
+
+def _numbered_point(question: str, sentence: str) -> re.Match[str] | None:
+    """'讲风电、储能的是第几条？' over '二是…风电…储能…': the point the sentence opens, when it says some of
+    the question's words."""
+    point = re.match(rf"[“]?([{_CN_NUMERAL}]是)", sentence)
+    return point if point and _bigrams(question) & _bigrams(sentence[2:]) else None
+
+
+def _as_counted(question: str) -> str:
+    """The question with its counts as the page prints them: "几路人马" as "几支队伍", "几年就要见效" as
+    "几年见效" (一年见效), "那几条" (those few, not asked) as "那些条"."""
+    for said, printed in _COUNTED_ALIKE:
+        question = question.replace(said, printed)
+    question = re.sub(r"(几[年月天周])(?:就要|就能|才能|就|要|才|能)", r"\1", question)
+    return re.sub(r"(?<=[那这])几", "些", question)
+
+
+_QUOTED_COUNTED = re.compile(r"[“‘]([\u4e00-\u9fff]{1,4})[”’]几[个项条样]?")
+
+
+def _counts_of_quoted(question: str, sentence: str) -> list[tuple[int, int, float]]:
+    """'要“转”几项、“定”几项？' over “三转三定”: each count printed right before its quoted word."""
+    found = []
+    for m in _QUOTED_COUNTED.finditer(question):
+        hit = re.search(rf"[{_NUMERAL}]+{re.escape(m.group(1))}", sentence)
+        if hit:
+            found.append((hit.start(), hit.end(), 1.0))
+    return found
 
 
 def _counts(question: str, sentence: str) -> Span | None:
     """'几大商圈' in the question -> '五大商圈' in the sentence; several 几 -> several spans;
     '第几期' -> '二期' (an ordinal is often printed without 第); '党的第几次代表大会' -> '二十大'."""
-    found: list[tuple[int, int, float]] = []
-    for said, printed in _COUNTED_ALIKE:  # "几路人马" for "几支队伍"
-        question = question.replace(said, printed)
-    question = re.sub(r"(几[年月天周])(?:就要|就能|才能|就|要|才|能)", r"\1", question)  # 几年就要见效: 一年见效
-    question = re.sub(r"(?<=[那这])几", "些", question)  # '列的那几条…是第几条？': those few, not asked
+    question = _as_counted(question)
+    asked = question.count("几")
+    found = _counts_of_quoted(question, sentence)
+    question = re.sub(_QUOTED_COUNTED, "", question) if found else question
     for m in re.finditer(r"(第)?几([\u4e00-\u9fff]{0,4})(?:[“‘]([^“”‘’]{1,12})[”’])?", question):
         ordinal, tail = m.group(1) or "", m.group(2)
-        point = re.match(rf"[“]?([{_CN_NUMERAL}]是)", sentence)
-        if ordinal and tail[:1] in ("条", "点", "项") and point and _bigrams(question) & _bigrams(sentence[2:]):
-            found.append((point.start(1), point.end(1), 1.0))  # 讲风电的是第几条？ over '二是…风电…'
-            continue
-        if m.group(3):
-            hit = _quoted_count(ordinal, tail, m.group(3), sentence)
-            if hit:
-                found.append((hit.start(), hit.end(), 1.0))
+        point = _numbered_point(question, sentence) if ordinal and tail[:1] in ("条", "点", "项") else None
+        hit = point or (_quoted_count(ordinal, tail, m.group(3), sentence) if m.group(3) else None)
+        if hit:
+            found.append((hit.start(1), hit.end(1), 1.0))
+        if point or m.group(3):
             continue
         if not tail:
             continue
@@ -385,7 +410,7 @@ def _counts(question: str, sentence: str) -> Span | None:
                     fit = 1.0 if k >= 2 or k == len(tail) else 0.8
                 found.append((hit.start(), end, fit))
                 break
-    if len(re.findall(r"几", question)) >= 2 and len(found) < 2:
+    if asked >= 2 and len(found) < 2:
         return None  # "要“转”几项、“定”几项？" asks two counts: one number printed answers neither
     if not found:
         congress = _CONGRESS.search(sentence) if _ASKS_CONGRESS.search(question) else None
