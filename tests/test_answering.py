@@ -1027,6 +1027,12 @@ def test_which_places_all_mention_a_topic_are_the_interviews_printing_it_in_a_pa
     # a word that frames the question (讲话) names no topic: 习近平 alone is printed by two interviews
     talk = ask("哪几位书记讲话里提到了习近平？", top[:1], tokens=("书记", "讲话", "习近平"), page=page)
     assert set(talk.short.split("、")) == {"杨俊民", "李卫平"}
+    # a word of the question's own (顺带, printed nowhere) does not hide the topic word that says who;
+    # a paraphrase of more words of its own than topic words does
+    aside = ask("哪些区县顺带谈到了商圈？", top, tokens=("区县", "顺带", "谈到", "商圈"), page=page)
+    assert set(aside.short.split("、")) == {"迎泽区", "杏花岭区", "万柏林区"}
+    loose = ask("哪些区县顺带捎带谈到了商圈？", top, tokens=("区县", "顺带", "捎带", "谈到", "商圈"), page=page)
+    assert loose.short is None
     # what the page prints counts a caption as its interview's: 奥特莱斯 is in 李慧's words and in a
     # picture caption of 卢俊峰's interview
     mall = ("版面", "奥特莱斯", "两篇", "分别", "两个", "区")

@@ -647,8 +647,8 @@ _FRAME_WORDS = frozenset(
 def _topic_parts(ask: _Ask) -> list[list[str]] | None:
     """The question's topic words, each as the parts a paragraph must print: '商圈' -> ['商圈'];
     '生态文旅' (printed whole in two interviews, as 生态…文旅 in a third) -> ['生态', '文旅'].
-    Words printed in every interview say nothing about who; None when a topic word is not on the
-    page even in parts (the question paraphrases) or no topic is left."""
+    Words printed in every interview say nothing about who; None when no topic is left, or when
+    the words not on the page even in parts (a paraphrase) outnumber the printed topic words."""
     paragraphs = [p for p in ask.index.passages if p.kind in _read_kinds(ask)]
     everywhere = len({p.interview_id for p in paragraphs})
     words = [t for t in ask.result.question.tokens if len(t) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", t)]
@@ -656,17 +656,20 @@ def _topic_parts(ask: _Ask) -> list[list[str]] | None:
         t
         for t in words
         if t not in _FRAME_WORDS
-        and not re.fullmatch(r"[两二三四五六几]+[个篇位家]", t)  # 两篇, 两个: the count asked, no topic
+        and not re.fullmatch(r"[两二三四五六几]+[个篇位家]|[这那哪][几些]", t)  # 两篇, 这几: the count asked
         and not any(t != u and t in u for u in words)
     ]
-    parts = []
+    parts, unprinted = [], 0
     for word in words:
         need = [word[: len(word) // 2], word[len(word) // 2 :]] if len(word) >= 4 else [word]
         holders = {p.interview_id for p in paragraphs if all(x in p.text for x in need)}
-        if not holders:
-            return None
-        if len(holders) < everywhere:
+        unprinted += not holders
+        if holders and len(holders) < everywhere:
             parts.append(need)
+    # a paraphrase may frame its topic in words of its own ('在谈自身情况时提到了忻州'): the printed
+    # topic words still say who, when they are at least half of them
+    if unprinted and (unprinted > len(parts) or not parts):
+        return None
     return parts or None
 
 
