@@ -257,6 +257,7 @@ def test_source_labels_count_paragraphs_as_a_reader_does():
         ("太原哪个地方有好几家兵工厂？", "place"),  # 好几家 is "several", not "how many"
         ("Which universities are located in Jiancaoping?", "list"),
         ("What investment does Wanbolin plan in its first year?", "number"),
+        ("What concrete work does Yangqu list for the start-up area?", "list"),  # the verb asks a list
     ],
 )
 def test_question_type_from_its_cue_words(question, qtype):

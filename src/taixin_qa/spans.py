@@ -68,7 +68,9 @@ _Q_COUNT = re.compile(r"(?<!好)几(?!乎)|第几")  # "好几家" means "severa
 _Q_LIST = re.compile(
     r"哪些|哪几|有什么|有啥|些什么|分别是|分别有|分别叫|哪[“‘]?[一二三四五六七八九十两]|哪类|哪种|"
     r"[一二三四五六七八九十两]大[\u4e00-\u9fff]{2,6}?[”’]?(?:是|指|包括)(?:什么|啥|哪些)|"  # 三大支撑是啥
-    r"\b(?:which|what)\s+(?:[a-z-]+\s+){0,2}(?!does\b|is\b|has\b|was\b)[a-z-]+(?:ies|[^su]s)\b|what are",
+    r"\b(?:which|what)\s+(?:[a-z-]+\s+){0,2}(?!does\b|is\b|has\b|was\b)[a-z-]+(?:ies|[^su]s)\b|what are|"
+    r"\bwhat\b.*\b(?:list|lists|listed|enumerate)\b",  # 'What concrete work does Yangqu list…?'
+
     re.I,
 )
 _Q_NAME = re.compile(
