@@ -1170,6 +1170,11 @@ def test_which_aspects_question_answered_by_a_numbered_point_quotes_the_whole_se
     ans = ask("李卫平讲了古交哪几方面的产业打算？", points, close={"三是": 0.9}, entities=gujiao)
     assert [s.text[:2] for s in ans.sentences] == ["一是", "二是", "三是", "四是"]
     assert [s.source for s in ans.sentences] == [1, 2, 3, 4]
+    # a point of the series holds the direct answer: that point is quoted, the rest are other passages
+    points = [passage(f"li-weiping-p0{n}", 2.0 - n / 100) for n in (3, 6, 4, 5)]
+    infra = ask("古交打算上马哪些方面的基础设施？", points, close={"四是": 0.9}, entities=gujiao)
+    assert infra.short == "交通、市政、文化、教育、卫生"
+    assert [s.passage.id for s in infra.sentences] == ["li-weiping-p06"] and infra.cited == 1
 
 
 def test_both_with_a_singular_which_asks_for_one_district_and_a_secretary_name_asks_for_the_speaker():

@@ -372,11 +372,16 @@ def compose_answer(
     # 谁说…/哪个区…: the answer is a passage's attribution, so the best-ranked passage leads.
     best = candidates[0] if ask.asks_attribution else _answering_candidate(candidates, rules)
     chosen = _other_speakers(ask, candidates, best)
-    chosen = _ordinal_points(ask, best) or chosen
+    points = _ordinal_points(ask, best)
+    chosen = points or chosen
     missing = _missing(ask)
     short = None
     if not missing:
         short, chosen = _short(ask, best, chosen)
+    if points and short:
+        # '打算上马哪些方面的基础设施？' answered by one point of the series: that point is quoted, not
+        # the whole series (its other points stay among the other related passages)
+        chosen = [c for c in chosen if short in c.passage.text] or chosen
     if short is None:
         chosen = _with_runner_up(ask, candidates, best, chosen)
         chosen = _second_place(ask, chosen) if ask.asks_attribution else chosen
