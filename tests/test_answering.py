@@ -623,6 +623,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "二是加快布局新能源新材料项目，重点谋划实施风电、农光互补、储能、煤层气开发利用项目。",
             "二是",
         ),  # the numbered point that says it; 那几条 is no second count asked
+        (
+            "阳曲在太忻经济区里给自己的定位是什么？",
+            "阳曲县委书记裴耀军接受本报记者专访时表示：“阳曲作为太忻经济区的核心区、主战场，将以‘尖刀班、排头兵’的姿态。",
+            "核心区、主战场",
+        ),  # what the subject stands as, in the whole the question names
         ("古交对煤电热材这些老产业要搞几“化”提升？", "一是加快煤电热材等传统优势产业的“三化”提升改造。", "三化"),
         (
             "万柏林说几年就要见效？",

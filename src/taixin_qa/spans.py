@@ -1768,6 +1768,21 @@ def _the_other_item(question: str, sentence: str) -> Span | None:
     return Span(text, at, "list" if "、" in text else "what", 1.0)
 
 
+_ASKS_STANDING = re.compile(r"定位|角色|身份")
+
+
+def _role_as(question: str, sentence: str) -> Span | None:
+    """'阳曲在太忻经济区里给自己的定位是什么？' over '阳曲作为太忻经济区的核心区、主战场，将以…': what the
+    subject the question names stands as, in the whole the question names too."""
+    if not _ASKS_STANDING.search(question):
+        return None
+    for m in re.finditer(r"([\u4e00-\u9fff]{2,6})作为([^，。；：“”‘’]{2,20}?)的([^，。；：“”‘’的]{2,16})(?=[，,。；])", sentence):
+        subject, whole = m.group(1)[-3:], m.group(2)
+        if subject[:2] in question and len(_bigrams(whole) & _bigrams(question)) >= 2:
+            return Span(m.group(3), m.start(3), "what", 1.0)
+    return None
+
+
 def _thing(question: str, sentence: str, qtype: str, kinds: tuple[str, ...]) -> Span | None:
     """A 哪个X/什么X question: a quoted name of a one-character kind, the words where the wh-word
     stands, the named thing of the asked kind, or (什么？ with nothing else) a quoted list."""
@@ -1777,6 +1792,7 @@ def _thing(question: str, sentence: str, qtype: str, kinds: tuple[str, ...]) -> 
         or _opened_alike(question, sentence)
         or _the_other_item(question, sentence)
         or _item_the_question_opens(question, sentence)
+        or _role_as(question, sentence)
     )
     if one_char is not None:
         return one_char
