@@ -70,7 +70,6 @@ _Q_LIST = re.compile(
     r"[一二三四五六七八九十两]大[\u4e00-\u9fff]{2,6}?[”’]?(?:是|指|包括)(?:什么|啥|哪些)|"  # 三大支撑是啥
     r"\b(?:which|what)\s+(?:[a-z-]+\s+){0,2}(?!does\b|is\b|has\b|was\b)[a-z-]+(?:ies|[^su]s)\b|what are|"
     r"\bwhat\b.*\b(?:list|lists|listed|enumerate)\b",  # 'What concrete work does Yangqu list…?'
-
     re.I,
 )
 _Q_NAME = re.compile(
@@ -1769,6 +1768,7 @@ def _the_other_item(question: str, sentence: str) -> Span | None:
 
 
 _ASKS_STANDING = re.compile(r"定位|角色|身份")
+_STANDS_AS = re.compile(r"([\u4e00-\u9fff]{2,6})作为([^，。；：“”‘’]{2,20}?)的([^，。；：“”‘’的]{2,16})(?=[，,。；])")
 
 
 def _role_as(question: str, sentence: str) -> Span | None:
@@ -1776,7 +1776,7 @@ def _role_as(question: str, sentence: str) -> Span | None:
     subject the question names stands as, in the whole the question names too."""
     if not _ASKS_STANDING.search(question):
         return None
-    for m in re.finditer(r"([\u4e00-\u9fff]{2,6})作为([^，。；：“”‘’]{2,20}?)的([^，。；：“”‘’的]{2,16})(?=[，,。；])", sentence):
+    for m in _STANDS_AS.finditer(sentence):
         subject, whole = m.group(1)[-3:], m.group(2)
         if subject[:2] in question and len(_bigrams(whole) & _bigrams(question)) >= 2:
             return Span(m.group(3), m.start(3), "what", 1.0)
