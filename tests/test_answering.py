@@ -1307,3 +1307,11 @@ def test_the_nth_item_of_a_list_named_by_the_question_is_read_by_its_place():
     first = find_span("迎泽区五大融合载体里排第一个的是啥？", five)
     assert first.text == "核心区" and 0.85 <= first.fit < 1.0  # not all five; a full name said elsewhere leads
     assert find_span("迎泽区三大主攻方向里第二个是啥？", five) is None  # the question names another list
+
+
+def test_a_question_about_how_an_interview_ends_is_answered_from_its_last_paragraph():
+    page = [passage(pid, 0.0) for pid in PARAGRAPHS]
+    top = [passage("li-hui-p01", 2.0), passage("li-hui-p03", 1.95)]
+    ans = ask("李慧在访谈最后表态时，用了哪几个词来形容迎泽区要怎么干？", top, page=page)
+    assert ans.sentences[0].passage.id == "li-hui-p07" and "大胆实践、勇于创新、实干担当" in ans.text
+    assert ask("李慧表态时用了哪几个词？", top, page=page).sentences[0].passage.id != "li-hui-p07"  # not asked

@@ -221,6 +221,14 @@ class _Ask:
             spans.append(span)
         return _Candidate(p, texts, scores, spans)
 
+    def closing_paragraph(self, top: Passage) -> Passage | None:
+        """The last paragraph of the best passage's interview, when the question asks how it ends
+        ('在访谈最后表态时'); None otherwise."""
+        if not _ASKS_CLOSING.search(self.question):
+            return None
+        own = [p for p in self.index.passages if p.interview_id == top.interview_id and p.kind == "paragraph"]
+        return own[-1] if own else None
+
     def candidates(self) -> list[_Candidate]:
         """The top passages (a few, close to the best), each with its scored sentences."""
         top = self.result.passages[0]
@@ -235,6 +243,9 @@ class _Ask:
                 break
             if only is None or p.interview_id in only:
                 out.append(self.candidate(p))
+        last = self.closing_paragraph(top)
+        if last is not None and last.id not in {c.passage.id for c in out}:
+            out.insert(0, self.candidate(last))  # '李慧在访谈最后表态时…': the interview's closing words
         if asks_full_name(self.question) and not any(s and s.fit >= 1.0 for c in out for s in c.spans):
             # '那个“引领区”，完整的叫法是什么？': the list that names it short ranks first; the paragraph
             # that names it in full may stand further down, in the same interview
@@ -242,6 +253,9 @@ class _Ask:
             full = [c for c in map(self.candidate, more) if any(s and s.fit >= 1.0 for s in c.spans)]
             out += [c for c in full if c.passage.id not in {o.passage.id for o in out}][:1]
         return out or [self.candidate(top)]
+
+
+_ASKS_CLOSING = re.compile(r"(?:访谈|专访|采访|讲话|谈话)(?:的)?(?:最后|末尾|结尾)|最后(?:表态|一段|那段|说)|结尾处")
 
 
 def _quote(
@@ -371,6 +385,8 @@ def compose_answer(
     candidates = ask.candidates()
     # 谁说…/哪个区…: the answer is a passage's attribution, so the best-ranked passage leads.
     best = candidates[0] if ask.asks_attribution else _answering_candidate(candidates, rules)
+    closing = ask.closing_paragraph(result.passages[0])
+    best = next((c for c in candidates if closing is not None and c.passage.id == closing.id), best)
     chosen = _other_speakers(ask, candidates, best)
     points = _ordinal_points(ask, best)
     chosen = points or chosen
