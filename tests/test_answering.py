@@ -628,6 +628,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "阳曲县委书记裴耀军接受本报记者专访时表示：“阳曲作为太忻经济区的核心区、主战场，将以‘尖刀班、排头兵’的姿态。",
             "核心区、主战场",
         ),  # what the subject stands as, in the whole the question names
+        (
+            "迎泽区要汇聚什么样的人才？",
+            "引进科研设计、信息咨询、数字经济等引导型、催化型企业总部，汇聚“高、精、特、新”型人才，全力打造人才高地。",
+            "高、精、特、新",
+        ),  # the quoted words that make the asked noun what it is
         ("古交对煤电热材这些老产业要搞几“化”提升？", "一是加快煤电热材等传统优势产业的“三化”提升改造。", "三化"),
         (
             "万柏林说几年就要见效？",

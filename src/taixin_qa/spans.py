@@ -1289,7 +1289,9 @@ def _described(question: str, sentence: str) -> Span | None:
     found: list[tuple[int, str]] = []
     for head in (h for h in m.groups() if h):
         hits = []
-        for at, clause in clauses(sentence):
+        for q in re.finditer(rf"[“‘]([^“”‘’]{{1,20}})[”’][型式类]?{re.escape(head)}", sentence):
+            hits.append((q.start(1), q.group(1)))  # '啥样人才' over '汇聚“高、精、特、新”型人才'
+        for at, clause in [] if hits else clauses(sentence):
             for h in re.finditer(re.escape(head), clause):
                 phrase = clause[: h.end()]
                 if "的" not in phrase or h.end() < len(clause.rstrip("”’")):
