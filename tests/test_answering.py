@@ -633,6 +633,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "引进科研设计、信息咨询、数字经济等引导型、催化型企业总部，汇聚“高、精、特、新”型人才，全力打造人才高地。",
             "高、精、特、新",
         ),  # the quoted words that make the asked noun what it is
+        (
+            "迎泽区想把哪一片老街整修一番？",
+            "以文旅商融合理念推动传统商圈改造，继续高标准实施钟楼街片区二期修缮保护、三期地铁TOD项目。",
+            "钟楼街片区",
+        ),  # 哪一片 asks for one 片区, not the list it stands in
         ("古交对煤电热材这些老产业要搞几“化”提升？", "一是加快煤电热材等传统优势产业的“三化”提升改造。", "三化"),
         (
             "万柏林说几年就要见效？",

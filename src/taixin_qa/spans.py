@@ -531,6 +531,7 @@ _ONE_CHAR_KIND = re.compile(r"哪(?:个|一个|种)([\u4e00-\u9fff])(?:[？?。�
 _FOUNDED = "成立|组建|设立"  # "成立了个什么组？": what is set up is named after the verb
 _ONE_CHAR_PLACE = re.compile(
     rf"哪(?:一)?[条座个]([街路桥河湖山])(?:的|[？?。，,！!]|$)|(?:{_FOUNDED})了?个?(?:什么|啥)([组队班])(?:[？?。，,！!]|$)"
+    r"|哪一?(片)(?:区|老街|地方|区域)?"  # '哪一片老街' over '钟楼街片区': a 片区
 )
 
 
@@ -548,7 +549,8 @@ def _quoted_of_kind(question: str, sentence: str) -> Span | None:
     place = _ONE_CHAR_PLACE.search(question)
     if place is None:
         return None
-    kind = place.group(1) or place.group(2)  # "成立了个什么组？": a group named after the verb, unquoted
+    # "成立了个什么组？": a group named after the verb, unquoted; "哪一片": a 片区
+    kind = place.group(1) or place.group(2) or "片区"
     found: dict[str, int] = {}
     for hit in re.finditer(rf"[\u4e00-\u9fff]{{2,6}}{kind}", sentence):
         words = hit.group(0)
@@ -1528,6 +1530,8 @@ def _list_answer(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> S
     if _Q_COUNT.search(question) and not re.search(r"哪[一二三四五六七八九十两]|哪几", question):
         return _counts(question, sentence)
     other = _the_other_item(question, sentence)  # 除了风电，还有哪些: not the one named
+    if other is None and re.search(r"哪一[片条座个]", question):
+        other = _quoted_of_kind(question, sentence)  # 哪一片老街 asks for one: 钟楼街片区
     if other is not None:
         return other
     listed = _list(question, sentence, kinds)
