@@ -638,6 +638,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "以文旅商融合理念推动传统商圈改造，继续高标准实施钟楼街片区二期修缮保护、三期地铁TOD项目。",
             "钟楼街片区",
         ),  # 哪一片 asks for one 片区, not the list it stands in
+        (
+            "阳曲推进的营商环境改革包括哪几项制度？",
+            "优化营商环境，推进“承诺制+标准地+代办制”改革，提升涉企服务质量效率，继续推行县领导服务企业坐班制。",
+            "承诺制+标准地+代办制",
+        ),  # the quoted list named by the word after it, the word the question says it includes
         ("古交对煤电热材这些老产业要搞几“化”提升？", "一是加快煤电热材等传统优势产业的“三化”提升改造。", "三化"),
         (
             "万柏林说几年就要见效？",

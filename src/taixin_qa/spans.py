@@ -668,6 +668,9 @@ def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = 
     named = _by_head(asked_heads(question, kinds), after, span, wide)
     if named is not None:
         return named
+    name = re.match(r"[”’]([\u4e00-\u9fff]{2})", after)
+    if name and re.search(rf"{name.group(1)}(?:都|一共|具体)?(?:包括|包含|涵盖|指的?是|分别是|里有|中有)", question):
+        return True  # "营商环境改革包括哪几项制度？" over "推进“承诺制+标准地+代办制”改革": the list it is named by
     if len(_bigrams(question) & _bigrams(after)) >= 2:
         return True
     if re.search(r"和|与|及", phrase) and len((set(phrase) - _COMMON_CHARS) & set(span.text)) >= 2:
