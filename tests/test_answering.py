@@ -1330,3 +1330,15 @@ def test_a_question_about_how_an_interview_ends_is_answered_from_its_last_paragr
     ans = ask("李慧在访谈最后表态时，用了哪几个词来形容迎泽区要怎么干？", top, page=page)
     assert ans.sentences[0].passage.id == "li-hui-p07" and "大胆实践、勇于创新、实干担当" in ans.text
     assert ask("李慧表态时用了哪几个词？", top, page=page).sentences[0].passage.id != "li-hui-p07"  # not asked
+
+
+def test_a_short_word_only_one_interview_prints_says_which_district():
+    page = [passage(pid, 0.0) for pid in PARAGRAPHS]
+    top = [passage("li-hui-p01", 2.0), passage("lu-junfeng-p03", 1.99)]  # the wrong one ranks first
+    ans = ask("哪个区有太钢？", top, page=page, content=("区", "太钢"))
+    assert ans.short == "尖草坪区、中北高新区" and ans.sentences[0].passage.id == "lu-junfeng-p03"
+    # a word two interviews print (路网: 路网密集, 水电路网) says nothing of which
+    assert (
+        ask("哪个区说自己路网密？", top, page=page, content=("区", "自己", "路网", "密")).short
+        != "尖草坪区、中北高新区"
+    )

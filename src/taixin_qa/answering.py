@@ -729,7 +729,10 @@ def _page_word(ask: _Ask) -> str | None:
     for word in words:
         if 1 <= len(_printed_by(ask.index.passages, word)) <= _MAX_PHRASE_INTERVIEWS:
             return word
-    return None
+    # a shorter word only one interview prints ('哪个区说自己路网密？': 路网)
+    short = [w for w in content if 2 <= len(w) < 4 and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w not in _FRAME_WORDS]
+    only = [w for w in short if len(_printed_by(ask.index.passages, w)) == 1]
+    return only[0] if len(only) == 1 else None
 
 
 def _printed_by(passages: list[Passage], words: str) -> set[str]:
