@@ -643,6 +643,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "优化营商环境，推进“承诺制+标准地+代办制”改革，提升涉企服务质量效率，继续推行县领导服务企业坐班制。",
             "承诺制+标准地+代办制",
         ),  # the quoted list named by the word after it, the word the question says it includes
+        (
+            "卢俊峰要求尖草坪区、中北高新区在思想和工作上做到哪几点？",
+            "尖草坪区、中北高新区要坚定信心、解放思想、改革创新、精准施策，以一域之努力为太忻经济区建设贡献力量。",
+            "坚定信心、解放思想、改革创新、精准施策",
+        ),  # what the subject the question names is to do
         ("古交对煤电热材这些老产业要搞几“化”提升？", "一是加快煤电热材等传统优势产业的“三化”提升改造。", "三化"),
         (
             "万柏林说几年就要见效？",

@@ -688,6 +688,9 @@ def _follows(question: str, sentence: str, span: Span, kinds: tuple[str, ...] = 
         re.search(r"实现|目标", before) or re.match(r"[”’]?的?(?:发展|建设|行动|工作)?目标", after)
     ):
         return True  # a goal is what is to be achieved: "努力实现…“一年见效…”", "…‘一年见效…’的发展目标"
+    subject = re.search(r"([\u4e00-\u9fff]{3,8})(?:要|将|必须|应当)$", before)
+    if subject and subject.group(1)[-3:] in question and re.search(r"要求|做到|做好", question):
+        return True  # "要求尖草坪区…做到哪几点？" over "尖草坪区、中北高新区要坚定信心、解放思想…": what it is to do
     if re.search(r"靠|依托|凭借|借助", question) and before.endswith(("依托", "依靠", "凭借", "借助", "利用")):
         return True  # "靠的是哪几样家底" over "依托府城文化、地标双塔和生态东山": what it relies on
     items = _item_count(span.text)
