@@ -648,6 +648,11 @@ def test_question_type_from_its_cue_words(question, qtype):
             "尖草坪区、中北高新区要坚定信心、解放思想、改革创新、精准施策，以一域之努力为太忻经济区建设贡献力量。",
             "坚定信心、解放思想、改革创新、精准施策",
         ),  # what the subject the question names is to do
+        (
+            "古交要改造的传统产业是哪几样？",
+            "一是加快煤电热材等传统优势产业的“三化”提升改造。",
+            "煤电热材",
+        ),  # the things before 等 and the asked noun (传统…产业)
         ("古交对煤电热材这些老产业要搞几“化”提升？", "一是加快煤电热材等传统优势产业的“三化”提升改造。", "三化"),
         (
             "万柏林说几年就要见效？",

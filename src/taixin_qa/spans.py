@@ -1530,6 +1530,27 @@ def _opened_alike(question: str, sentence: str) -> Span | None:
     return Span(fitting[0].text, fitting[0].start, "list", 1.0)
 
 
+def _subsequence(short: str, text: str) -> bool:
+    """Every character of ``short`` printed in ``text``, in order ('传统产业' in '传统优势产业')."""
+    it = iter(text)
+    return all(ch in it for ch in short)
+
+
+def _before_deng(question: str, sentence: str) -> Span | None:
+    """'要改造的传统产业是哪几样？' over '加快煤电热材等传统优势产业的“三化”提升改造': the things printed
+    before 等 and the asked noun (its characters in order, words may stand between them)."""
+    m = _ASKS_COPULA.search(question)
+    noun = re.split(r"的", m.group(1))[-1] if m else ""
+    if len(noun) < 2:
+        return None
+    found = []
+    for hit in re.finditer(r"([\u4e00-\u9fff]{2,12})等([\u4e00-\u9fff]{2,10})", sentence):
+        things = hit.group(1)[_lead_end(hit.group(1)) :]
+        if _subsequence(noun, hit.group(2)) and hit.group(2)[:1] == noun[:1] and things not in question:
+            found.append(Span(things, hit.end(1) - len(things), "list", 1.0))
+    return found[0] if len(found) == 1 else None
+
+
 def _list_answer(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | None:
     """A 哪些/哪几 question: a count (几大商圈), a printed list, the words where the wh-word stands, or
     things of the asked kind named one by one."""
@@ -1555,6 +1576,7 @@ def _list_answer(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> S
         _suffixed(question, sentence, kinds)
         or _verb_object(question, sentence)
         or _each_quoted_verb(question, sentence)
+        or _before_deng(question, sentence)
         or listed
     )
 
