@@ -1132,6 +1132,9 @@ def test_an_english_question_about_a_kind_of_thing_reads_the_one_quoted_name_of_
     cluster = "努力提升在太原乃至山西中部城市群发展中的影响力，实现古交全方位高质量发展。"
     found = find_span_with("In which city cluster does it want to raise its influence?", cluster, None, ("城市群",))
     assert found is not None and found.text == "太原乃至山西中部城市群"
+    deng = "一是加快煤电热材等传统优势产业的“三化”提升改造。"
+    found = find_span_with("Which traditional industries are slated for the upgrade?", deng, "list", ("传统产业",))
+    assert found is not None and found.text == "煤电热材"  # the things before 等 and the kind (传统…产业)
 
 
 def test_a_quoted_word_opening_as_many_clauses_as_counted_gives_the_names_they_end_with():

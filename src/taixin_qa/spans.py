@@ -1536,17 +1536,17 @@ def _subsequence(short: str, text: str) -> bool:
     return all(ch in it for ch in short)
 
 
-def _before_deng(question: str, sentence: str) -> Span | None:
+def _before_deng(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> Span | None:
     """'要改造的传统产业是哪几样？' over '加快煤电热材等传统优势产业的“三化”提升改造': the things printed
-    before 等 and the asked noun (its characters in order, words may stand between them)."""
+    before 等 and the asked noun (its characters in order, words may stand between them); an English
+    question's noun is its kind ('Which traditional industries…' -> 传统产业)."""
     m = _ASKS_COPULA.search(question)
-    noun = re.split(r"的", m.group(1))[-1] if m else ""
-    if len(noun) < 2:
-        return None
+    nouns = [n for n in (re.split(r"的", m.group(1))[-1] if m else "", *kinds) if len(n) >= 4]
     found = []
     for hit in re.finditer(r"([\u4e00-\u9fff]{2,12})等([\u4e00-\u9fff]{2,10})", sentence):
         things = hit.group(1)[_lead_end(hit.group(1)) :]
-        if _subsequence(noun, hit.group(2)) and hit.group(2)[:1] == noun[:1] and things not in question:
+        named = any(_subsequence(n, hit.group(2)) and hit.group(2)[:1] == n[:1] for n in nouns)
+        if named and things not in question:
             found.append(Span(things, hit.end(1) - len(things), "list", 1.0))
     return found[0] if len(found) == 1 else None
 
@@ -1576,7 +1576,7 @@ def _list_answer(question: str, sentence: str, kinds: tuple[str, ...] = ()) -> S
         _suffixed(question, sentence, kinds)
         or _verb_object(question, sentence)
         or _each_quoted_verb(question, sentence)
-        or _before_deng(question, sentence)
+        or _before_deng(question, sentence, kinds)
         or listed
     )
 
