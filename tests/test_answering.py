@@ -1355,3 +1355,17 @@ def test_a_short_word_only_one_interview_prints_says_which_district():
         ask("哪个区说自己路网密？", top, page=page, content=("区", "自己", "路网", "密")).short
         != "尖草坪区、中北高新区"
     )
+
+
+def test_a_count_asked_of_each_named_place_is_given_for_each_and_a_place_without_one_is_missing():
+    page = [passage(pid, 0.0) for pid in PARAGRAPHS]
+    both = {"杏花岭": frozenset({"li-wenquan"}), "万柏林": frozenset({"yang-junmin"})}
+    top = [passage("yang-junmin-p07", 2.0), passage("li-wenquan-p02", 1.99)]
+    ans = ask("杏花岭和万柏林都在做商圈，两边各要搞几个？", top, page=page, entities=both)
+    assert ans.short == "杏花岭区：五大商圈；万柏林区：三大商圈"  # in the question's order
+    assert [s.passage.id for s in ans.sentences] == ["li-wenquan-p02", "yang-junmin-p07"]
+    assert ans.text.startswith(f"**{ans.short}**\n")  # each quote says who said it
+    money = {"万柏林": frozenset({"yang-junmin"}), "古交": frozenset({"li-weiping"})}
+    top = [passage("yang-junmin-p08", 2.0), passage("li-weiping-p02", 1.9)]
+    one = ask("万柏林和古交第一年分别计划投资多少？", top, page=page, entities=money)
+    assert one.short == "万柏林区：300亿元" and one.missing == "版面没有给出古交市的投资额"

@@ -296,6 +296,8 @@ def _topic(intent: str, qtype: str) -> str:
     """What was asked, as a noun phrase for "版面没有给出…的…": '第一年计划完成多少投资' -> '投资额'."""
     if re.search(r"占地|面积", intent):
         return "占地面积"
+    if re.search(r"投资多少|投资额|投多少", intent):
+        return "投资额"  # '分别计划投资多少？'
     m = re.search(r"多少([\u4e00-\u9fff]{1,6})", intent)
     if m:
         word = re.split(r"[的？?，,]", m.group(1))[0]
@@ -382,26 +384,7 @@ def compose_answer(
     if index is None:
         raise ValueError("an answerable question needs the index its passages were ranked in")
     ask = _Ask(result, index, q.text, question_type(q.text), tokenizer, rules)
-    candidates = ask.candidates()
-    # 谁说…/哪个区…: the answer is a passage's attribution, so the best-ranked passage leads.
-    best = candidates[0] if ask.asks_attribution else _answering_candidate(candidates, rules)
-    closing = ask.closing_paragraph(result.passages[0])
-    best = next((c for c in candidates if closing is not None and c.passage.id == closing.id), best)
-    chosen = _other_speakers(ask, candidates, best)
-    points = _ordinal_points(ask, best)
-    chosen = points or chosen
-    missing = _missing(ask)
-    short = None
-    if not missing:
-        short, chosen = _short(ask, best, chosen)
-    if points and short:
-        # '打算上马哪些方面的基础设施？' answered by one point of the series: that point is quoted, not
-        # the whole series (its other points stay among the other related passages)
-        chosen = [c for c in chosen if short in c.passage.text] or chosen
-    if short is None:
-        chosen = _with_runner_up(ask, candidates, best, chosen)
-        chosen = _second_place(ask, chosen) if ask.asks_attribution else chosen
-
+    short, missing, chosen = _answer_parts(ask)
     passages, cited, sentences = _cite(ask, chosen, short)
     lines = [notice] if notice else []  # the notice says how a follow-up was understood
     hedge = _hedge(ask, short, missing)
@@ -421,6 +404,33 @@ def compose_answer(
         understood_as=understood,
         reason=result.reason,
     )
+
+
+def _answer_parts(ask: _Ask) -> tuple[str | None, str | None, list[_Candidate]]:
+    """The direct answer, what the page lacks, and the candidates whose sentences are quoted."""
+    candidates = ask.candidates()
+    # 谁说…/哪个区…: the answer is a passage's attribution, so the best-ranked passage leads.
+    best = candidates[0] if ask.asks_attribution else _answering_candidate(candidates, ask.rules)
+    closing = ask.closing_paragraph(ask.result.passages[0])
+    best = next((c for c in candidates if closing is not None and c.passage.id == closing.id), best)
+    chosen = _other_speakers(ask, candidates, best)
+    points = _ordinal_points(ask, best)
+    chosen = points or chosen
+    missing = _missing(ask)
+    short = None
+    each = _each_named(ask)
+    if each is not None:
+        short, chosen, missing = each
+    elif not missing:
+        short, chosen = _short(ask, best, chosen)
+    if points and short:
+        # '打算上马哪些方面的基础设施？' answered by one point of the series: that point is quoted, not
+        # the whole series (its other points stay among the other related passages)
+        chosen = [c for c in chosen if short in c.passage.text] or chosen
+    if short is None:
+        chosen = _with_runner_up(ask, candidates, best, chosen)
+        chosen = _second_place(ask, chosen) if ask.asks_attribution else chosen
+    return short, missing, chosen
 
 
 def _cite(ask: _Ask, chosen: list[_Candidate], short: str | None) -> tuple[list[Passage], int, list[AnswerSentence]]:
@@ -550,6 +560,8 @@ def _lead_line(
     short: str | None, missing: str | None, chosen: list[_Candidate], sentences: list[AnswerSentence]
 ) -> list[str]:
     """The reply's first line: what the page lacks, or the direct answer in bold (with who said it)."""
+    if missing and short:  # '万柏林和古交分别计划投资多少？': one has it, the other not
+        return [f"**{short}**", f"{missing}。"]
     if missing:
         return [f"{missing}。{sentences[0].passage.speaker}谈到的相关内容："]
     if not short:
@@ -559,9 +571,53 @@ def _lead_line(
     rest = short
     for label in sorted(said_by, key=len, reverse=True):  # a district label may hold 、 itself
         rest = rest.replace(label, "")
-    if not rest.strip("、"):
-        return [f"**{short}**"]
+    if not rest.strip("、") or len(chosen) > 1 and "；" in short:
+        return [f"**{short}**"]  # a place's answer each ('杏花岭区：五大商圈；万柏林区：三大商圈'): each quote says who
     return [f"**{short}**（{chosen[0].passage.attribution}）"]
+
+
+_ASKS_EACH = re.compile(r"各|分别|各自|两边|两地")
+
+
+def _each_named(ask: _Ask) -> tuple[str, list[_Candidate], str | None] | None:
+    """'杏花岭和万柏林都在做商圈，两边各要搞几个？': a count or amount for each interview the question
+    names, in the question's order, each read from that interview's best-ranked sentence holding a
+    certain one ('杏花岭区：五大商圈；万柏林区：三大商圈'), and which of them the page gives none for;
+    None when the question does not ask each, or no named interview has one."""
+    q = ask.result.question
+    if len(q.interview_ids) < 2 or ask.qtype not in ("count", "number") or not _ASKS_EACH.search(ask.question):
+        return None
+    retrieved = {p.id for p in ask.result.passages}
+    ranked = list(ask.result.passages) + [p for p in ask.index.passages if p.id not in retrieved]
+    parts: list[tuple[str, _Candidate]] = []
+    lacking: list[str] = []
+    for iv in sorted(q.interview_ids, key=lambda i: _named_at(ask.question, ask.index.passages, i)):
+        own = [p for p in ranked if p.interview_id == iv and p.kind == "paragraph"]
+        found = next((c for c in map(ask.candidate, own) if _certain(c, ask.rules) is not None), None)
+        place = own[0].district.split("、")[0] if own else iv
+        if found is None:
+            lacking.append(place)
+            continue
+        found = _Candidate(found.passage, found.texts, found.scores, found.spans, best=_certain(found, ask.rules))
+        parts.append((place, found))
+    if not parts:
+        return None
+    short = "；".join(f"{place}：{c.spans[c.best].text}" for place, c in parts)  # type: ignore[union-attr]
+    missing = f"版面没有给出{'、'.join(lacking)}的{_topic(q.intent or ask.question, ask.qtype)}" if lacking else None
+    return short, [c for _, c in parts], missing
+
+
+def _certain(c: _Candidate, rules: Answering) -> int | None:
+    """The first sentence of a candidate that holds a certain direct answer, or None."""
+    return next((i for i, span in enumerate(c.spans) if span is not None and span.fit >= rules.bold_fit), None)
+
+
+def _named_at(question: str, passages: list[Passage], interview_id: str) -> int:
+    """Where the question first names an interview (its district without 区/县/市, or its speaker)."""
+    names = {w for p in passages if p.interview_id == interview_id for w in (p.speaker, *p.district.split("、"))}
+    stems = {re.sub(r"[区县市]$", "", n) for n in names if n} | names
+    found = [question.find(n) for n in stems if len(n) >= 2 and n in question]
+    return min(found) if found else len(question)
 
 
 def _answering_candidate(candidates: list[_Candidate], rules: Answering) -> _Candidate:

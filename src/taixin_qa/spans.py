@@ -336,6 +336,12 @@ def _quoted_count(ordinal: str, tail: str, quoted: str, sentence: str) -> re.Mat
     return re.search(rf"({ordinal}[{_NUMERAL}]+{re.escape(tail)}[“‘]?{re.escape(quoted)})", sentence)
 
 
+def _counted_before(question: str, sentence: str) -> re.Match[str] | None:
+    """ "…做商圈，各要搞几个？" over "培育壮大“五大商圈”": a count of a thing the question names before 几个."""
+    counted = re.finditer(rf"[{_NUMERAL}]+[大个]“?([\u4e00-\u9fff]{{2}})", sentence)
+    return next((h for h in counted if h.group(1) in question), None)
+
+
 def _numbered_point(question: str, sentence: str) -> re.Match[str] | None:
     """'讲风电、储能的是第几条？' over '二是…风电…储能…': the point the sentence opens, when it says some of
     the question's words."""
@@ -382,6 +388,10 @@ def _counts(question: str, sentence: str) -> Span | None:
             continue
         if not tail:
             continue
+        named = _counted_before(question, sentence) if tail == "个" and not ordinal else None
+        if named:
+            found.append((named.start(), named.end(), 1.0))
+            continue
         if tail[0] in _MEASURE and len(tail) > 2:  # "几个商圈" may be printed "五大商圈", "几个组长" "双组长"
             hit = re.search(rf"(?:[{_NUMERAL}]+[大个项]|双)“?{re.escape(tail[1:3])}", sentence)
             hit = hit or _counted_short(question[m.start(2) + 1 :], sentence)
@@ -416,12 +426,13 @@ def _counts(question: str, sentence: str) -> Span | None:
     if not found:
         congress = _CONGRESS.search(sentence) if _ASKS_CONGRESS.search(question) else None
         return Span(congress.group(0), congress.start(), "count", 1.0) if congress else None
-    found.sort()
-    fit = min(f for _, _, f in found)
+    return _counts_span(sorted(found), sentence)
+
+
+def _counts_span(found: list[tuple[int, int, float]], sentence: str) -> Span | None:
+    """The counts found, as one span from the first to the last (none when they stand far apart)."""
     start, end = found[0][0], found[-1][1]
-    if end - start > 40:
-        return None
-    return Span(sentence[start:end], start, "count", fit)
+    return Span(sentence[start:end], start, "count", min(f for _, _, f in found)) if end - start <= 40 else None
 
 
 def _bigrams(text: str) -> set[str]:
