@@ -41,6 +41,7 @@ PARTS = {
         ("blind batch 11 (h261-h300)", 261, 300),
         ("blind batch 15 (h301-h340)", 301, 340),
         ("blind batch 20 (h381-h420)", 381, 420),
+        ("blind batch 22 (h421-h460)", 421, 460),
     ),
 }
 
