@@ -593,13 +593,14 @@ def _each_named(ask: _Ask) -> tuple[str, list[_Candidate], str | None] | None:
     lacking: list[str] = []
     for iv in sorted(q.interview_ids, key=lambda i: _named_at(ask.question, ask.index.passages, i)):
         own = [p for p in ranked if p.interview_id == iv and p.kind == "paragraph"]
-        found = next((c for c in map(ask.candidate, own) if _certain(c, ask.rules) is not None), None)
         place = own[0].district.split("、")[0] if own else iv
+        sure = ((c, _certain(c, ask.rules)) for c in map(ask.candidate, own))
+        found = next(((c, i) for c, i in sure if i is not None), None)
         if found is None:
             lacking.append(place)
             continue
-        found = _Candidate(found.passage, found.texts, found.scores, found.spans, best=_certain(found, ask.rules))
-        parts.append((place, found))
+        c, i = found
+        parts.append((place, _Candidate(c.passage, c.texts, c.scores, c.spans, best=i)))
     if not parts:
         return None
     short = "；".join(f"{place}：{c.spans[c.best].text}" for place, c in parts)  # type: ignore[union-attr]

@@ -1459,10 +1459,7 @@ def _nth_named(question: str, sentence: str, n: int) -> Span | None:
         if run.count("“") + run.count("‘") >= 2:
             items = [(x.start(1), x.group(1)) for x in re.finditer(r"[“‘]([^“”‘’]{1,20})[”’]", run)]
         else:
-            inner, pos, items = run[1:-1], 1, []
-            for item in inner.split("、"):
-                items.append((pos, item))
-                pos += len(item) + 1
+            items = _items_at(run[1:-1], 1)
         if len(items) >= 2 and n <= len(items):
             offset, text = items[n - 1]
             # known by its place in the list only: the speaker may name it in full elsewhere ('首个载体
@@ -1539,6 +1536,15 @@ def _opened_alike(question: str, sentence: str) -> Span | None:
     if len({c.text for c in fitting}) != 1:
         return None
     return Span(fitting[0].text, fitting[0].start, "list", 1.0)
+
+
+def _items_at(listed: str, start: int = 0) -> list[tuple[int, str]]:
+    """The items of a 、-joined list, each with where it starts (``start``: where the list starts)."""
+    items, at = [], start
+    for item in listed.split("、"):
+        items.append((at, item))
+        at += len(item) + 1
+    return items
 
 
 def _subsequence(short: str, text: str) -> bool:
@@ -1760,12 +1766,10 @@ def _item_the_question_opens(question: str, sentence: str) -> Span | None:
         return None  # '除了董家庄森林谷，还要建什么？' asks for the others
     found: dict[str, int] = {}
     for listed in _list_candidates(sentence):
-        at = listed.start
-        for item in listed.text.split("、"):
+        for at, item in _items_at(listed.text, listed.start):
             opening = next((item[:n] for n in range(min(5, len(item) - 2), 2, -1) if item[:n] in question), "")
             if opening and sentence.count(opening) == 1 and re.fullmatch(r"[\u4e00-\u9fff]+", item):
                 found[item] = at
-            at += len(item) + 1
     if len(found) != 1:
         return None
     item, at = next(iter(found.items()))
